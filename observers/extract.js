@@ -1,0 +1,288 @@
+// Walks one frame's DOM (open shadow roots included) and returns a compact tree of what a user can perceive.
+// Every element an agent can act on gets a `data-wa-id` attribute that persists on the live node, so the same
+// element keeps the same id from one step to the next. Runs in the page: no network, no timers, no page globals.
+(args) => {
+  const ATTR = "data-wa-id";
+  let nextId = args.nextId;
+  const seen = new Set();
+  const maxText = args.maxText || 300;
+  const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK", "TITLE", "BASE"]);
+  const INTERACTIVE_ROLES = new Set([
+    "button", "link", "textbox", "searchbox", "combobox", "checkbox", "radio", "switch", "slider",
+    "spinbutton", "tab", "menuitem", "menuitemcheckbox", "menuitemradio", "option", "treeitem", "listbox",
+    "gridcell",
+  ]);
+  const NAME_FROM_CONTENT = new Set([
+    "button", "link", "heading", "tab", "menuitem", "menuitemcheckbox", "menuitemradio", "option", "treeitem",
+    "checkbox", "radio", "switch", "cell", "gridcell", "columnheader", "rowheader", "tooltip", "label",
+    "legend", "caption", "summary", "term", "code", "strong", "emphasis",
+  ]);
+  const INPUT_ROLES = {
+    button: "button", submit: "button", reset: "button", image: "button", checkbox: "checkbox",
+    radio: "radio", range: "slider", number: "spinbutton", search: "searchbox", email: "textbox",
+    tel: "textbox", text: "textbox", url: "textbox", password: "textbox", date: "textbox",
+    "datetime-local": "textbox", month: "textbox", week: "textbox", time: "textbox", color: "button",
+    file: "button", hidden: null,
+  };
+  const TAG_ROLES = {
+    A: (e) => (e.hasAttribute("href") ? "link" : "generic"), AREA: (e) => (e.hasAttribute("href") ? "link" : null),
+    BUTTON: "button", SELECT: (e) => (e.multiple || e.size > 1 ? "listbox" : "combobox"), OPTION: "option",
+    TEXTAREA: "textbox", H1: "heading", H2: "heading", H3: "heading", H4: "heading", H5: "heading", H6: "heading",
+    IMG: (e) => (e.getAttribute("alt") === "" ? "presentation" : "img"), NAV: "navigation", MAIN: "main",
+    HEADER: "banner", FOOTER: "contentinfo", ASIDE: "complementary", FORM: "form", SECTION: "region",
+    ARTICLE: "article", UL: "list", OL: "list", LI: "listitem", DL: "list", DT: "term", DD: "definition",
+    TABLE: "table", THEAD: "rowgroup", TBODY: "rowgroup", TFOOT: "rowgroup", TR: "row", TH: "columnheader",
+    TD: "cell", CAPTION: "caption", P: "paragraph", LABEL: "label", FIELDSET: "group", LEGEND: "legend",
+    DETAILS: "group", SUMMARY: "button", DIALOG: "dialog", PROGRESS: "progressbar", METER: "meter",
+    HR: "separator", IFRAME: "iframe", FRAME: "iframe", BLOCKQUOTE: "blockquote", CODE: "code", PRE: "code",
+    STRONG: "strong", B: "strong", EM: "emphasis", I: "emphasis", FIGURE: "figure", svg: "img",
+    MENU: "list", OUTPUT: "status", SEARCH: "search",
+  };
+
+  const clean = (s, n = maxText) => {
+    s = (s || "").replace(/\s+/g, " ").trim();
+    return s.length > n ? s.slice(0, n - 1) + "…" : s;
+  };
+  const root = (e) => e.getRootNode();
+  const byId = (e, id) => {
+    const r = root(e);
+    return (r.getElementById ? r.getElementById(id) : null) || document.getElementById(id);
+  };
+
+  function roleOf(e) {
+    const explicit = (e.getAttribute("role") || "").trim().split(/\s+/)[0];
+    if (explicit) return explicit;
+    if (e.tagName === "INPUT") {
+      const t = (e.getAttribute("type") || "text").toLowerCase();
+      if (t === "text" || t === "search" || t === "email" || t === "tel" || t === "url") {
+        if (e.getAttribute("list")) return "combobox";
+      }
+      return t in INPUT_ROLES ? INPUT_ROLES[t] : "textbox";
+    }
+    if (e.isContentEditable && !(e.parentElement && e.parentElement.isContentEditable)) return "textbox";
+    const r = TAG_ROLES[e.tagName];
+    if (typeof r === "function") return r(e);
+    return r || "generic";
+  }
+
+  function textFrom(e, depth) {
+    // accessible name from content: text, alt of images, aria-label of descendants
+    if (depth > 8) return "";
+    let out = "";
+    for (const c of e.childNodes) {
+      if (c.nodeType === 3) out += c.data;
+      else if (c.nodeType === 1) {
+        if (SKIP.has(c.tagName)) continue;
+        if (c.getAttribute("aria-hidden") === "true") continue;
+        const label = c.getAttribute("aria-label");
+        if (label) out += " " + label + " ";
+        else if (c.tagName === "IMG") out += " " + (c.getAttribute("alt") || "") + " ";
+        else if (c.tagName === "INPUT" || c.tagName === "SELECT" || c.tagName === "TEXTAREA") continue;
+        else {
+          const disp = c.tagName === "BR" ? "\n" : "";
+          out += disp + textFrom(c, depth + 1) + (c.tagName === "DIV" || c.tagName === "P" ? " " : "");
+        }
+      }
+    }
+    return out;
+  }
+
+  function nameOf(e, role) {
+    const lb = e.getAttribute("aria-labelledby");
+    if (lb) {
+      const t = lb.split(/\s+/).map((id) => byId(e, id)).filter(Boolean).map((x) => textFrom(x, 0)).join(" ");
+      if (clean(t)) return clean(t);
+    }
+    const al = e.getAttribute("aria-label");
+    if (al && al.trim()) return clean(al);
+    const tag = e.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") {
+      const type = (e.getAttribute("type") || "").toLowerCase();
+      if (tag === "INPUT" && (type === "submit" || type === "reset" || type === "button")) {
+        return clean(e.value || (type === "submit" ? "Submit" : type === "reset" ? "Reset" : ""));
+      }
+      if (tag === "INPUT" && type === "image") return clean(e.getAttribute("alt") || "Submit");
+      if (e.labels && e.labels.length) {
+        const t = [...e.labels].map((l) => textFrom(l, 0)).join(" ");
+        if (clean(t)) return clean(t);
+      }
+      return clean(e.getAttribute("title") || e.getAttribute("placeholder") || "");
+    }
+    if (tag === "IMG" || tag === "AREA") return clean(e.getAttribute("alt") || e.getAttribute("title") || "");
+    if (tag === "IFRAME" || tag === "FRAME") return clean(e.getAttribute("title") || e.getAttribute("name") || "");
+    if (tag === "FIELDSET") {
+      const lg = e.querySelector(":scope > legend");
+      if (lg) return clean(lg.textContent);
+    }
+    if (tag === "TABLE") {
+      const cap = e.querySelector(":scope > caption");
+      if (cap) return clean(cap.textContent);
+    }
+    if (tag === "svg") {
+      const t = e.querySelector("title");
+      return clean(t ? t.textContent : "");
+    }
+    if (NAME_FROM_CONTENT.has(role)) {
+      const t = clean(textFrom(e, 0));
+      if (t) return t;
+    }
+    return clean(e.getAttribute("title") || "");
+  }
+
+  const vw = window.innerWidth, vh = window.innerHeight;
+
+  function visible(e, style) {
+    if (e.checkVisibility && !e.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return false;
+    return style.visibility !== "hidden" && style.display !== "none";
+  }
+
+  function isClickable(e, role, style, parentPointer) {
+    if (INTERACTIVE_ROLES.has(role)) return true;
+    const tag = e.tagName;
+    if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA" || tag === "BUTTON" || tag === "SUMMARY") return true;
+    if (tag === "A" && e.hasAttribute("href")) return true;
+    if (e.isContentEditable && !(e.parentElement && e.parentElement.isContentEditable)) return true;
+    if (e.hasAttribute("onclick") || typeof e.onclick === "function") return true;
+    const ti = e.getAttribute("tabindex");
+    if (ti !== null && parseInt(ti, 10) >= 0 && tag !== "IFRAME") return true;
+    if (tag === "IFRAME" || tag === "FRAME") return true; // an id so the frame can be named and scrolled into view
+    // cursor:pointer marks a role-less clickable, unless it only inherits the cursor from a clickable ancestor
+    if (style.cursor === "pointer" && !parentPointer) return true;
+    return false;
+  }
+
+  function assignId(e) {
+    let id = parseInt(e.getAttribute(ATTR), 10);
+    if (!Number.isFinite(id) || seen.has(id)) {
+      id = nextId++;
+      e.setAttribute(ATTR, String(id));
+    }
+    seen.add(id);
+    return id;
+  }
+
+  function states(e, role) {
+    const s = {};
+    const a = (n) => e.getAttribute(n);
+    const deepActive = (() => {
+      let d = document.activeElement;
+      while (d && d.shadowRoot && d.shadowRoot.activeElement) d = d.shadowRoot.activeElement;
+      return d;
+    })();
+    if (e === deepActive && e !== document.body) s.focused = true;
+    if (e.disabled || a("aria-disabled") === "true") s.disabled = true;
+    if (e.required || a("aria-required") === "true") s.required = true;
+    if (e.readOnly && (e.tagName === "INPUT" || e.tagName === "TEXTAREA")) s.readonly = true;
+    if (e.tagName === "INPUT" && (e.type === "checkbox" || e.type === "radio")) s.checked = e.checked;
+    else if (a("aria-checked") !== null) s.checked = a("aria-checked") === "true" ? true : a("aria-checked");
+    if (a("aria-pressed") !== null) s.pressed = a("aria-pressed") === "true";
+    if (e.tagName === "OPTION") { if (e.selected) s.selected = true; }
+    else if (a("aria-selected") === "true") s.selected = true;
+    if (a("aria-expanded") !== null) s.expanded = a("aria-expanded") === "true";
+    if (e.tagName === "DETAILS") s.expanded = e.open;
+    if (role === "heading") s.level = parseInt(a("aria-level") || e.tagName.slice(1), 10) || 2;
+    if (a("aria-haspopup") && a("aria-haspopup") !== "false") s.haspopup = a("aria-haspopup");
+    if (a("aria-current") && a("aria-current") !== "false") s.current = a("aria-current");
+    if (a("aria-invalid") === "true" || (e.validity && e.willValidate && !e.validity.valid && e.value)) s.invalid = true;
+    return s;
+  }
+
+  function valueOf(e, role) {
+    const tag = e.tagName;
+    if (tag === "INPUT") {
+      const t = (e.type || "").toLowerCase();
+      if (t === "checkbox" || t === "radio" || t === "submit" || t === "button" || t === "reset" || t === "image") return null;
+      if (t === "password") return e.value ? "•".repeat(Math.min(e.value.length, 8)) : "";
+      if (t === "file") return e.files && e.files.length ? [...e.files].map((f) => f.name).join(", ") : "";
+      return clean(e.value, 200);
+    }
+    if (tag === "TEXTAREA") return clean(e.value, 200);
+    if (tag === "SELECT") return clean([...e.selectedOptions].map((o) => o.textContent).join(", "), 200);
+    if (e.isContentEditable && role === "textbox") return clean(e.textContent, 200);
+    const vn = e.getAttribute("aria-valuenow");
+    if (vn !== null) return e.getAttribute("aria-valuetext") || vn;
+    if (tag === "PROGRESS" || tag === "METER") return String(e.value);
+    return null;
+  }
+
+  const frameBox = args.offset || [0, 0];
+
+  // Node encoding: [role, name, id|null, states|null, value|null, bbox|null, children|null, flags]
+  // Text encoding: a plain string. flags: 1 = visible, 2 = name came from content
+  function walkChildren(nodes, parentPointer, inheritedHidden, out) {
+    for (const c of nodes) {
+      if (c.nodeType === 3) {
+        const t = clean(c.data);
+        if (t && !inheritedHidden) out.push(t);
+      } else if (c.nodeType === 1) {
+        const n = walk(c, parentPointer, inheritedHidden);
+        if (n !== null) {
+          if (Array.isArray(n) && n[0] === "__promote__") out.push(...n[1]);
+          else out.push(n);
+        }
+      }
+    }
+  }
+
+  function childNodesOf(e) {
+    if (e.tagName === "SLOT") {
+      const assigned = e.assignedNodes({ flatten: true });
+      return assigned.length ? assigned : e.childNodes;
+    }
+    if (e.shadowRoot) return e.shadowRoot.childNodes;
+    return e.childNodes;
+  }
+
+  function walk(e, parentPointer, inheritedHidden) {
+    if (SKIP.has(e.tagName)) return null;
+    if (e.getAttribute("aria-hidden") === "true") return null;
+    const style = getComputedStyle(e);
+    if (style.display === "none") return null;
+    const vis = visible(e, style) && !inheritedHidden;
+    let role = roleOf(e);
+    if (role === null) return null;
+    const pointer = style.cursor === "pointer";
+    const rect = e.getBoundingClientRect();
+    const sized = rect.width > 0 && rect.height > 0;
+    const actionable = vis && isClickable(e, role, style, parentPointer) && (sized || e.tagName === "OPTION");
+    const children = [];
+    if (e.tagName === "SELECT") {
+      for (const o of e.options) {
+        const st = o.selected ? { selected: true } : null;
+        children.push(["option", clean(o.textContent, 120), null, st, null, null, null, 1]);
+      }
+    } else if (e.tagName !== "IFRAME" && e.tagName !== "FRAME") {
+      walkChildren(childNodesOf(e), parentPointer || pointer || actionable, !vis && style.visibility === "hidden", children);
+    }
+    const name = (role === "generic" && !actionable) ? "" : nameOf(e, role);
+    const id = actionable || e.tagName === "IFRAME" || e.tagName === "FRAME" ? assignId(e) : null;
+    if (!actionable && !vis) return children.length ? ["__promote__", children] : null;
+    const st = states(e, role);
+    const value = valueOf(e, role);
+    const bbox = sized ? [Math.round(rect.left + frameBox[0]), Math.round(rect.top + frameBox[1]),
+      Math.round(rect.width), Math.round(rect.height)] : null;
+    let flags = vis ? 1 : 0;
+    if (NAME_FROM_CONTENT.has(role) || (actionable && role === "generic")) flags |= 2;
+    const node = [role, name, id, Object.keys(st).length ? st : null, value, bbox, children.length ? children : null, flags];
+    if (e.tagName === "IFRAME" || e.tagName === "FRAME") {
+      const cs = getComputedStyle(e);
+      node.push([Math.round(rect.left + frameBox[0] + e.clientLeft + parseFloat(cs.paddingLeft)),
+        Math.round(rect.top + frameBox[1] + e.clientTop + parseFloat(cs.paddingTop))]);
+    }
+    return node;
+  }
+
+  const body = document.body || document.documentElement;
+  const tree = [];
+  if (body) walkChildren(childNodesOf(body), false, false, tree);
+  const se = document.scrollingElement || document.documentElement;
+  // one JSON string: Playwright's structured serializer is slow for large nested results
+  return JSON.stringify({
+    tree,
+    nextId,
+    scroll: [Math.round(window.scrollX), Math.round(window.scrollY)],
+    size: [se ? se.scrollWidth : 0, se ? se.scrollHeight : 0],
+    viewport: [vw, vh],
+    title: document.title,
+  });
+}

@@ -1,0 +1,101 @@
+"""Run the in-page walker in every frame and stitch the frames into one tree with session-unique ids."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from importlib.resources import files
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Page
+
+from observers.types import Element, Node
+
+ID_ATTR = "data-wa-id"
+_WALKER = files("observers").joinpath("extract.js").read_text()
+
+
+class IdCounter:
+    """Session-wide source of element ids, so ids never collide across frames, tabs or navigations."""
+
+    def __init__(self, start: int = 1) -> None:
+        self.next = start
+
+
+def _decode(raw: Any, frame_path: str, frame_url: str, out: dict[int, Element], parent_clickable: bool = False) -> Node:
+    if isinstance(raw, str):
+        return Node("text", raw, frame=frame_path)
+    role, name, nid, states, value, bbox, children, flags = raw[:8]
+    node = Node(
+        role=role, name=name or "", id=nid, states=states or {}, value=value,
+        bbox=tuple(bbox) if bbox else None, visible=bool(flags & 1), name_from_content=bool(flags & 2),
+        frame=frame_path, content_offset=tuple(raw[8]) if len(raw) > 8 else None,
+    )
+    if children:
+        node.children = [_decode(c, frame_path, frame_url, out) for c in children]
+    if nid is not None and nid not in out:
+        out[nid] = Element(
+            id=nid, role=role, name=node.name, bbox=node.bbox, frame=frame_path, frame_url=frame_url,
+            selector=f'[{ID_ATTR}="{nid}"]', value=value, states=node.states,
+        )
+    return node
+
+
+async def _walk_frame(frame: Frame, counter: IdCounter, offset: tuple[int, int], max_text: int) -> dict | None:
+    try:
+        result = json.loads(await frame.evaluate(
+            _WALKER, {"nextId": counter.next, "offset": list(offset), "maxText": max_text}))
+    except PlaywrightError:
+        return None  # detached or navigating frame: it shows as an empty iframe this step
+    counter.next = max(counter.next, result["nextId"])
+    return result
+
+
+async def _frame_ids(page: Page) -> dict[Frame, int | None]:
+    """Map each child frame to the data-wa-id of its <iframe> element in the parent."""
+    async def one(f: Frame) -> tuple[Frame, int | None]:
+        try:
+            el = await f.frame_element()
+            v = await el.get_attribute(ID_ATTR)
+            return f, int(v) if v else None
+        except (PlaywrightError, ValueError):
+            return f, None
+    pairs = await asyncio.gather(*(one(f) for f in page.frames if f.parent_frame is not None))
+    return dict(pairs)
+
+
+async def extract(page: Page, counter: IdCounter, max_text: int = 300
+                  ) -> tuple[Node, dict[int, Element], dict, dict[str, Frame]]:
+    """The full (unpruned) tree of the page with all its frames, the elements by id, page metrics, frames by path."""
+    elements: dict[int, Element] = {}
+    frames: dict[str, Frame] = {"": page.main_frame}
+    main = page.main_frame
+    top = await _walk_frame(main, counter, (0, 0), max_text)
+    if top is None:
+        top = {"tree": [], "scroll": [0, 0], "size": [0, 0], "viewport": [0, 0], "title": ""}
+    root = Node("RootWebArea", top.get("title", ""), frame="")
+    root.children = [_decode(c, "", main.url, elements) for c in top["tree"]]
+    if len(page.frames) > 1:
+        await _stitch_frames(page, main, root, counter, elements, max_text, frames)
+    return root, elements, top, frames
+
+
+async def _stitch_frames(page: Page, main: Frame, root: Node, counter: IdCounter,
+                         elements: dict[int, Element], max_text: int, frames: dict[str, Frame]) -> None:
+    """Walk child frames breadth first and hang each one's tree under its <iframe> node."""
+    frame_ids = await _frame_ids(page)
+    hosts = {n.id: n for n in root.walk() if n.role == "iframe" and n.id is not None}
+    pending = [(f, str(i)) for i, f in enumerate(main.child_frames)]
+    while pending:
+        f, fpath = pending.pop(0)
+        host = hosts.get(frame_ids.get(f))
+        if host is None or not host.visible:
+            continue  # hidden or detached iframe
+        res = await _walk_frame(f, counter, host.content_offset or (0, 0), max_text)
+        if res is None:
+            continue
+        frames[fpath] = f
+        host.children = [_decode(c, fpath, f.url, elements) for c in res["tree"]]
+        hosts.update({n.id: n for n in host.walk() if n.role == "iframe" and n.id is not None and n is not host})
+        pending += [(cf, f"{fpath}.{j}") for j, cf in enumerate(f.child_frames)]

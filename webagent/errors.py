@@ -1,0 +1,65 @@
+"""Typed errors. Every failure a user or the agent can cause has a class here and a message that says what to do."""
+
+from __future__ import annotations
+
+
+class WebAgentError(Exception):
+    """Base of every error webagent raises on purpose."""
+
+
+class SetupError(WebAgentError):
+    """The environment is not ready: no browser, no model, a missing dependency. Exit status 2."""
+
+
+class BadInput(WebAgentError):
+    """The user gave something unusable: a malformed URL, a bad flag, a broken file. Exit status 2."""
+
+
+class NavigationError(WebAgentError):
+    """A page could not be loaded: unreachable host, DNS failure, timeout."""
+
+
+class LLMError(WebAgentError):
+    """The LLM endpoint failed: unreachable, wrong key, unknown model, server error."""
+
+
+class ActionError(WebAgentError):
+    """An action could not be carried out. The agent sees the message in its next observation."""
+
+    kind = "action_error"
+
+
+class ParseError(ActionError):
+    """The model's reply is not a valid action."""
+
+    kind = "parse_error"
+
+
+class UnknownElement(ActionError):
+    """The action names an id that is not in the current observation."""
+
+    kind = "unknown_element"
+
+
+class ElementNotActionable(ActionError):
+    """The element exists but cannot take this action (detached, hidden, disabled, not editable)."""
+
+    kind = "not_actionable"
+
+
+class ActionTimeout(ActionError):
+    """The browser did not finish the action in time."""
+
+    kind = "timeout"
+
+
+class DisallowedURL(ActionError):
+    """The action would leave the allowed domains."""
+
+    kind = "disallowed_url"
+
+
+class BadTab(ActionError):
+    """A tab index that does not exist, or closing the last tab."""
+
+    kind = "bad_tab"

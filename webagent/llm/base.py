@@ -1,0 +1,56 @@
+"""The ChatModel seam: every LLM backend (and every test double) implements `complete`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+Message = dict[str, Any]  # {"role": "system"|"user"|"assistant", "content": str | list of parts}
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens,
+                     self.cost_usd + other.cost_usd)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "cost_usd": round(self.cost_usd, 6)}
+
+
+@dataclass
+class Completion:
+    """The `n` reply texts of one request, with what they cost."""
+
+    texts: list[str]
+    usage: Usage = field(default_factory=Usage)
+    model: str = ""
+    latency_ms: float = 0.0
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    """An LLM. `grammar` is a GBNF grammar and `json_schema` a JSON schema that constrain the reply, where the
+    backend supports it (backends that do not simply ignore them; the policy parses every reply anyway)."""
+
+    name: str
+
+    async def complete(
+        self,
+        messages: list[Message],
+        *,
+        n: int = 1,
+        temperature: float = 0.0,
+        max_tokens: int = 256,
+        grammar: str | None = None,
+        json_schema: dict[str, Any] | None = None,
+    ) -> Completion: ...
