@@ -1,0 +1,207 @@
+"""The agent loop: observe, plan, act, record, until the agent stops, runs out of steps or loops."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from observers import Observation, ObserveOptions
+from search import Plan, PlanContext, Planner, ReactivePlanner
+from webagent.actions import Action
+from webagent.browser import BrowserConfig, BrowserSession
+from webagent.errors import LLMError, NavigationError, ParseError
+from webagent.execute import ActionResult, execute
+from webagent.llm.base import ChatModel, Usage
+from webagent.llm.metered import MeteredChat
+from webagent.policy import Policy, StepSummary
+from webagent.recorder import Recorder, new_run_dir
+from webagent.safety import Secrets
+
+
+@dataclass
+class AgentConfig:
+    max_steps: int = 15
+    loop_limit: int = 3  # the same action on an unchanged page this many times ends the run
+    max_consecutive_errors: int = 5
+    observe: ObserveOptions = field(default_factory=ObserveOptions)
+    temperature: float = 0.0
+    constrain: bool = True  # send the action grammar to backends that can use it
+
+
+@dataclass
+class StepRecord:
+    """What the CLI prints for a step, as it happens."""
+
+    step: int
+    action: str
+    url: str
+    ms: float
+    tokens: int
+    ok: bool
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    status: str  # answered | max_steps | loop | errors | llm_error | navigation_error | interrupted
+    answer: str | None
+    steps: int
+    reason: str
+    run_dir: Path
+    usage: Usage
+    final_url: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "answered"
+
+
+class Agent:
+    """Runs one task in one browser session. `on_step` is called after every step (the CLI prints it)."""
+
+    def __init__(self, model: ChatModel, planner: Planner | None = None, config: AgentConfig | None = None,
+                 secrets: Secrets | None = None, on_step: Callable[[StepRecord], None] | None = None) -> None:
+        self.model = model if isinstance(model, MeteredChat) else MeteredChat(model)
+        self.planner = planner or ReactivePlanner()
+        self.config = config or AgentConfig()
+        self.secrets = secrets or Secrets()
+        self.policy = Policy(self.model, temperature=self.config.temperature, constrain=self.config.constrain)
+        self.on_step = on_step
+
+    async def run(self, intent: str, start_url: str, session: BrowserSession, run_dir: str | Path | None = None,
+                  task_meta: dict[str, Any] | None = None) -> RunResult:
+        """Run the task from `start_url` in `session`; the run directory keeps every finished step."""
+        t_start = time.perf_counter()
+        rec = Recorder(run_dir or new_run_dir("runs", intent[:30]), self.secrets)
+        if session.config.downloads_dir is None:
+            session.config.downloads_dir = rec.dir / "downloads"
+        rec.header({"intent": intent, "start_url": start_url, **(task_meta or {})}, self._config_dict(session))
+        history: list[StepSummary] = []
+        notes: list[str] = []
+        last_error: str | None = None
+        repeats: dict[tuple[str, str], int] = {}
+        consecutive_errors = 0
+        status, answer, reason, step = "max_steps", None, f"reached --max-steps {self.config.max_steps}", 0
+        try:
+            try:
+                await session.goto(start_url)
+            except NavigationError as e:
+                status, reason = "navigation_error", str(e)
+                return self._finish(rec, status, None, reason, 0, session, t_start)
+            for step in range(1, self.config.max_steps + 1):
+                t0 = time.perf_counter()
+                obs = await session.observe(self.config.observe)
+                t_obs = time.perf_counter()
+                ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes)
+                try:
+                    plan: Plan = await self.planner.choose(ctx)
+                except ParseError as e:
+                    last_error = f"your reply was not a valid action: {e}"
+                    consecutive_errors += 1
+                    self._record_step(rec, step, obs, None, None, None, t0, t_obs, time.perf_counter(), last_error)
+                    history.append(StepSummary("(invalid reply)", ok=False, error=str(e), url=obs.url))
+                    if consecutive_errors >= self.config.max_consecutive_errors:
+                        status, reason = "errors", f"{consecutive_errors} invalid replies in a row"
+                        break
+                    continue
+                t_plan = time.perf_counter()
+                action = plan.actions[0]
+                if action.verb == "stop":
+                    self._record_step(rec, step, obs, action, None, plan, t0, t_obs, t_plan, None)
+                    status, answer, reason = "answered", action.text or "", "the agent stopped with an answer"
+                    break
+                if action.verb == "note":
+                    notes.append(action.text or "")
+                key = (str(action), obs.hash)
+                repeats[key] = repeats.get(key, 0) + 1
+                result = await execute(session, obs, action, self.secrets)
+                t_act = time.perf_counter()
+                self._record_step(rec, step, obs, action, result, plan, t0, t_obs, t_plan, None, t_act)
+                target = f"{result.target.role} {result.target.name!r}" if result.target else ""
+                history.append(StepSummary(str(action), target, result.ok, result.error, obs.url))
+                last_error = result.error
+                consecutive_errors = 0 if result.ok else consecutive_errors + 1
+                if repeats[key] >= self.config.loop_limit:
+                    status = "loop"
+                    reason = f"the same action ({action}) repeated {repeats[key]} times on an unchanged page"
+                    break
+                if consecutive_errors >= self.config.max_consecutive_errors:
+                    status, reason = "errors", f"{consecutive_errors} failed actions in a row; last: {result.error}"
+                    break
+        except LLMError as e:
+            status, reason = "llm_error", str(e)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            status, reason = "interrupted", "interrupted by the user"
+            self._finish(rec, status, None, reason, step, session, t_start)
+            raise
+        return self._finish(rec, status, answer, reason, step, session, t_start)
+
+    def _finish(self, rec: Recorder, status: str, answer: str | None, reason: str, steps: int,
+                session: BrowserSession, t_start: float) -> RunResult:
+        try:
+            url = session.page.url
+        except NavigationError:
+            url = ""
+        secs = time.perf_counter() - t_start
+        rec.footer({"status": status, "answer": answer, "reason": reason, "steps": steps, "final_url": url,
+                    "usage": self.model.usage.to_dict(), "llm_calls": self.model.n_calls, "seconds": round(secs, 2)})
+        rec.close()
+        return RunResult(status, answer, steps, reason, rec.dir, self.model.usage, url, secs)
+
+    def _record_step(self, rec: Recorder, step: int, obs: Observation, action: Action | None,
+                     result: ActionResult | None, plan: Plan | None, t0: float, t_obs: float, t_plan: float,
+                     error: str | None, t_act: float | None = None) -> None:
+        calls = self.model.drain()
+        tokens = sum(c["usage"]["prompt_tokens"] + c["usage"]["completion_tokens"] for c in calls)
+        t_act = t_act or t_plan
+        target = None
+        if result is not None and result.target is not None:
+            target = {k: v for k, v in result.target.to_dict().items() if k in ("id", "role", "name", "frame",
+                                                                                   "selector", "bbox")}
+        record = {
+            "step": step, "url": obs.url, "title": obs.title, "obs_hash": obs.hash, "observation": obs.text,
+            "tabs": [t.__dict__ for t in obs.tabs], "notices": obs.notices,
+            "action": str(action) if action else None, "action_dict": action.to_dict() if action else None,
+            "target": target, "result": result.to_dict() if result else {"ok": error is None, "error": error},
+            "timings": {"observe_ms": round((t_obs - t0) * 1000, 1), "plan_ms": round((t_plan - t_obs) * 1000, 1),
+                        "act_ms": round((t_act - t_plan) * 1000, 1), **{k: round(v, 1) for k, v in
+                                                                         obs.timings.items()}},
+            "llm_calls": calls, "tokens": tokens,
+            "screenshot": rec.screenshot(step, obs.screenshot),
+            "candidates": plan.candidates if plan else [], "search_tree": plan.tree if plan else None,
+        }
+        rec.step(record)
+        if self.on_step:
+            ok = result.ok if result else error is None
+            err = result.error if result else error
+            self.on_step(StepRecord(step, str(action) if action else "(invalid reply)", obs.url,
+                                    (t_act - t0) * 1000, tokens, ok, err))
+
+    def _config_dict(self, session: BrowserSession) -> dict[str, Any]:
+        return {
+            "model": self.model.name, "planner": getattr(self.planner, "name", type(self.planner).__name__),
+            "max_steps": self.config.max_steps, "loop_limit": self.config.loop_limit,
+            "temperature": self.config.temperature, "viewport": list(session.config.viewport),
+            "headless": session.config.headless, "secrets": self.secrets.describe(),
+            "observe": {k: v for k, v in asdict(self.config.observe).items() if k != "stages"},
+        }
+
+
+async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner | None = None,
+                   config: AgentConfig | None = None, browser: BrowserConfig | None = None,
+                   run_dir: str | Path | None = None, secrets: Secrets | None = None,
+                   on_step: Callable[[StepRecord], None] | None = None) -> RunResult:
+    """Run one task against `url` with a fresh browser. The Python API's main entry point."""
+    agent = Agent(model, planner, config, secrets, on_step)
+    async with BrowserSession(browser) as session:
+        return await agent.run(intent, url, session, run_dir)
+
+
+def run_task_sync(intent: str, url: str, model: ChatModel, **kwargs: Any) -> RunResult:
+    """`run_task` for synchronous callers."""
+    return asyncio.run(run_task(intent, url, model, **kwargs))

@@ -1,0 +1,273 @@
+"""The browser session: one Chromium, one context per episode, tabs, dialogs, downloads and a network guard."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from playwright.async_api import Browser, BrowserContext, Dialog, Download, Page, Playwright, async_playwright
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from observers import IdCounter, Observation, ObserveOptions, observe
+from webagent.errors import NavigationError, SetupError
+from webagent.safety import DomainPolicy, check_url
+
+# Without these Chromium stalls on a closed network (component updates, sync, first-run pings).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--no-first-run", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage",
+]
+SYSTEM_CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def find_chromium() -> str | None:
+    """A system Chromium: $WEBAGENT_CHROMIUM, then well-known names on PATH. None means Playwright's own."""
+    env = os.environ.get("WEBAGENT_CHROMIUM")
+    if env:
+        if not Path(env).exists():
+            raise SetupError(f"WEBAGENT_CHROMIUM={env} does not exist")
+        return env
+    for name in SYSTEM_CHROMIUM:
+        path = shutil.which(name)
+        if path:
+            return path
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+@dataclass
+class BrowserConfig:
+    headless: bool = True
+    executable: str | None = None
+    viewport: tuple[int, int] = (1280, 720)
+    navigation_timeout_ms: int = 30_000
+    action_timeout_ms: int = 5_000
+    allowed_domains: list[str] = field(default_factory=list)  # empty: the start URL's host only
+    dialogs: str = "accept"  # or "dismiss"
+    downloads_dir: Path | None = None
+    storage_state: str | None = None
+    locale: str = "en-US"
+    timezone: str = "UTC"
+
+
+NET_ERRORS = {
+    "ERR_NAME_NOT_RESOLVED": "the host name does not resolve",
+    "ERR_CONNECTION_REFUSED": "nothing is listening there (connection refused)",
+    "ERR_CONNECTION_RESET": "the connection was reset",
+    "ERR_ADDRESS_UNREACHABLE": "the address is unreachable",
+    "ERR_INTERNET_DISCONNECTED": "there is no network",
+    "ERR_CONNECTION_TIMED_OUT": "the connection timed out",
+    "ERR_BLOCKED_BY_CLIENT": "the request was blocked by the domain guard",
+    "ERR_CERT": "its TLS certificate is not valid",
+}
+
+
+def explain_navigation_error(url: str, err: Exception) -> str:
+    msg = str(err)
+    for code, text in NET_ERRORS.items():
+        if code in msg:
+            return f"cannot open {url}: {text}"
+    if isinstance(err, PlaywrightTimeout):
+        return f"cannot open {url}: the page did not load in time"
+    return f"cannot open {url}: {msg.splitlines()[0] if msg else type(err).__name__}"
+
+
+class BrowserSession:
+    """A browser with one context. Use as `async with BrowserSession(cfg) as s: await s.goto(url)`."""
+
+    def __init__(self, config: BrowserConfig | None = None) -> None:
+        self.config = config or BrowserConfig()
+        self.policy = DomainPolicy(list(self.config.allowed_domains))
+        self.counter = IdCounter()
+        self.notices: list[str] = []
+        self.block_mutations = False  # set by planners while exploring: abort every non-GET request
+        self.blocked_requests: list[str] = []
+        self._pw: Playwright | None = None
+        self._browser: Browser | None = None
+        self.context: BrowserContext | None = None
+        self._active: Page | None = None
+
+    async def __aenter__(self) -> BrowserSession:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        self._pw = await async_playwright().start()
+        exe = self.config.executable or find_chromium()
+        try:
+            self._browser = await self._pw.chromium.launch(
+                headless=self.config.headless, executable_path=exe, args=CHROMIUM_ARGS)
+        except PlaywrightError as e:
+            await self._pw.stop()
+            self._pw = None
+            first = str(e).splitlines()[0]
+            if "Executable doesn't exist" in str(e) or "ENOENT" in str(e):
+                raise SetupError("no Chromium found: install Debian's chromium (apt-get install chromium) "
+                                 "or run `playwright install chromium`, or set WEBAGENT_CHROMIUM") from None
+            raise SetupError(f"Chromium failed to start ({exe or 'playwright-managed'}): {first}") from None
+        await self.new_context()
+
+    async def new_context(self, storage_state: str | None = None) -> BrowserContext:
+        """A fresh context (cookies, storage, tabs), closing the previous one. One per episode."""
+        assert self._browser is not None
+        if self.context is not None:
+            await self.context.close()
+        w, h = self.config.viewport
+        self.context = await self._browser.new_context(
+            viewport={"width": w, "height": h}, device_scale_factor=1, accept_downloads=True,
+            storage_state=storage_state or self.config.storage_state, locale=self.config.locale,
+            timezone_id=self.config.timezone)
+        self.context.set_default_timeout(self.config.action_timeout_ms)
+        self.context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
+        self.context.on("page", self._on_page)
+        await self.context.route("**/*", self._guard)
+        self._active = await self.context.new_page()
+        return self.context
+
+    async def close(self) -> None:
+        for closer in (self.context, self._browser):
+            if closer is not None:
+                try:
+                    await closer.close()
+                except PlaywrightError:
+                    pass
+        if self._pw is not None:
+            await self._pw.stop()
+        self.context = self._browser = self._pw = None
+
+    # -- tabs ---------------------------------------------------------------------------------------------
+    @property
+    def page(self) -> Page:
+        """The active tab."""
+        if self._active is None or self._active.is_closed():
+            pages = self.context.pages if self.context else []
+            if not pages:
+                raise NavigationError("no open tab")
+            self._active = pages[-1]
+        return self._active
+
+    @property
+    def pages(self) -> list[Page]:
+        return list(self.context.pages) if self.context else []
+
+    async def focus(self, index: int) -> Page:
+        self._active = self.pages[index]
+        await self._active.bring_to_front()
+        return self._active
+
+    async def new_tab(self) -> Page:
+        page = await self.context.new_page()
+        self._active = page
+        return page
+
+    def _on_page(self, page: Page) -> None:
+        self._wire(page)
+        if page.opener is not None:  # a popup or target=_blank link: the agent follows it
+            self._active = page
+            self.notices.append(f"a new tab opened ({page.url or 'loading'}) and is now active")
+
+    def _wire(self, page: Page) -> None:
+        page.on("dialog", self._on_dialog)
+        page.on("download", self._on_download)
+        page.on("crash", lambda p: self.notices.append("the page crashed; it will be reloaded"))
+
+    async def _on_dialog(self, dialog: Dialog) -> None:
+        kind, msg = dialog.type, dialog.message
+        try:
+            if self.config.dialogs == "dismiss":
+                await dialog.dismiss()
+                self.notices.append(f"a {kind} dialog said {msg!r}; it was dismissed")
+            else:
+                await dialog.accept()
+                self.notices.append(f"a {kind} dialog said {msg!r}; it was accepted")
+        except PlaywrightError:
+            pass
+
+    async def _on_download(self, download: Download) -> None:
+        target_dir = self.config.downloads_dir
+        if target_dir is None:
+            self.notices.append(f"a download started ({download.suggested_filename}) but no run directory keeps it")
+            return
+        target_dir.mkdir(parents=True, exist_ok=True)
+        path = target_dir / Path(download.suggested_filename).name
+        try:
+            await download.save_as(path)
+            self.notices.append(f"downloaded {path.name} ({path.stat().st_size} bytes)")
+        except PlaywrightError as e:
+            self.notices.append(f"download of {download.suggested_filename} failed: {e}")
+
+    async def _guard(self, route: Any) -> None:
+        req = route.request
+        if not self.policy.allows(req.url):
+            self.blocked_requests.append(f"{req.method} {req.url}")
+            if req.is_navigation_request():
+                self.notices.append(f"blocked navigation to {urlsplit(req.url).hostname}: outside the allowed domains")
+            await route.abort("blockedbyclient")
+            return
+        if self.block_mutations and req.method not in ("GET", "HEAD", "OPTIONS"):
+            self.blocked_requests.append(f"{req.method} {req.url}")
+            await route.abort("blockedbyclient")
+            return
+        await route.continue_()
+
+    # -- navigation and observation -----------------------------------------------------------------------
+    async def goto(self, url: str) -> None:
+        """Open `url` in the active tab. Raises BadInput for a malformed URL, NavigationError when unreachable."""
+        url = check_url(url)
+        if not self.policy.allowed:
+            self.policy = DomainPolicy.for_start_url(url)
+        if not self.policy.allows(url):
+            raise NavigationError(f"{url} is outside the allowed domains ({', '.join(self.policy.allowed)})")
+        page = self.page
+        try:
+            await page.goto(url, wait_until="domcontentloaded")
+        except PlaywrightError as e:
+            raise NavigationError(explain_navigation_error(url, e)) from None
+        await settle(page)
+
+    async def observe(self, options: ObserveOptions | None = None) -> Observation:
+        page = self.page
+        if page.is_closed():
+            raise NavigationError("the active tab is closed")
+        try:
+            obs = await observe(page, self.counter, options)
+        except PlaywrightError as e:
+            if "crash" in str(e).lower() or "Target closed" in str(e):
+                url = page.url
+                self._active = await self.context.new_page()
+                await self.goto(url)
+                self.notices.append("the page crashed and was reloaded")
+                obs = await observe(self._active, self.counter, options)
+            else:
+                raise
+        obs.notices, self.notices = self.notices + obs.notices, []
+        return obs
+
+
+async def settle(page: Page, quiet_ms: int = 50, max_ms: int = 1000) -> None:
+    """Wait until the page has loaded and its DOM stopped changing for `quiet_ms` (at most `max_ms`)."""
+    try:
+        await page.wait_for_load_state("load", timeout=max_ms * 2)
+    except PlaywrightError:
+        pass
+    try:
+        await page.evaluate(
+            """([quiet, max]) => new Promise((resolve) => {
+                let timer = setTimeout(done, quiet);
+                const cap = setTimeout(done, max);
+                const obs = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet); });
+                function done() { obs.disconnect(); clearTimeout(cap); clearTimeout(timer); resolve(); }
+                obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+            })""",
+            [quiet_ms, max_ms],
+        )
+    except PlaywrightError:
+        pass  # navigated away mid-wait: the next observation shows the new page
+

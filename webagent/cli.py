@@ -1,0 +1,146 @@
+"""The `webagent` command line. Exit status: 0 success, 1 the agent failed, 2 bad input or set-up."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from webagent.errors import BadInput, LLMError, NavigationError, SetupError, WebAgentError
+
+# Modules that add their own subcommands through `add_commands(subparsers)`; absent ones are skipped.
+COMMAND_MODULES = ("tasks.cli", "webagent.replay_cli")
+
+
+def _err(msg: str) -> int:
+    print(f"webagent: error: {msg}", file=sys.stderr)
+    return 2
+
+
+def _add_model_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model (default: the embedded Gemma 3 270M through llama.cpp)")
+    g.add_argument("--model", help="model name at an OpenAI-compatible endpoint (env WEBAGENT_MODEL)")
+    g.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL)")
+    g.add_argument("--api-key", help="API key (env OPENAI_API_KEY); never written to logs or trajectories")
+    g.add_argument("--cache", metavar="PATH", help="cache LLM replies in this SQLite file")
+
+
+def make_model_from_args(args: argparse.Namespace):
+    from webagent.llm.config import make_model
+    return make_model(model=args.model, base_url=args.base_url, api_key=args.api_key,
+                      cache=getattr(args, "cache", None))
+
+
+def _print_step(s) -> None:
+    status = "" if s.ok else f"  ! {s.error}"
+    print(f"step {s.step:>2}  {s.action:<40.40}  {s.url:<50.50}  {s.ms:>6.0f} ms  {s.tokens:>6} tok{status}",
+          flush=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from search import make_planner
+    from webagent.agent import AgentConfig, run_task
+    from webagent.browser import BrowserConfig
+    from webagent.safety import Secrets, check_url
+
+    url = check_url(args.url)
+    if args.max_steps < 1:
+        raise BadInput("--max-steps must be at least 1")
+    secrets = Secrets.parse(args.secret or [])
+    model = make_model_from_args(args)
+    planner = make_planner(args.planner, samples=args.samples)
+    browser = BrowserConfig(headless=not args.headful, allowed_domains=args.allow_domain or [],
+                            storage_state=args.storage_state)
+    run_dir = Path(args.out) if args.out else None
+    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps),
+                                  browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step))
+    print(f"status: {result.status} ({result.reason})")
+    if result.answer is not None:
+        print(f"answer: {result.answer}")
+    print(f"steps: {result.steps}  tokens: {result.usage.total_tokens}  time: {result.seconds:.1f} s  "
+          f"run: {result.run_dir}")
+    if result.status in ("navigation_error", "llm_error"):
+        return 2
+    return 0 if result.ok else 1
+
+
+def cmd_observe(args: argparse.Namespace) -> int:
+    from observers import ObserveOptions
+    from webagent.browser import BrowserConfig, BrowserSession
+
+    async def go() -> int:
+        async with BrowserSession(BrowserConfig(headless=not args.headful)) as s:
+            await s.goto(args.url)
+            obs = await s.observe(ObserveOptions(screenshot=bool(args.screenshot), max_chars=args.max_chars))
+            if args.screenshot and obs.screenshot:
+                Path(args.screenshot).write_bytes(obs.screenshot)
+            if args.format == "json":
+                print(json.dumps(obs.to_dict(), indent=2, ensure_ascii=False))
+            else:
+                print(obs.text)
+                print(f"\n# {len(obs.elements)} elements with ids; {obs.url}; "
+                      f"{sum(obs.timings.values()):.0f} ms", file=sys.stderr)
+        return 0
+    return asyncio.run(go())
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+    parser = argparse.ArgumentParser(prog="webagent", description="Run LLM web agents in a real browser.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+    p = sub.add_parser("run", help="run a task against a URL")
+    p.add_argument("--url", required=True, help="start URL")
+    p.add_argument("--task", required=True, help="what the agent should do, in plain words")
+    p.add_argument("--max-steps", type=int, default=15)
+    p.add_argument("--planner", default="reactive", help="reactive (default), best-first, world-model, hybrid")
+    p.add_argument("--samples", type=int, default=1, help="policy samples per step")
+    p.add_argument("--headful", action="store_true", help="show the browser window")
+    p.add_argument("--out", help="run directory (default: runs/<time>-<task>)")
+    p.add_argument("--secret", action="append", metavar="NAME=VALUE",
+                   help="a value the agent can type as {{NAME}}; never written anywhere in clear")
+    p.add_argument("--allow-domain", action="append", metavar="HOST",
+                   help="extra host the agent may visit (default: the start URL's host only)")
+    p.add_argument("--storage-state", help="Playwright storage_state JSON to start logged in")
+    _add_model_flags(p)
+    handlers["run"] = cmd_run
+
+    p = sub.add_parser("observe", help="print what the agent would see on a page")
+    p.add_argument("url")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--screenshot", metavar="PATH", help="also save the viewport screenshot")
+    p.add_argument("--max-chars", type=int, default=None, help="cut the text at this many characters")
+    p.add_argument("--headful", action="store_true")
+    handlers["observe"] = cmd_observe
+
+    for modname in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(modname)
+        except ModuleNotFoundError as e:
+            if e.name == modname:
+                continue
+            raise
+        handlers.update(mod.add_commands(sub, _add_model_flags))
+    return parser, handlers
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, handlers = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return handlers[args.command](args)
+    except (BadInput, SetupError, LLMError, NavigationError) as e:
+        return _err(str(e))
+    except WebAgentError as e:
+        return _err(str(e))
+    except KeyboardInterrupt:
+        print("interrupted; the run directory keeps every finished step", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Carry out one action on the live page, validated against the observation it was chosen from."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Locator
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from observers import Element, Observation
+from webagent.actions import ELEMENT_VERBS, META_VERBS, Action
+from webagent.browser import BrowserSession, explain_navigation_error, settle
+from webagent.errors import (
+    ActionError,
+    ActionTimeout,
+    BadInput,
+    BadTab,
+    DisallowedURL,
+    ElementNotActionable,
+    NavigationError,
+    UnknownElement,
+)
+from webagent.safety import Secrets, check_url
+
+EDITABLE_ROLES = ("textbox", "searchbox", "combobox", "spinbutton")
+
+
+@dataclass
+class ActionResult:
+    """What happened: ok, or the typed error the agent will read in its next observation."""
+
+    action: Action
+    ok: bool
+    error: str | None = None
+    error_kind: str | None = None
+    target: Element | None = None
+    ms: float = 0.0
+    url_before: str = ""
+    url_after: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok, "error": self.error, "error_kind": self.error_kind, "ms": round(self.ms, 1),
+            "url_before": self.url_before, "url_after": self.url_after, **self.details,
+        }
+
+
+def target_of(obs: Observation, action: Action) -> Element:
+    """The element an action names, or UnknownElement when the id is not in the observation."""
+    el = obs.elements.get(action.id) if action.id is not None else None
+    if el is None:
+        raise UnknownElement(f"there is no element [{action.id}] in the current observation; "
+                             "use one of the [ids] shown")
+    return el
+
+
+def _locator(obs: Observation, el: Element) -> Locator:
+    frame = obs.frames.get(el.frame)
+    if frame is None or frame.is_detached():
+        raise ElementNotActionable(f"element [{el.id}] was in a frame that is gone")
+    return frame.locator(el.selector)
+
+
+async def _act_on_element(session: BrowserSession, obs: Observation, action: Action, el: Element,
+                          secrets: Secrets, timeout: int) -> None:
+    loc = _locator(obs, el)
+    if await loc.count() == 0:
+        raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is no longer on the page; "
+                                   "read the new observation")
+    loc = loc.first
+    verb = action.verb
+    try:
+        if verb == "click":
+            try:
+                await loc.click(timeout=timeout)
+            except PlaywrightTimeout:
+                # covered by an overlay or still animating: one forced retry, as a user would click anyway
+                await loc.click(timeout=timeout, force=True)
+        elif verb == "hover":
+            await loc.hover(timeout=timeout)
+        elif verb == "type":
+            if el.role not in EDITABLE_ROLES and not await loc.is_editable(timeout=timeout):
+                raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a text field; "
+                                           "type into a textbox")
+            if not await loc.is_editable(timeout=timeout):
+                raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled or read-only")
+            await loc.fill(secrets.fill(action.text or ""), timeout=timeout)
+            if action.press_enter:
+                await loc.press("Enter", timeout=timeout)
+        elif verb == "select":
+            await _select(loc, el, action.text or "", timeout)
+    except PlaywrightTimeout:
+        raise ActionTimeout(f"{verb} on [{el.id}] ({el.role} {el.name!r}) did not complete in {timeout} ms; "
+                            "the element may be hidden, disabled or covered") from None
+    except PlaywrightError as e:
+        msg = str(e).splitlines()[0]
+        if "not attached" in msg or "detached" in msg:
+            raise ElementNotActionable(f"element [{el.id}] was removed from the page during the action") from None
+        raise ElementNotActionable(f"{verb} on [{el.id}] failed: {msg}") from None
+
+
+async def _select(loc: Locator, el: Element, option: str, timeout: int) -> None:
+    tag = await loc.evaluate("e => e.tagName", timeout=timeout)
+    if tag != "SELECT":
+        raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a <select> list; "
+                                   "click it and then click the option")
+    options: list[str] = await loc.evaluate("e => [...e.options].map(o => o.textContent.trim())")
+    wanted = option.strip()
+    match = next((o for o in options if o == wanted), None) or \
+        next((o for o in options if o.lower() == wanted.lower()), None)
+    if match is None:
+        shown = "; ".join(options[:15]) + ("; …" if len(options) > 15 else "")
+        raise ElementNotActionable(f"[{el.id}] has no option {wanted!r}; options are: {shown}")
+    await loc.select_option(label=match, timeout=timeout)
+
+
+async def _act_on_page(session: BrowserSession, action: Action, timeout: int) -> None:
+    page = session.page
+    verb = action.verb
+    if verb == "press":
+        key = (action.key or "").replace("Ctrl+", "Control+").replace("Cmd+", "Meta+")
+        try:
+            await page.keyboard.press(key)
+        except PlaywrightError as e:
+            raise ActionError(f"press [{action.key}]: not a key Playwright knows ({str(e).splitlines()[0]})") from None
+    elif verb == "scroll":
+        h = session.config.viewport[1]
+        await page.mouse.move(session.config.viewport[0] / 2, h / 2)
+        await page.mouse.wheel(0, h * 0.8 if action.direction == "down" else -h * 0.8)
+    elif verb == "goto":
+        try:
+            url = check_url(action.url or "")
+        except BadInput as e:
+            raise ActionError(str(e)) from None
+        if not session.policy.allows(url):
+            raise DisallowedURL(f"{url} is outside the allowed domains ({', '.join(session.policy.allowed)})")
+        try:
+            await page.goto(url, wait_until="domcontentloaded")
+        except PlaywrightError as e:
+            raise NavigationError(explain_navigation_error(url, e)) from None
+    elif verb in ("go_back", "go_forward"):
+        try:
+            resp = await (page.go_back() if verb == "go_back" else page.go_forward())
+        except PlaywrightError as e:
+            raise NavigationError(explain_navigation_error(page.url, e)) from None
+        if resp is None and verb == "go_back":
+            session.notices.append("go_back: there was no earlier page in this tab")
+    elif verb == "new_tab":
+        await session.new_tab()
+    elif verb == "tab_focus":
+        n = len(session.pages)
+        if action.index is None or not 0 <= action.index < n:
+            raise BadTab(f"there is no tab {action.index}; open tabs are 0..{n - 1}")
+        await session.focus(action.index)
+    elif verb == "close_tab":
+        if len(session.pages) <= 1:
+            raise BadTab("cannot close the last tab")
+        await page.close()
+        await session.focus(len(session.pages) - 1)
+
+
+async def execute(session: BrowserSession, obs: Observation, action: Action, secrets: Secrets | None = None,
+                  timeout_ms: int | None = None) -> ActionResult:
+    """Execute `action` chosen from `obs`. Never raises for the agent's mistakes: they come back as errors."""
+    secrets = secrets or Secrets()
+    timeout = timeout_ms or session.config.action_timeout_ms
+    t0 = time.perf_counter()
+    result = ActionResult(action=action, ok=True, url_before=obs.url)
+    try:
+        if action.verb in ELEMENT_VERBS:
+            el = target_of(obs, action)
+            result.target = el
+            await _act_on_element(session, obs, action, el, secrets, timeout)
+        elif action.verb not in META_VERBS:
+            await _act_on_page(session, action, timeout)
+        if action.verb not in META_VERBS:
+            await settle(session.page)
+    except ActionError as e:
+        result.ok, result.error, result.error_kind = False, str(e), e.kind
+    except NavigationError as e:
+        result.ok, result.error, result.error_kind = False, str(e), "navigation"
+    except PlaywrightError as e:  # anything else the browser says: the agent sees it, the run goes on
+        result.ok, result.error, result.error_kind = False, str(e).splitlines()[0], "browser"
+    result.ms = (time.perf_counter() - t0) * 1000
+    try:
+        result.url_after = session.page.url
+    except NavigationError:
+        result.url_after = ""
+    return result

@@ -1,0 +1,39 @@
+"""A ChatModel wrapper that keeps a log of every call (prompt, replies, tokens, latency) for the trajectory."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from webagent.llm.base import ChatModel, Completion, Message, Usage
+
+
+class MeteredChat:
+    """Records each call into `calls` until `drain()`; totals survive draining in `usage` and `n_calls`."""
+
+    def __init__(self, inner: ChatModel, purpose: str = "policy") -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.calls: list[dict[str, Any]] = []
+        self.usage = Usage()
+        self.n_calls = 0
+
+    async def complete(self, messages: list[Message], *, n: int = 1, temperature: float = 0.0,
+                       max_tokens: int = 256, grammar: str | None = None,
+                       json_schema: dict[str, Any] | None = None, purpose: str = "policy") -> Completion:
+        t0 = time.perf_counter()
+        out = await self.inner.complete(messages, n=n, temperature=temperature, max_tokens=max_tokens,
+                                        grammar=grammar, json_schema=json_schema)
+        ms = (time.perf_counter() - t0) * 1000
+        self.usage = self.usage + out.usage
+        self.n_calls += 1
+        self.calls.append({
+            "purpose": purpose, "model": out.model or self.name, "n": n, "temperature": temperature,
+            "messages": messages, "outputs": out.texts, "usage": out.usage.to_dict(), "ms": round(ms, 1),
+            "constrained": "grammar" if grammar else ("json_schema" if json_schema else None),
+        })
+        return out
+
+    def drain(self) -> list[dict[str, Any]]:
+        calls, self.calls = self.calls, []
+        return calls
