@@ -14,7 +14,7 @@
   ]);
   const NAME_FROM_CONTENT = new Set([
     "button", "link", "heading", "tab", "menuitem", "menuitemcheckbox", "menuitemradio", "option", "treeitem",
-    "checkbox", "radio", "switch", "cell", "gridcell", "columnheader", "rowheader", "tooltip", "label",
+    "checkbox", "radio", "switch", "cell", "gridcell", "columnheader", "rowheader", "tooltip",
     "legend", "caption", "summary", "term", "code", "strong", "emphasis",
   ]);
   const INPUT_ROLES = {
@@ -87,7 +87,7 @@
     return out;
   }
 
-  function nameOf(e, role) {
+  function nameOf(e, role, actionable) {
     const lb = e.getAttribute("aria-labelledby");
     if (lb) {
       const t = lb.split(/\s+/).map((id) => byId(e, id)).filter(Boolean).map((x) => textFrom(x, 0)).join(" ");
@@ -122,7 +122,7 @@
       const t = e.querySelector("title");
       return clean(t ? t.textContent : "");
     }
-    if (NAME_FROM_CONTENT.has(role)) {
+    if (NAME_FROM_CONTENT.has(role) || (actionable && role === "generic")) {
       const t = clean(textFrom(e, 0));
       if (t) return t;
     }
@@ -254,7 +254,7 @@
     } else if (e.tagName !== "IFRAME" && e.tagName !== "FRAME") {
       walkChildren(childNodesOf(e), parentPointer || pointer || actionable, !vis && style.visibility === "hidden", children);
     }
-    const name = (role === "generic" && !actionable) ? "" : nameOf(e, role);
+    const name = (role === "generic" && !actionable) ? "" : nameOf(e, role, actionable);
     const id = actionable || e.tagName === "IFRAME" || e.tagName === "FRAME" ? assignId(e) : null;
     if (!actionable && !vis) return children.length ? ["__promote__", children] : null;
     const st = states(e, role);

@@ -36,12 +36,16 @@ def drop_wrappers(root: Node) -> Node:
 
 
 def drop_redundant_text(root: Node) -> Node:
-    """Drop text that only repeats the name of the node it sits in (a link's label, a button's caption)."""
+    """Drop text that only repeats the name of the node it sits in (a link's label, a button's caption) or of
+    a sibling element (a form control's <label> text)."""
     def go(n: Node) -> Node:
         kids = []
         name = n.name.lower()
+        sibling_names = {c.name.lower() for c in n.children if c.id is not None and c.name}
         for c in n.children:
             if c.role == "text" and name and (n.name_from_content or c.name.lower() in name):
+                continue
+            if c.role == "text" and c.name.lower() in sibling_names:
                 continue
             kids.append(go(c) if c.children else c)
         return _rebuild(n, kids)

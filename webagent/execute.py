@@ -25,7 +25,13 @@ from webagent.errors import (
 )
 from webagent.safety import Secrets, check_url
 
-EDITABLE_ROLES = ("textbox", "searchbox", "combobox", "spinbutton")
+_EDITABLE_JS = """e => {
+  const text = e.isContentEditable || e.tagName === 'TEXTAREA' ||
+    (e.tagName === 'INPUT' && !['checkbox','radio','submit','button','reset','image','file','hidden','range','color']
+      .includes((e.type || '').toLowerCase()));
+  if (!text) return 'no';
+  return (e.disabled || e.readOnly) ? 'locked' : 'yes';
+}"""
 
 
 @dataclass
@@ -73,6 +79,8 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
                                    "read the new observation")
     loc = loc.first
     verb = action.verb
+    if verb != "hover" and el.states.get("disabled") and await loc.is_disabled():
+        raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled")
     try:
         if verb == "click":
             try:
@@ -83,10 +91,11 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
         elif verb == "hover":
             await loc.hover(timeout=timeout)
         elif verb == "type":
-            if el.role not in EDITABLE_ROLES and not await loc.is_editable(timeout=timeout):
+            kind = await loc.evaluate(_EDITABLE_JS, timeout=timeout)
+            if kind == "no":
                 raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a text field; "
                                            "type into a textbox")
-            if not await loc.is_editable(timeout=timeout):
+            if kind == "locked":
                 raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled or read-only")
             await loc.fill(secrets.fill(action.text or ""), timeout=timeout)
             if action.press_enter:

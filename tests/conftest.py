@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+
+from tests.fixture_site import FixtureServer
+from webagent.browser import BrowserConfig, BrowserSession
+
+
+@pytest.fixture(scope="session")
+def site():
+    with FixtureServer() as s:
+        yield s
+
+
+@pytest_asyncio.fixture(scope="session")
+async def browser_session():
+    """One Chromium for the test session; tests that need a clean context call `new_context()`."""
+    async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1", "localhost"])) as s:
+        yield s
+
+
+@pytest_asyncio.fixture
+async def session(browser_session, tmp_path):
+    await browser_session.new_context()
+    browser_session.config.downloads_dir = tmp_path / "downloads"
+    browser_session.notices.clear()
+    return browser_session

@@ -1,0 +1,141 @@
+"""Every action type on real elements, and every failure as a typed error the agent can read."""
+
+from __future__ import annotations
+
+from webagent.actions import Action, parse_action
+from webagent.execute import execute
+
+
+def find(obs, role, name, frame=None):
+    for e in obs.elements.values():
+        if e.role == role and e.name == name and (frame is None or e.frame == frame):
+            return e.id
+    raise AssertionError(f"no {role} {name!r} in\n{obs.text}")
+
+
+async def status(session, sel="#status"):
+    return await session.page.text_content(sel)
+
+
+async def do(session, text_or_action, obs=None):
+    obs = obs or await session.observe()
+    action = text_or_action if isinstance(text_or_action, Action) else parse_action(text_or_action)
+    return await execute(session, obs, action), obs
+
+
+async def test_click_button_span_and_pointer_div(session, site):
+    await session.goto(site.url + "/index.html")
+    obs = await session.observe()
+    r, _ = await do(session, f"click [{find(obs, 'button', 'Press me')}]", obs)
+    assert r.ok and await status(session) == "button clicked"
+    r, _ = await do(session, f"click [{find(obs, 'generic', 'Clickable span')}]", obs)
+    assert r.ok and await status(session) == "span clicked"
+    r, _ = await do(session, f"click [{find(obs, 'generic', 'Card without role')}]", obs)
+    assert r.ok and await status(session) == "card clicked"
+
+
+async def test_click_inside_same_and_cross_origin_iframes(session, site):
+    await session.goto(site.url + "/index.html")
+    obs = await session.observe()
+    for frame_path, frame_sel in (("0", "#same"), ("1", "#cross")):
+        r, _ = await do(session, f"click [{find(obs, 'button', 'Frame button', frame_path)}]", obs)
+        assert r.ok, r.error
+        text = await session.page.frame_locator(frame_sel).locator("#fstatus").text_content()
+        assert text == "frame button clicked"
+    r, _ = await do(session, f"type [{find(obs, 'textbox', 'Frame input', '1')}] [in frame] [0]", obs)
+    assert r.ok
+    assert await session.page.frame_locator("#cross").locator("#fi").input_value() == "in frame"
+
+
+async def test_click_in_shadow_dom(session, site):
+    await session.goto(site.url + "/index.html")
+    obs = await session.observe()
+    r, _ = await do(session, f"click [{find(obs, 'button', 'Shadow button')}]", obs)
+    assert r.ok
+    obs2 = await session.observe()
+    assert "shadow pressed" in obs2.text
+
+
+async def test_type_select_hover_press_scroll(session, site):
+    await session.goto(site.url + "/index.html")
+    obs = await session.observe()
+    notes = find(obs, "textbox", "Notes")
+    r, _ = await do(session, f"type [{notes}] [first text] [0]", obs)
+    assert r.ok and await session.page.input_value("#notes") == "first text"
+    r, _ = await do(session, f"type [{notes}] [replaced] [0]", obs)
+    assert await session.page.input_value("#notes") == "replaced"
+    r, _ = await do(session, "press [Control+a]", obs)
+    assert r.ok
+    r, _ = await do(session, "press [Backspace]", obs)
+    assert await session.page.input_value("#notes") == ""
+    r, _ = await do(session, f"select [{find(obs, 'combobox', 'Colour')}] [blue]", obs)
+    assert r.ok and await session.page.input_value("#colour") == "Blue"
+    r, _ = await do(session, f"click [{find(obs, 'checkbox', 'I agree')}]", obs)
+    assert await session.page.is_checked("#agree")
+    r, _ = await do(session, f"hover [{find(obs, 'generic', 'Hover menu')}]", obs)
+    assert r.ok and await status(session, "#hovered") == "hovered yes"
+    obs = await session.observe()
+    assert find(obs, "link", "Hidden about")  # revealed by :hover
+    r, _ = await do(session, "scroll [down]", obs)
+    assert r.ok and await session.page.evaluate("window.scrollY") > 100
+    r, _ = await do(session, "scroll [up]")
+    assert await session.page.evaluate("window.scrollY") == 0
+
+
+async def test_goto_back_forward_and_tabs(session, site):
+    await session.goto(site.url + "/index.html")
+    r, _ = await do(session, f"goto [{site.url}/about.html]")
+    assert r.ok and session.page.url.endswith("/about.html")
+    r, _ = await do(session, "go_back")
+    assert session.page.url.endswith("/index.html")
+    r, _ = await do(session, "go_forward")
+    assert session.page.url.endswith("/about.html")
+    await do(session, "go_back")
+    obs = await session.observe()
+    r, _ = await do(session, f"click [{find(obs, 'link', 'Open details')}]", obs)
+    assert r.ok
+    obs = await session.observe()
+    assert len(obs.tabs) == 2 and obs.tabs[1].active and obs.url.endswith("/details.html")
+    assert any("new tab" in n for n in obs.notices)
+    r, _ = await do(session, "tab_focus [0]", obs)
+    assert r.ok and session.page.url.endswith("/index.html")
+    r, _ = await do(session, "new_tab")
+    assert len(session.pages) == 3
+    r, _ = await do(session, "close_tab")
+    assert r.ok and len(session.pages) == 2
+
+
+async def test_dialogs_and_downloads_are_reported(session, site):
+    await session.goto(site.url + "/index.html")
+    obs = await session.observe()
+    r, _ = await do(session, f"click [{find(obs, 'button', 'Show alert')}]", obs)
+    assert r.ok
+    r, _ = await do(session, f"click [{find(obs, 'link', 'Download report')}]", obs)
+    obs = await session.observe()
+    assert any("Hello from alert" in n for n in obs.notices)
+    assert any("downloaded report.txt" in n for n in obs.notices)
+    assert (session.config.downloads_dir / "report.txt").read_text() == "report body\n"
+
+
+async def test_errors_are_typed_and_readable(session, site):
+    await session.goto(site.url + "/index.html")
+    obs = await session.observe()
+    r, _ = await do(session, "click [99999]", obs)
+    assert not r.ok and r.error_kind == "unknown_element" and "[99999]" in r.error
+    r, _ = await do(session, f"type [{find(obs, 'button', 'Press me')}] [x] [0]", obs)
+    assert not r.ok and r.error_kind == "not_actionable" and "not a text field" in r.error
+    r, _ = await do(session, f"select [{find(obs, 'combobox', 'Colour')}] [Purple]", obs)
+    assert not r.ok and "Red; Green; Blue" in r.error
+    r, _ = await do(session, f"click [{find(obs, 'button', 'Cannot press')}]", obs)
+    assert not r.ok and r.error_kind in ("timeout", "not_actionable")
+    r, _ = await do(session, "goto [http://example.com/]", obs)
+    assert not r.ok and r.error_kind == "disallowed_url"
+    r, _ = await do(session, "tab_focus [7]", obs)
+    assert not r.ok and r.error_kind == "bad_tab"
+    r, _ = await do(session, "close_tab", obs)
+    assert not r.ok and r.error_kind == "bad_tab"
+    # an element removed after the observation
+    pid = find(obs, "button", "Press me")
+    await session.page.evaluate("document.querySelector('button').remove()")
+    r, _ = await do(session, f"click [{pid}]", obs)
+    assert not r.ok and r.error_kind == "not_actionable" and "no longer on the page" in r.error
