@@ -42,3 +42,11 @@ def id_of(prompt: str, role: str, name: str) -> int:
 def act(template: str, role: str, name: str) -> Callable[[str], str]:
     """A reply like `click [{id}]` with {id} the id of the element with `role` and `name`."""
     return lambda prompt: template.format(id=id_of(prompt, role, name))
+
+
+def closed_port() -> int:
+    """A loopback port with nothing listening on it."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

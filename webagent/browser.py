@@ -63,6 +63,8 @@ NET_ERRORS = {
     "ERR_CONNECTION_TIMED_OUT": "the connection timed out",
     "ERR_BLOCKED_BY_CLIENT": "the request was blocked by the domain guard",
     "ERR_CERT": "its TLS certificate is not valid",
+    "ERR_UNSAFE_PORT": "browsers refuse that port as unsafe",
+    "ERR_INVALID_URL": "the URL is not valid",
 }
 
 
