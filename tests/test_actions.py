@@ -139,3 +139,19 @@ async def test_errors_are_typed_and_readable(session, site):
     await session.page.evaluate("document.querySelector('button').remove()")
     r, _ = await do(session, f"click [{pid}]", obs)
     assert not r.ok and r.error_kind == "not_actionable" and "no longer on the page" in r.error
+
+
+async def test_links_outside_the_allowed_domains_are_blocked(session, site):
+    await session.goto(site.url + "/index.html")
+    await session.page.evaluate("""document.body.insertAdjacentHTML('afterbegin',
+        '<a id=out href="http://localhost:' + location.port + '/about.html">Elsewhere</a>')""")
+    session.policy.allowed = ["127.0.0.1"]
+    try:
+        obs = await session.observe()
+        r, _ = await do(session, f"click [{find(obs, 'link', 'Elsewhere')}]", obs)
+        obs = await session.observe()
+        assert obs.url.startswith(site.url) and any("blocked navigation to localhost" in n for n in obs.notices)
+        # the cross-origin iframe from localhost still loads: only top-level navigation is guarded
+        assert sum(1 for e in obs.elements.values() if e.name == "Frame button") == 2
+    finally:
+        session.policy.allowed = ["127.0.0.1", "localhost"]

@@ -206,13 +206,20 @@ class BrowserSession:
             self.notices.append(f"download of {download.suggested_filename} failed: {e}")
 
     async def _guard(self, route: Any) -> None:
+        """Keep top-level navigation inside the allowed domains (subresources and iframes may come from anywhere,
+        as CDNs do); while exploring, abort every request that could change server state."""
         req = route.request
-        if not self.policy.allows(req.url):
-            self.blocked_requests.append(f"{req.method} {req.url}")
-            if req.is_navigation_request():
-                self.notices.append(f"blocked navigation to {urlsplit(req.url).hostname}: outside the allowed domains")
-            await route.abort("blockedbyclient")
-            return
+        if req.is_navigation_request() and not self.policy.allows(req.url):
+            try:
+                top_level = req.frame.parent_frame is None
+            except PlaywrightError:
+                top_level = True
+            if top_level:
+                self.blocked_requests.append(f"{req.method} {req.url}")
+                self.notices.append(f"blocked navigation to {urlsplit(req.url).hostname}: "
+                                    "outside the allowed domains")
+                await route.abort("blockedbyclient")
+                return
         if self.block_mutations and req.method not in ("GET", "HEAD", "OPTIONS"):
             self.blocked_requests.append(f"{req.method} {req.url}")
             await route.abort("blockedbyclient")

@@ -58,13 +58,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     run_dir = Path(args.out) if args.out else None
     result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps),
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step))
+    if result.status in ("navigation_error", "llm_error"):
+        print(f"run: {result.run_dir} (keeps the {result.steps} finished steps)")
+        return _err(result.reason)
     print(f"status: {result.status} ({result.reason})")
     if result.answer is not None:
         print(f"answer: {result.answer}")
     print(f"steps: {result.steps}  tokens: {result.usage.total_tokens}  time: {result.seconds:.1f} s  "
           f"run: {result.run_dir}")
-    if result.status in ("navigation_error", "llm_error"):
-        return 2
     return 0 if result.ok else 1
 
 

@@ -179,6 +179,7 @@ async def execute(session: BrowserSession, obs: Observation, action: Action, sec
     timeout = timeout_ms or session.config.action_timeout_ms
     t0 = time.perf_counter()
     result = ActionResult(action=action, ok=True, url_before=obs.url)
+    blocked_before = len(session.blocked_requests)
     try:
         if action.verb in ELEMENT_VERBS:
             el = target_of(obs, action)
@@ -188,6 +189,10 @@ async def execute(session: BrowserSession, obs: Observation, action: Action, sec
             await _act_on_page(session, action, timeout)
         if action.verb not in META_VERBS:
             await settle(session.page)
+            if len(session.blocked_requests) > blocked_before and session.page.url.startswith("chrome-error:"):
+                await session.page.go_back()  # leave the error page of the blocked navigation
+                raise DisallowedURL(f"{session.blocked_requests[-1].split(' ', 1)[1]} is outside the allowed "
+                                    "domains; the navigation was blocked")
     except ActionError as e:
         result.ok, result.error, result.error_kind = False, str(e), e.kind
     except NavigationError as e:

@@ -92,7 +92,7 @@ class Policy:
         grammar = action_gbnf(obs.ids()) if self.constrain else None
         temperature = self.temperature if n == 1 else max(self.temperature, 0.7)
         errors: list[str] = []
-        for attempt in range(2):
+        for _attempt in range(2):
             out = await self.model.complete(messages, n=n, temperature=temperature, max_tokens=self.max_tokens,
                                             grammar=grammar)
             parsed: list[tuple[Action, str]] = []

@@ -6,7 +6,7 @@ import json
 import os
 import platform
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ def versions() -> dict[str, str]:
 
 
 def new_run_dir(base: str | Path = "runs", label: str = "run") -> Path:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in label)[:40].strip("-") or "run"
     path = Path(base) / f"{stamp}-{safe}"
     n = 1

@@ -1,0 +1,5 @@
+import sys
+
+from webagent.cli import main
+
+sys.exit(main())
