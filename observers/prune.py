@@ -22,6 +22,10 @@ class Stage:
 
 
 def _rebuild(node: Node, children: list[Node]) -> Node:
+    """`node` with new children; the node itself when nothing below it changed (stages share structure)."""
+    old = node.children
+    if len(old) == len(children) and all(a is b for a, b in zip(old, children, strict=True)):
+        return node
     return replace(node, children=children)
 
 

@@ -1,0 +1,70 @@
+"""Per-step overhead outside the LLM (observe + act) on a typical and a heavy page; run by hand.
+
+    python bench/step.py [--n 20]
+
+Prints median and p95 in ms of observe, act and their sum, and the same-run baseline of Playwright's own
+`aria_snapshot()` of the page (a bare accessibility snapshot with no ids, frames or screenshot), as a ratio."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.fixture_site import FixtureServer  # noqa: E402
+from webagent.actions import parse_action  # noqa: E402
+from webagent.browser import BrowserConfig, BrowserSession  # noqa: E402
+from webagent.execute import execute  # noqa: E402
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p * (len(s) - 1))))]
+
+
+async def measure(session: BrowserSession, url: str, n: int) -> dict[str, list[float]]:
+    await session.goto(url)
+    out: dict[str, list[float]] = {"observe": [], "act": [], "step": [], "aria_snapshot": []}
+    for i in range(n + 2):
+        t0 = time.perf_counter()
+        obs = await session.observe()
+        t1 = time.perf_counter()
+        action = parse_action("scroll [down]" if i % 2 == 0 else "scroll [up]")
+        res = await execute(session, obs, action)
+        t2 = time.perf_counter()
+        assert res.ok, res.error
+        await session.page.locator("body").aria_snapshot()
+        t3 = time.perf_counter()
+        if i >= 2:  # warm-up
+            out["observe"].append((t1 - t0) * 1000)
+            out["act"].append((t2 - t1) * 1000)
+            out["step"].append((t2 - t0) * 1000)
+            out["aria_snapshot"].append((t3 - t2) * 1000)
+    out["elements"] = [float(obs.stats["elements_total"])]
+    return out
+
+
+async def main(n: int) -> None:
+    with FixtureServer() as site:
+        async with BrowserSession(BrowserConfig()) as s:
+            pages = {"typical (fixture home)": site.url + "/index.html", "heavy (6000 rows)": site.url + "/heavy?n=6000"}
+            print(f"{'page':<24} {'elements':>8} {'observe p50/p95':>16} {'act p50/p95':>14} "
+                  f"{'step p50/p95':>14} {'aria p50':>9} {'observe/aria':>12}")
+            for name, url in pages.items():
+                r = await measure(s, url, n)
+                med = {k: statistics.median(v) for k, v in r.items()}
+                print(f"{name:<24} {int(med['elements']):>8} "
+                      f"{med['observe']:>7.0f}/{pct(r['observe'], .95):<7.0f} {med['act']:>6.0f}/{pct(r['act'], .95):<6.0f} "
+                      f"{med['step']:>6.0f}/{pct(r['step'], .95):<6.0f} {med['aria_snapshot']:>9.0f} "
+                      f"{med['observe'] / med['aria_snapshot']:>12.2f}")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=20)
+    asyncio.run(main(ap.parse_args().n))
