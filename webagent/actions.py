@@ -75,19 +75,21 @@ def format_action(a: Action) -> str:
 _ACTION_RE = re.compile(r"^\s*([a-z_]+)\s*(.*?)\s*$", re.S)
 
 
+FREE_TEXT_ARG = {"type": 1, "select": 1, "note": 0, "stop": 0, "goto": 0}  # verb -> index of a text argument
+
+
 def _args(rest: str, verb: str) -> list[str]:
-    """Split `[a] [b] [c]` into its bracketed arguments; the last argument may contain brackets."""
+    """Split `[a] [b] [c]` into its bracketed arguments. A free-text argument runs to the last `]`, so it may
+    itself contain brackets (type's optional trailing `[0|1]` is split off first)."""
     args: list[str] = []
     s = rest.strip()
     while s:
         if not s.startswith("["):
             raise ParseError(f"expected '[' in arguments of {verb!r}, got {s[:30]!r}")
-        if verb in ("type", "note", "stop", "select") and len(args) == (1 if verb != "note" and verb != "stop" else 0):
-            # free text argument: up to the last ']' (type keeps an optional trailing [0|1])
-            m = re.match(r"^\[(.*)\]\s*\[([01])\]\s*$", s, re.S) if verb == "type" else None
+        if FREE_TEXT_ARG.get(verb) == len(args):
+            m = re.match(r"^\[(.*)\]\s*\[([^\[\]]{0,8})\]\s*$", s, re.S) if verb == "type" else None
             if m:
-                args += [m.group(1), m.group(2)]
-                return args
+                return args + [m.group(1), m.group(2)]
             end = s.rfind("]")
             if end < 0:
                 raise ParseError(f"unclosed '[' in {verb!r}")
@@ -213,7 +215,11 @@ def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] = VERBS) 
     With `ids`, only those element ids are admitted, so a small model cannot name an element
     that is not on the page."""
     verbs = list(verbs)
-    id_rule = _gbnf_alt(str(i) for i in sorted(set(ids))) if ids else "[0-9]{1,6}"
+    if ids is not None:
+        ids = sorted(set(ids))
+        if not ids:  # nothing on the page to act on: no element verbs at all
+            verbs = [v for v in verbs if v not in ELEMENT_VERBS]
+    id_rule = _gbnf_alt(str(i) for i in ids) if ids else "[0-9]{1,6}"
     rules = {
         "click": '"click [" id "]"',
         "hover": '"hover [" id "]"',
