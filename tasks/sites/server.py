@@ -9,6 +9,7 @@ sqlite3's online backup API, which is safe while the server is running (the apps
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -159,6 +160,7 @@ class SiteServer:
             [sys.executable, "-m", "tasks.sites.serve", "--site", self.name, "--port", str(self.port),
              "--db", str(self.db_path), "--quiet"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr, env=env, cwd=str(REPO_ROOT))
+        atexit.register(self.stop)  # never leave a server behind if the caller forgets stop()
         try:
             self._wait_ready()
         except BaseException:
@@ -214,6 +216,7 @@ class SiteServer:
                     self.proc.kill()
                     self.proc.wait(timeout=5)
             self.proc = None
+            atexit.unregister(self.stop)
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
