@@ -243,7 +243,9 @@
     if (role === null) return null;
     const pointer = style.cursor === "pointer";
     const rect = e.getBoundingClientRect();
-    const sized = rect.width > 0 && rect.height > 0;
+    // off-page (e.g. a skip link at left:-9999px until focused) counts as unsized: nobody can click it
+    const offPage = rect.right + window.scrollX <= 0 || rect.bottom + window.scrollY <= 0;
+    const sized = rect.width > 0 && rect.height > 0 && !offPage;
     const actionable = vis && isClickable(e, role, style, parentPointer) && (sized || e.tagName === "OPTION");
     const children = [];
     if (e.tagName === "SELECT") {
