@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 WHEELS="${WEBAGENT_WHEELS:-$HOME/.cache/webagent/wheels}"
 VENV=".venv"
+# pip's warnings about index folders a machine's pip config names but lacks; filtered from pip's stderr.
+PIP_NOISE='is ignored: it is neither a file nor a directory'
 say() { printf '[setup] %s\n' "$*"; }
 t0=$(date +%s)
 
@@ -46,7 +48,8 @@ if ! ls "$WHEELS"/llama_cpp_python-*.whl >/dev/null 2>&1; then
     apt_install build-essential || say "warning: no C++ compiler and apt-get not usable; the build will likely fail"
   fi
   say "building the llama-cpp-python wheel into $WHEELS (one time, a few minutes)"
-  CMAKE_ARGS="-DGGML_NATIVE=OFF" "$PY" -m pip wheel -q --no-deps -w "$WHEELS" llama-cpp-python
+  CMAKE_ARGS="-DGGML_NATIVE=OFF" "$PY" -m pip wheel -q --no-deps -w "$WHEELS" llama-cpp-python \
+    2> >(grep -v "$PIP_NOISE" >&2)
 fi
 
 # 4. webagent itself, editable, with the dev and local extras. Skipped when pyproject.toml is unchanged since the
@@ -61,9 +64,7 @@ else
   # Keep any find-links the machine already configures: a --find-links flag would replace them.
   FL=(--find-links "$WHEELS")
   for d in ${PIP_FIND_LINKS:-}; do FL+=(--find-links "$d"); done
-  # (The grep drops pip's warnings about index folders this machine configures but lacks.)
-  "$PY" -m pip install -q --prefer-binary "${FL[@]}" -e '.[dev,local]' \
-    2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+  "$PY" -m pip install -q --prefer-binary "${FL[@]}" -e '.[dev,local]' 2> >(grep -v "$PIP_NOISE" >&2)
   echo "$WANT" > "$STAMP"
 fi
 
