@@ -47,6 +47,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from webagent.browser import BrowserConfig
     from webagent.safety import Secrets, check_url
 
+    if args.site:
+        return _run_on_bundled_site(args)
+    if not args.url:
+        raise BadInput("give --url URL, or --site NAME to use a bundled local site")
     url = check_url(args.url)
     if args.max_steps < 1:
         raise BadInput("--max-steps must be at least 1")
@@ -67,6 +71,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"steps: {result.steps}  tokens: {result.usage.total_tokens}  time: {result.seconds:.1f} s  "
           f"run: {result.run_dir}")
     return 0 if result.ok else 1
+
+
+def _run_on_bundled_site(args: argparse.Namespace) -> int:
+    """`run --site shop [--url /path]`: start the bundled site on a free port, run there, stop it."""
+    from tasks.sites.server import SiteServer
+
+    with SiteServer(args.site) as server:
+        path = args.url or "/"
+        if "://" in path:
+            raise BadInput("with --site, --url is a path on that site, e.g. --url /catalogsearch/result/?q=mug")
+        args.url = server.url + ("" if path.startswith("/") else "/") + path
+        args.site = None
+        print(f"site {server.name} at {server.url}", flush=True)
+        return cmd_run(args)
 
 
 def cmd_observe(args: argparse.Namespace) -> int:
@@ -95,7 +113,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
 
     p = sub.add_parser("run", help="run a task against a URL")
-    p.add_argument("--url", required=True, help="start URL")
+    p.add_argument("--url", help="start URL (with --site: a path on that site)")
+    p.add_argument("--site", help="run on a bundled local site (shop, shop_admin, forum, codehost, wiki), "
+                                  "started for this run on a free port")
     p.add_argument("--task", required=True, help="what the agent should do, in plain words")
     p.add_argument("--max-steps", type=int, default=15)
     p.add_argument("--planner", default="reactive", help="reactive (default), best-first, world-model, hybrid")
