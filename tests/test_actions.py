@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from webagent.actions import Action, parse_action
 from webagent.execute import execute
 
@@ -155,3 +157,23 @@ async def test_links_outside_the_allowed_domains_are_blocked(session, site):
         assert sum(1 for e in obs.elements.values() if e.name == "Frame button") == 2
     finally:
         session.policy.allowed = ["127.0.0.1", "localhost"]
+
+
+async def test_navigation_timeout_and_crashed_page(session, site):
+    from webagent.errors import NavigationError
+    session.config.navigation_timeout_ms = 1000
+    session.context.set_default_navigation_timeout(1000)
+    try:
+        with pytest.raises(NavigationError, match="did not load in time"):
+            await session.goto(site.url + "/slow?s=3")
+    finally:
+        session.config.navigation_timeout_ms = 30_000
+        session.context.set_default_navigation_timeout(30_000)
+    await session.goto(site.url + "/about.html")
+    try:
+        await session.page.goto("chrome://crash", timeout=3000)
+    except Exception:  # noqa: BLE001 - the renderer dies mid-navigation
+        pass
+    obs = await session.observe()
+    assert "About us" in obs.text and obs.url.endswith("/about.html")
+    assert any("crashed" in n for n in obs.notices)

@@ -52,6 +52,9 @@ class BrowserConfig:
     storage_state: str | None = None
     locale: str = "en-US"
     timezone: str = "UTC"
+    record_har: Path | None = None  # write the episode's network traffic here as a HAR (when the context closes)
+    record_trace: Path | None = None  # write a Playwright trace.zip here (when the context closes)
+    trace_screenshots: bool = True  # screencast frames in the trace (off when secrets are typed: they'd show)
 
 
 NET_ERRORS = {
@@ -92,6 +95,7 @@ class BrowserSession:
         self._browser: Browser | None = None
         self.context: BrowserContext | None = None
         self._active: Page | None = None
+        self._crashed: set[Page] = set()
 
     async def __aenter__(self) -> BrowserSession:
         await self.start()
@@ -120,12 +124,17 @@ class BrowserSession:
         """A fresh context (cookies, storage, tabs), closing the previous one. One per episode."""
         assert self._browser is not None
         if self.context is not None:
-            await self.context.close()
+            await self._close_context()
         w, h = self.config.viewport
+        extra: dict[str, Any] = {}
+        if self.config.record_har:
+            extra = {"record_har_path": str(self.config.record_har), "record_har_content": "embed"}
         self.context = await self._browser.new_context(
             viewport={"width": w, "height": h}, device_scale_factor=1, accept_downloads=True,
             storage_state=storage_state or self.config.storage_state, locale=self.config.locale,
-            timezone_id=self.config.timezone)
+            timezone_id=self.config.timezone, **extra)
+        if self.config.record_trace:
+            await self.context.tracing.start(screenshots=self.config.trace_screenshots, snapshots=True)
         self.context.set_default_timeout(self.config.action_timeout_ms)
         self.context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
         self.context.on("page", self._on_page)
@@ -133,13 +142,27 @@ class BrowserSession:
         self._active = await self.context.new_page()
         return self.context
 
+    async def _close_context(self) -> None:
+        """Close the context, saving the trace first (the HAR is written by the close itself)."""
+        if self.context is None:
+            return
+        if self.config.record_trace:
+            try:
+                await self.context.tracing.stop(path=str(self.config.record_trace))
+            except PlaywrightError:
+                pass
+        try:
+            await self.context.close()
+        except PlaywrightError:
+            pass
+
     async def close(self) -> None:
-        for closer in (self.context, self._browser):
-            if closer is not None:
-                try:
-                    await closer.close()
-                except PlaywrightError:
-                    pass
+        await self._close_context()
+        if self._browser is not None:
+            try:
+                await self._browser.close()
+            except PlaywrightError:
+                pass
         if self._pw is not None:
             await self._pw.stop()
         self.context = self._browser = self._pw = None
@@ -178,7 +201,7 @@ class BrowserSession:
     def _wire(self, page: Page) -> None:
         page.on("dialog", self._on_dialog)
         page.on("download", self._on_download)
-        page.on("crash", lambda p: self.notices.append("the page crashed; it will be reloaded"))
+        page.on("crash", lambda p: self._crashed.add(p))
 
     async def _on_dialog(self, dialog: Dialog) -> None:
         kind, msg = dialog.type, dialog.message
@@ -242,22 +265,31 @@ class BrowserSession:
         await settle(page)
 
     async def observe(self, options: ObserveOptions | None = None) -> Observation:
+        """Observe the active tab; a crashed tab is replaced by a fresh one at the same URL first."""
         page = self.page
-        if page.is_closed():
-            raise NavigationError("the active tab is closed")
-        try:
-            obs = await observe(page, self.counter, options)
-        except PlaywrightError as e:
-            if "crash" in str(e).lower() or "Target closed" in str(e):
-                url = page.url
-                self._active = await self.context.new_page()
-                await self.goto(url)
-                self.notices.append("the page crashed and was reloaded")
-                obs = await observe(self._active, self.counter, options)
-            else:
-                raise
+        if page not in self._crashed:
+            try:
+                await page.evaluate("0")  # liveness probe: the crash event can arrive after the failed action
+            except PlaywrightError as e:
+                if "crash" in str(e).lower():
+                    self._crashed.add(page)
+        if page in self._crashed:
+            await self._recover(page)
+        obs = await observe(self.page, self.counter, options)
         obs.notices, self.notices = self.notices + obs.notices, []
         return obs
+
+    async def _recover(self, page: Page) -> None:
+        url = page.url
+        self._crashed.discard(page)
+        self._active = await self.context.new_page()
+        try:
+            await page.close()
+        except PlaywrightError:
+            pass
+        self.notices.append(f"the page crashed and was reloaded ({url})")
+        if url and not url.startswith(("about:", "chrome")):
+            await self.goto(url)
 
 
 async def settle(page: Page, quiet_ms: int = 50, max_ms: int = 1000) -> None:
