@@ -1,18 +1,36 @@
-"""The run directory: `trajectory.jsonl` appended and flushed every step, plus screenshots."""
+"""The run directory: `trajectory.jsonl` appended, flushed and fsynced every record, plus screenshots and crops.
+
+Layout of a run directory::
+
+    trajectory.jsonl      header, one record per step, footer (and, appended later, an `evaluation` record)
+    screenshots/          step_003.jpg (viewport before the step's action), step_003_target.jpg (the target's crop)
+    trace.zip             optional Playwright trace (`webagent run --trace`), written when the browser closes
+    network.har           optional HAR (`webagent run --har`), written when the browser closes
+
+Secrets (`--secret NAME=VALUE`) never reach any of these in clear: every JSON record goes through
+`Secrets.redact`, screenshots are re-taken with the fields and text holding a secret masked (`mask_secrets`),
+and the HAR and trace are rewritten with the values replaced by `{{NAME}}` (`redact_artifacts`).
+"""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import platform
 import time
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from webagent.safety import Secrets
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+TRAJECTORY = "trajectory.jsonl"
+MASK_COLOR = "#FF00FF"  # what a masked secret looks like in a screenshot
+CROP_PAD = 12
 
 
 def versions() -> dict[str, str]:
@@ -37,22 +55,33 @@ def new_run_dir(base: str | Path = "runs", label: str = "run") -> Path:
     return path
 
 
+def _fsync_write(f: Any, line: str) -> None:
+    f.write(line + "\n")
+    f.flush()
+    os.fsync(f.fileno())
+
+
 class Recorder:
-    """Writes one run. Every record is a JSON line, flushed and fsynced, with secrets redacted first."""
+    """Writes one run. Every record is a JSON line, flushed and fsynced, with secrets redacted first.
+
+    A process killed at any moment leaves every finished record readable; at worst the last line is cut short,
+    which `webagent.trajectory.load` tolerates with a warning."""
 
     def __init__(self, run_dir: str | Path, secrets: Secrets | None = None) -> None:
         self.dir = Path(run_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "screenshots").mkdir(exist_ok=True)
         self.secrets = secrets or Secrets()
-        self.path = self.dir / "trajectory.jsonl"
+        self.path = self.dir / TRAJECTORY
         self._f = self.path.open("a", encoding="utf-8")
 
     def _write(self, record: dict[str, Any]) -> None:
         line = json.dumps(self.secrets.redact(record), ensure_ascii=False, default=str)
-        self._f.write(line + "\n")
-        self._f.flush()
-        os.fsync(self._f.fileno())
+        if self._f.closed:  # e.g. an evaluation after the footer: append to the same file
+            with self.path.open("a", encoding="utf-8") as f:
+                _fsync_write(f, line)
+            return
+        _fsync_write(self._f, line)
 
     def header(self, task: dict[str, Any], config: dict[str, Any]) -> None:
         self._write({"type": "header", "format": FORMAT_VERSION, "created": time.time(),
@@ -65,12 +94,168 @@ class Recorder:
         (self.dir / rel).write_bytes(data)
         return rel
 
+    def crop(self, step: int, shot_rel: str | None, bbox: Any, name: str = "target") -> str | None:
+        """Cut the box `bbox` (x, y, w, h in viewport CSS pixels, as the observation gives it) out of the step's
+        screenshot, with a small margin. None when there is no screenshot or the box is off-screen."""
+        if not shot_rel or not bbox or len(bbox) != 4:
+            return None
+        try:
+            from PIL import Image
+            with Image.open(self.dir / shot_rel) as img:
+                x, y, w, h = (int(v) for v in bbox)
+                box = (max(0, x - CROP_PAD), max(0, y - CROP_PAD), min(img.width, x + w + CROP_PAD),
+                       min(img.height, y + h + CROP_PAD))
+                if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+                    return None
+                rel = f"screenshots/step_{step:03d}_{name}.jpg"
+                img.crop(box).convert("RGB").save(self.dir / rel, quality=85)
+                return rel
+        except (OSError, ValueError):
+            return None
+
     def step(self, record: dict[str, Any]) -> None:
+        record = dict(record)
+        target = record.get("target") or {}
+        if "crops" not in record:
+            crop = self.crop(int(record.get("step", 0)), record.get("screenshot"), target.get("bbox"))
+            record["crops"] = {"target": crop} if crop else {}
         self._write({"type": "step", **record})
 
     def footer(self, record: dict[str, Any]) -> None:
+        """The end of the run: status, answer, final URL, usage; `evaluation` (a dict, e.g. {"score": 1.0, ...})
+        when the caller already evaluated."""
         self._write({"type": "footer", **record})
+
+    def evaluation(self, evaluation: dict[str, Any]) -> None:
+        """Append the evaluation of a finished run (the footer may already be written); readers merge it into
+        the footer's `evaluation`."""
+        self._write({"type": "evaluation", "evaluation": evaluation})
 
     def close(self) -> None:
         if not self._f.closed:
             self._f.close()
+
+
+def append_evaluation(run_dir: str | Path, evaluation: dict[str, Any], secrets: Secrets | None = None) -> None:
+    """Record the evaluation of a run whose recorder is closed (what a benchmark runner does after the agent)."""
+    line = json.dumps((secrets or Secrets()).redact({"type": "evaluation", "evaluation": evaluation}),
+                      ensure_ascii=False, default=str)
+    with (Path(run_dir) / TRAJECTORY).open("a", encoding="utf-8") as f:
+        _fsync_write(f, line)
+
+
+# -- secrets in screenshots, HAR and trace ------------------------------------------------------------------------
+
+_MARK_JS = """(secrets) => {
+  const hit = (s) => typeof s === 'string' && s && secrets.some((v) => s.includes(v));
+  let n = 0;
+  const mark = (el) => { if (el && !el.hasAttribute('data-webagent-secret')) { el.setAttribute('data-webagent-secret', ''); n++; } };
+  for (const el of document.querySelectorAll('input, textarea, select, [contenteditable]')) {
+    if (hit(el.value) || (el.isContentEditable && hit(el.innerText))) mark(el);
+  }
+  const root = document.body || document.documentElement;
+  if (root) {
+    const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (w.nextNode()) { if (hit(w.currentNode.nodeValue)) mark(w.currentNode.parentElement); }
+  }
+  return n;
+}"""
+_UNMARK_JS = """() => { for (const el of document.querySelectorAll('[data-webagent-secret]'))
+  el.removeAttribute('data-webagent-secret'); }"""
+
+
+async def mask_secrets(page: Any, obs: Any, secrets: Secrets, *, quality: int = 70) -> int:
+    """Hide secret values from what the agent's observation carries out of the browser.
+
+    The observation text and title get `{{NAME}}` back (so prompts never hold a value); if a secret is visible
+    on the page (a filled field, or text that repeats it), the screenshot is re-taken with those elements masked
+    in MASK_COLOR. Returns how many elements were masked."""
+    if not secrets.values:
+        return 0
+    obs.text = secrets.redact(obs.text)
+    obs.title = secrets.redact(obs.title)
+    obs.url = secrets.redact(obs.url)
+    if obs.screenshot is None:
+        return 0
+    values = list(secrets.values.values())
+    frames = [f for f in page.frames if not f.is_detached()]
+    marked = 0
+    try:
+        for f in frames:
+            try:
+                marked += await f.evaluate(_MARK_JS, values)
+            except Exception:  # noqa: BLE001 - a frame navigating away: nothing of it will be in the screenshot
+                continue
+        if marked:
+            masks = [f.locator("[data-webagent-secret]") for f in frames]
+            kw: dict[str, Any] = {"type": "jpeg", "quality": quality} if obs.screenshot[:2] == b"\xff\xd8" \
+                else {"type": "png"}
+            obs.screenshot = await page.screenshot(mask=masks, mask_color=MASK_COLOR, timeout=10_000, **kw)
+    except Exception:  # noqa: BLE001 - never leak: if masking failed, drop the screenshot
+        obs.screenshot = None
+    finally:
+        for f in frames:
+            try:
+                await f.evaluate(_UNMARK_JS)
+            except Exception:  # noqa: BLE001
+                pass
+    return marked
+
+
+def _variants(secrets: Secrets) -> list[tuple[str, str]]:
+    """(NAME, form) for each secret in plain and URL/JSON-encoded forms, longest first (HAR and traces hold query
+    strings, form bodies and JSON-escaped text)."""
+    out = {(name, enc) for name, v in secrets.values.items()
+           for enc in (v, quote(v, safe=""), quote_plus(v), json.dumps(v)[1:-1]) if enc}
+    return sorted(out, key=lambda kv: -len(kv[1]))
+
+
+def redact_text(text: str, secrets: Secrets) -> str:
+    """Replace every secret (plain or encoded) in `text` by `{{NAME}}`."""
+    for name, v in _variants(secrets):
+        text = text.replace(v, "{{" + name + "}}")
+    return text
+
+
+def redact_artifacts(run_dir: str | Path, secrets: Secrets) -> list[str]:
+    """Rewrite `network.har` and `trace.zip` of a run with every secret replaced by `{{NAME}}`. Base64 bodies in
+    the HAR that contain a secret are dropped. Returns the files rewritten."""
+    if not secrets.values:
+        return []
+    import base64
+    run_dir = Path(run_dir)
+    done = []
+    har = run_dir / "network.har"
+    if har.exists():
+        data = json.loads(har.read_text(encoding="utf-8"))
+        values = [v for _, v in _variants(secrets)]
+        for entry in data.get("log", {}).get("entries", []):
+            content = entry.get("response", {}).get("content", {})
+            if content.get("encoding") == "base64" and content.get("text"):
+                try:
+                    raw = base64.b64decode(content["text"]).decode("utf-8")
+                except (ValueError, UnicodeDecodeError):
+                    raw = None
+                if raw is not None:
+                    content["text"] = raw
+                    content.pop("encoding")
+                elif any(v.encode() in base64.b64decode(content["text"]) for v in values):
+                    content["text"] = ""
+                    content["comment"] = "body dropped: it held a secret"
+        har.write_text(redact_text(json.dumps(data, ensure_ascii=False), secrets), encoding="utf-8")
+        done.append(str(har))
+    trace = run_dir / "trace.zip"
+    if trace.exists():
+        buf = io.BytesIO()
+        with zipfile.ZipFile(trace) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+            for info in zin.infolist():
+                data = zin.read(info.filename)
+                try:
+                    data = redact_text(data.decode("utf-8"), secrets).encode("utf-8")
+                except UnicodeDecodeError:
+                    if any(v.encode() in data for _, v in _variants(secrets)):
+                        data = b""  # a binary resource holding a secret: dropped
+                zout.writestr(info.filename, data)
+        trace.write_bytes(buf.getvalue())
+        done.append(str(trace))
+    return done
