@@ -119,8 +119,10 @@ def copy_db(src: Path | str, dst: Path | str) -> None:
 class SiteServer:
     """One site in its own subprocess on 127.0.0.1: `.start()`, `.url`, `.reset()`, `.stop()`; also a context manager."""
 
-    def __init__(self, name: str, port: int | None = None, *, start_timeout: float = START_TIMEOUT):
+    def __init__(self, name: str, port: int | None = None, *, start_timeout: float = START_TIMEOUT,
+                 shared_db: Path | str | None = None):
         self.name = name
+        self.shared_db = Path(shared_db) if shared_db else None  # serve another server's working DB (no copy)
         self.module = registry.load(name)  # SetupError for an unknown / unimportable site
         self.requested_port = port
         self.port: int | None = None
@@ -149,8 +151,11 @@ class SiteServer:
                              f"(choose another port or stop whatever listens on it)")
         self.seed_path = ensure_seed(self.name)
         self._tmp = tempfile.mkdtemp(prefix=f"webagent-site-{self.name}-")
-        self.db_path = Path(self._tmp) / f"{self.name}.sqlite"
-        shutil.copyfile(self.seed_path, self.db_path)
+        if self.shared_db is not None:
+            self.db_path = self.shared_db
+        else:
+            self.db_path = Path(self._tmp) / f"{self.name}.sqlite"
+            shutil.copyfile(self.seed_path, self.db_path)
         self.port = self.requested_port or free_port()
         self._stderr = open(Path(self._tmp) / "stderr.log", "w+b")  # noqa: SIM115 (closed in stop())
         env = dict(os.environ)
@@ -245,7 +250,11 @@ class SiteServer:
 class SiteGroup:
     """Several sites started in parallel: `urls`, `reset(names=None)`, `stop()`; a sync and async context manager.
 
-    `port` (optional) is the first port: sites get port, port+1, ... in the order given."""
+    `port` (optional) is the first port: sites get port, port+1, ... in the order given.
+    When both `shop` and `shop_admin` are in the group, the admin serves the shop's working DB (their seeds are the
+    same data), so an order placed in the shop shows up in the admin, as in WebArena."""
+
+    SHARED = {"shop_admin": "shop"}  # site -> the site whose working DB it serves when both are in a group
 
     def __init__(self, names: list[str] | tuple[str, ...], port: int | None = None):
         if not names:
@@ -263,9 +272,21 @@ class SiteGroup:
         return self.servers[name]
 
     def start(self) -> SiteGroup:
+        errors: list[BaseException] = []
+        owners = {o for n, o in self.SHARED.items() if n in self.servers and o in self.servers}
+        for o in owners:  # start DB owners first so the sharers can point at their working DB
+            try:
+                self.servers[o].start()
+            except BaseException as e:  # noqa: BLE001
+                errors.append(e)
+        if errors:
+            self.stop()
+            raise errors[0]
+        for n, o in self.SHARED.items():
+            if n in self.servers and o in self.servers:
+                self.servers[n].shared_db = self.servers[o].db_path
         with ThreadPoolExecutor(max_workers=len(self.servers)) as pool:
-            futures = {n: pool.submit(s.start) for n, s in self.servers.items()}
-            errors = []
+            futures = {n: pool.submit(s.start) for n, s in self.servers.items() if n not in owners}
             for _n, f in futures.items():
                 try:
                     f.result()
@@ -281,7 +302,13 @@ class SiteGroup:
         unknown = [n for n in names if n not in self.servers]
         if unknown:
             raise SetupError(f"site(s) {', '.join(unknown)} not in this group ({', '.join(self.servers)})")
-        return {n: self.servers[n].reset() for n in names}
+        out: dict[str, float] = {}
+        done: set[Path | None] = set()
+        for n in names:  # a DB shared by two sites is reset once
+            s = self.servers[n]
+            out[n] = 0.0 if (s.db_path in done and s.db_path is not None) else s.reset()
+            done.add(s.db_path)
+        return out
 
     def stop(self) -> None:
         for s in self.servers.values():
