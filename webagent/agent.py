@@ -18,7 +18,7 @@ from webagent.execute import ActionResult, execute
 from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
 from webagent.policy import Policy, StepSummary
-from webagent.recorder import Recorder, new_run_dir
+from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
 from webagent.safety import Secrets
 
 
@@ -96,6 +96,7 @@ class Agent:
             for step in range(1, self.config.max_steps + 1):
                 t0 = time.perf_counter()
                 obs = await session.observe(self.config.observe)
+                await mask_secrets(session.page, obs, self.secrets)  # the model, the record, the screenshot
                 t_obs = time.perf_counter()
                 ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes)
                 try:
@@ -179,8 +180,8 @@ class Agent:
         if self.on_step:
             ok = result.ok if result else error is None
             err = result.error if result else error
-            self.on_step(StepRecord(step, str(action) if action else "(invalid reply)", obs.url,
-                                    (t_act - t0) * 1000, tokens, ok, err))
+            self.on_step(StepRecord(step, str(action) if action else "(invalid reply)", self.secrets.redact(obs.url),
+                                    (t_act - t0) * 1000, tokens, ok, self.secrets.redact(err)))
 
     def _config_dict(self, session: BrowserSession) -> dict[str, Any]:
         return {
@@ -195,11 +196,27 @@ class Agent:
 async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner | None = None,
                    config: AgentConfig | None = None, browser: BrowserConfig | None = None,
                    run_dir: str | Path | None = None, secrets: Secrets | None = None,
-                   on_step: Callable[[StepRecord], None] | None = None) -> RunResult:
-    """Run one task against `url` with a fresh browser. The Python API's main entry point."""
+                   on_step: Callable[[StepRecord], None] | None = None, trace: bool = False, har: bool = False,
+                   task_meta: dict[str, Any] | None = None) -> RunResult:
+    """Run one task against `url` with a fresh browser. The Python API's main entry point.
+
+    `trace` / `har` also write `trace.zip` / `network.har` into the run directory (when the browser closes, so a
+    killed process leaves neither); secrets in them are replaced by `{{NAME}}`. `task_meta` goes into the
+    header's task (e.g. `site` and `site_urls`, which let `webagent replay` restart a bundled site)."""
+    secrets = secrets or Secrets()
+    run_dir = Path(run_dir) if run_dir else new_run_dir("runs", intent[:30])
+    browser = browser or BrowserConfig()
+    if trace:
+        browser.record_trace = run_dir / "trace.zip"
+        browser.trace_screenshots = not secrets.values  # screencast frames would show typed secrets
+    if har:
+        browser.record_har = run_dir / "network.har"
     agent = Agent(model, planner, config, secrets, on_step)
-    async with BrowserSession(browser) as session:
-        return await agent.run(intent, url, session, run_dir)
+    try:
+        async with BrowserSession(browser) as session:
+            return await agent.run(intent, url, session, run_dir, task_meta)
+    finally:
+        redact_artifacts(run_dir, secrets)
 
 
 def run_task_sync(intent: str, url: str, model: ChatModel, **kwargs: Any) -> RunResult:
