@@ -5,11 +5,12 @@ from __future__ import annotations
 import html
 import math
 import re
-import sqlite3
 from urllib.parse import urlencode
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
+
+from tasks.sites import common
 
 from .. import _textgen as tg
 from .seed import ROLES
@@ -63,18 +64,8 @@ def create_app(db_path: str) -> Flask:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals.update(ROLES=ROLES, pretty=lambda ts: tg.pretty_date(ts) if ts else "")
 
-    def db() -> sqlite3.Connection:
-        if "db" not in g:
-            con = sqlite3.connect(app.config["DB_PATH"])
-            con.row_factory = sqlite3.Row
-            g.db = con
-        return g.db
-
-    @app.teardown_appcontext
-    def _close(_exc):
-        con = g.pop("db", None)
-        if con is not None:
-            con.close()
+    db = common.get_db  # one connection per request, closed at teardown
+    common.close_db_after_requests(app)
 
     def me():
         if "me" not in g:

@@ -154,6 +154,16 @@ def sort_clause(allowed: dict[str, str], default: str, default_dir: str = "asc")
 
 # ---------------------------------------------------------------- app factory
 
+def close_db_after_requests(app: Flask) -> None:
+    """Close the request's connection (see `get_db`) when the app context ends."""
+
+    @app.teardown_appcontext
+    def _close_db(_exc):
+        db = g.pop("db", None)
+        if db is not None:
+            db.close()
+
+
 def make_app(import_name: str, db_path: str, *, secret: str, site_name: str) -> Flask:
     """A Flask app whose templates come from the site package then tasks/sites/common."""
     app = Flask(import_name)
@@ -162,12 +172,7 @@ def make_app(import_name: str, db_path: str, *, secret: str, site_name: str) -> 
     app.jinja_loader = ChoiceLoader([app.jinja_loader, FileSystemLoader(TEMPLATES)])
     app.jinja_env.globals.update(url_with=url_with, money=money)
     app.jinja_env.filters["money"] = money
-
-    @app.teardown_appcontext
-    def _close_db(_exc):
-        db = g.pop("db", None)
-        if db is not None:
-            db.close()
+    close_db_after_requests(app)
 
     @app.route("/_common/<path:filename>")
     def common_static(filename):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import sqlite3
 from urllib.parse import urlencode
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
+
+from tasks.sites import common
 
 from .. import _textgen as tg
 
@@ -39,19 +40,8 @@ def create_app(db_path: str) -> Flask:
         TEMPLATES_AUTO_RELOAD=False,
     )
 
-    def db() -> sqlite3.Connection:
-        if "db" not in g:
-            con = sqlite3.connect(app.config["DB_PATH"])
-            con.row_factory = sqlite3.Row
-            con.execute("PRAGMA foreign_keys = ON")
-            g.db = con
-        return g.db
-
-    @app.teardown_appcontext
-    def _close(_exc):
-        con = g.pop("db", None)
-        if con is not None:
-            con.close()
+    db = common.get_db  # one connection per request, closed at teardown
+    common.close_db_after_requests(app)
 
     def me():
         if "me" not in g:

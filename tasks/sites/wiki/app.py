@@ -6,11 +6,12 @@ import html
 import math
 import random
 import re
-import sqlite3
 from urllib.parse import quote
 
-from flask import Flask, abort, g, redirect, render_template, request
+from flask import Flask, abort, redirect, render_template, request
 from markupsafe import Markup
+
+from tasks.sites import common
 
 PER_PAGE = 20
 LINK_RE = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]+))?\]\]")
@@ -28,18 +29,8 @@ def create_app(db_path: str) -> Flask:
     app = Flask(__name__, template_folder="templates", static_folder="static")
     app.config.update(SECRET_KEY="webagent-wiki-local-secret", SESSION_COOKIE_NAME="wiki_session", DB_PATH=db_path)
 
-    def db() -> sqlite3.Connection:
-        if "db" not in g:
-            con = sqlite3.connect(app.config["DB_PATH"])
-            con.row_factory = sqlite3.Row
-            g.db = con
-        return g.db
-
-    @app.teardown_appcontext
-    def _close(_exc):
-        con = g.pop("db", None)
-        if con is not None:
-            con.close()
+    db = common.get_db  # one connection per request, closed at teardown
+    common.close_db_after_requests(app)
 
     def existing_titles(titles: set[str]) -> set[str]:
         if not titles:
