@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from observers import Observation
+from observers import Observation, ObserveOptions
 from webagent.actions import Action
 from webagent.browser import BrowserSession
 from webagent.policy import Policy, StepSummary
+from webagent.resolve import Target
 
 
 @dataclass
@@ -22,15 +23,41 @@ class PlanContext:
     session: BrowserSession
     last_error: str | None = None
     notes: list[str] = field(default_factory=list)
+    observe: ObserveOptions | None = None  # how the agent observes (planners that re-observe must match it)
 
 
 @dataclass
 class Plan:
-    """The actions to commit (usually one) and the search tree that led to them, for the trajectory."""
+    """The actions to commit (usually one) and the search tree that led to them, for the trajectory.
+
+    A planner that moved the browser while searching returns the page back in its root state and sets
+    `observation` to the fresh observation its first action is bound to (element ids change on a reload).
+    A multi-action plan (commit the whole path) also gives, for every action, the target it was chosen on and the
+    state key the search saw before it: the agent executes action i only when the live page has that key, re-bound
+    by role and name, and re-plans otherwise."""
 
     actions: list[Action]
     tree: dict[str, Any] | None = None
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    observation: Observation | None = None
+    targets: list[Target | None] = field(default_factory=list)
+    expected: list[str] = field(default_factory=list)
+
+    def continue_at(self, i: int, obs: Observation) -> Plan | None:
+        """A one-action plan for action i on `obs`, or None when the page is not the state the search saw there."""
+        from search.snapshot import rebind, state_key
+        from webagent.errors import UnknownElement
+
+        if i >= len(self.actions) or i >= len(self.expected):
+            return None
+        key = state_key(obs)
+        if key != self.expected[i]:
+            return None
+        try:
+            action = rebind(self.actions[i], obs, self.targets[i] if i < len(self.targets) else None)
+        except UnknownElement:
+            return None
+        return Plan([action], tree={"committed_path": {"index": i, "of": len(self.actions), "state_key": key}})
 
 
 class Planner(Protocol):

@@ -1,0 +1,448 @@
+"""Best-first tree search over real browser states (Koh et al. 2024), with the improvements listed in
+../shared/background/search-and-worldmodel.md §4:
+
+- candidates from one n-sample request, canonicalised and de-duplicated, vote shares used as priors;
+- frontier ordered by the parent's value plus a prior bonus minus a depth penalty (ties: shallower, then earlier);
+- lazy evaluation (children scored when popped) or comparative mode (all children of a node executed, then scored
+  in one call, shuffled), absolute judge kept for termination; a stop threshold with a confirmation re-sample;
+- budgets in nodes, tokens and seconds (search/budget.py);
+- backtracking by snapshot restore verified by the state key, prefix replay in a fresh context only on a mismatch;
+- safe exploration: irreversible actions are simulated (world model if any, else a judge of the proposed action),
+  never executed, and the network guard aborts every non-GET request while exploring;
+- caches of values and a transposition table (identical states reached by different paths are merged);
+- commit the first action and re-plan (default), or the whole path with a state-key check before each action;
+- the whole tree (nodes, candidates, votes, values, imagined outcomes, restores, budget use) in Plan.tree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import random
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from observers import Observation, ObserveOptions
+from search.base import Plan, PlanContext
+from search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
+from search.cache import Caches, digest
+from search.candidates import Cand, policy_for, propose
+from search.safety import IRREVERSIBLE, classify
+from search.snapshot import Snapshot, Step, rebind, restore, state_key, take_snapshot
+from search.value import ValueFunction
+from search.world_model import WorldModel, imagine, imagine_all
+from webagent.actions import Action
+from webagent.errors import UnknownElement
+from webagent.execute import execute
+from webagent.llm.metered import MeteredChat
+
+_RISK_ORDER = {"read": 0, "reversible": 1, "irreversible": 2}
+
+
+@dataclass
+class Node:
+    id: int
+    parent: int | None
+    depth: int
+    cand: Cand | None = None
+    status: str = "pending"  # root | executed | simulated | blocked | merged | stop | failed | error
+    value: float | None = None
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    key: str | None = None
+    url: str = ""
+    snapshot: Snapshot | None = None
+    obs: Observation | None = None
+    merged_into: int | None = None
+    restore: str | None = None
+    restore_ms: float = 0.0
+    imagined: list[dict[str, Any]] | None = None
+    error: str | None = None
+    children: list[int] = field(default_factory=list)
+    pruned: list[dict[str, Any]] = field(default_factory=list)
+    ms: float = 0.0
+    step: Step | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id, "parent": self.parent, "depth": self.depth, "status": self.status,
+                             "value": None if self.value is None else round(self.value, 3), "key": self.key,
+                             "url": self.url, "children": self.children, "ms": round(self.ms, 1)}
+        if self.cand is not None:
+            d.update({"action": str(self.cand.action), "canonical": self.cand.key, "votes": self.cand.votes,
+                      "prior": round(self.cand.prior, 3), "risk": self.cand.risk,
+                      "target": self.cand.target.to_dict() if self.cand.target else None})
+        for k in ("verdicts", "merged_into", "restore", "imagined", "error", "pruned"):
+            v = getattr(self, k)
+            if v:
+                d[k] = v
+        if self.restore:
+            d["restore_ms"] = round(self.restore_ms, 1)
+        return d
+
+
+class BestFirstPlanner:
+    name = "best-first"
+
+    def __init__(self, branching: int = 3, depth: int = 3, budget: Budget | None = None, samples: int | None = None,
+                 value_samples: int = 3, threshold: float = 0.9, commit: str = "first", comparative: bool = False,
+                 prior_weight: float = 0.2, depth_penalty: float = 0.01, world_model: WorldModel | None = None,
+                 prune_k: int | None = None, confirm: bool = True, seed: int = 0) -> None:
+        if commit not in ("first", "path"):
+            raise ValueError("commit is 'first' or 'path'")
+        self.branching = branching
+        self.depth = depth
+        self.budget = budget if budget is not None else Budget(nodes=10)
+        self.samples = samples or max(2 * branching, 1)
+        self.vf = ValueFunction(value_samples)
+        self.threshold = threshold
+        self.commit = commit
+        self.comparative = comparative
+        self.prior_weight = prior_weight
+        self.depth_penalty = depth_penalty
+        self.wm = world_model
+        self.prune_k = prune_k
+        self.confirm = confirm
+        self.rng = random.Random(seed)
+        self.caches = Caches()
+
+    # ------------------------------------------------------------------------------------------------ choose
+    async def choose(self, ctx: PlanContext) -> Plan:
+        t0 = time.perf_counter()
+        session = ctx.session
+        opts = replace(getattr(ctx, "observe", None) or ObserveOptions(), screenshot=False)
+        metered: MeteredChat = ctx.policy.model
+        meter = Meter(self.budget, metered)
+        model = BudgetedChat(metered, None)  # the root proposal is always made: a step must choose something
+        self._model, self._meter, self._ctx, self._opts = model, meter, ctx, opts
+        self._policy = policy_for(ctx.policy, model)
+        self._history_text = [h.action + (f" on {h.target}" if h.target else "") for h in ctx.history]
+        root = Node(0, None, 0, status="root", key=state_key(ctx.obs), url=ctx.obs.url, obs=ctx.obs)
+        self._nodes: list[Node] = [root]
+        self._table: dict[str, int] = {root.key: 0}
+        self._cur_obs: Observation | None = ctx.obs
+        self._cur_key: str | None = root.key
+        self._frontier: list[tuple[float, int, int, int, Cand]] = []
+        self._seq = itertools.count()
+        root.snapshot = await take_snapshot(session, ctx.obs)
+        cands = await propose(self._policy, ctx.intent, ctx.obs, ctx.history, self.samples, self.branching,
+                              ctx.last_error, ctx.notes)
+        tree: dict[str, Any] = {"planner": self.name, "params": self._params(),
+                                "root": {"url": ctx.obs.url, "key": root.key,
+                                         "candidates": [c.to_dict() for c in cands]}}
+        no_search = (self.budget.nodes is not None and self.budget.nodes <= 0) or (
+            len(cands) == 1 and cands[0].action.verb == "stop")
+        if no_search:
+            tree["note"] = "budget 0: the top-voted candidate" if len(cands) > 1 or cands[0].action.verb != "stop" \
+                else "the only candidate is stop"
+            tree["budget"] = meter.to_dict()
+            return Plan([cands[0].action], tree=tree, candidates=[c.to_dict() for c in cands])
+        model.meter = meter
+        try:
+            secs = meter.remaining_seconds()
+            if secs is not None:
+                async with asyncio.timeout(secs):
+                    await self._search(root, cands)
+            else:
+                await self._search(root, cands)
+        except TimeoutError:
+            meter.stop_reason = "seconds"
+        except BudgetExhausted as e:
+            meter.stop_reason = e.which
+        finally:
+            session.block_mutations = False
+        model.meter = None
+        plan = await self._commit(root, cands, tree)
+        tree.update({"nodes": [n.to_dict() for n in self._nodes], "budget": meter.to_dict(),
+                     "caches": self.caches.stats(), "restores": self._restore_stats(),
+                     "ms": round((time.perf_counter() - t0) * 1000, 1)})
+        plan.tree = tree
+        plan.candidates = [c.to_dict() for c in cands]
+        return plan
+
+    def _params(self) -> dict[str, Any]:
+        return {"branching": self.branching, "depth": self.depth, "budget": self.budget.to_dict(),
+                "samples": self.samples, "value_samples": self.vf.samples, "threshold": self.threshold,
+                "commit": self.commit, "comparative": self.comparative, "prune_k": self.prune_k,
+                "world_model": self.wm is not None}
+
+    def _restore_stats(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for n in self._nodes:
+            if n.restore:
+                out[n.restore] = out.get(n.restore, 0) + 1
+        out["ms"] = round(sum(n.restore_ms for n in self._nodes), 1)
+        return out
+
+    # ------------------------------------------------------------------------------------------------ search
+    def _priority(self, parent: Node, cand: Cand, base: float | None = None) -> float:
+        v = base if base is not None else (parent.value if parent.value is not None else 0.5)
+        return v + self.prior_weight * cand.prior - self.depth_penalty * (parent.depth + 1)
+
+    async def _push_children(self, node: Node, cands: list[Cand]) -> None:
+        bases: dict[str, float | None] = {}
+        if self.wm is not None and self.prune_k is not None and node.obs is not None:
+            ims = await imagine_all(self.wm, self.vf, self._model, self.caches, self._ctx.intent,
+                                    self._path_text(node), node.obs, cands)
+            by_val = sorted(ims, key=lambda im: (im.value if im.value is not None else -1.0, im.cand.prior),
+                            reverse=True)
+            safe = [im for im in by_val if im.cand.risk != IRREVERSIBLE]
+            keep = {id(im.cand) for im in safe[: self.prune_k]} | {id(im.cand) for im in by_val
+                                                                  if im.cand.risk == IRREVERSIBLE}
+            for im in ims:
+                bases[im.cand.key] = im.value
+                if id(im.cand) not in keep:
+                    node.pruned.append({**im.cand.to_dict(), "imagined_value": im.value, "imagined": im.outcomes})
+            cands = [c for c in cands if id(c) in keep]
+        for c in cands:
+            prio = self._priority(node, c, bases.get(c.key))
+            heapq.heappush(self._frontier, (-prio, node.depth + 1, next(self._seq), node.id, c))
+
+    async def _search(self, root: Node, cands: list[Cand]) -> None:
+        await self._push_children(root, cands)
+        while self._frontier:
+            if not self._meter.nodes_left():
+                self._meter.stop_reason = "nodes"
+                return
+            _, _, _, pid, cand = heapq.heappop(self._frontier)
+            batch = [(pid, cand)]
+            if self.comparative:
+                rest = [e for e in self._frontier if e[3] == pid]
+                room = None if self.budget.nodes is None else self.budget.nodes - self._meter.nodes - 1
+                rest = sorted(rest)[: room if room is not None else len(rest)]
+                for e in rest:
+                    self._frontier.remove(e)
+                    batch.append((e[3], e[4]))
+                heapq.heapify(self._frontier)
+            new_nodes = []
+            for p, c in batch:
+                self._meter.nodes += 1
+                new_nodes.append(await self._evaluate(self._nodes[p], c, score=not self.comparative))
+            if self.comparative:
+                await self._compare(self._nodes[pid], new_nodes)
+            done = False
+            for n in new_nodes:
+                if n.value is not None and n.value >= self.threshold:
+                    done = True
+            if done:
+                self._meter.stop_reason = "threshold"
+                return
+            for n in new_nodes:
+                if n.status == "executed" and n.depth < self.depth and n.obs is not None:
+                    await self._expand(n)
+        self._meter.stop_reason = self._meter.stop_reason or "frontier empty"
+
+    async def _expand(self, node: Node) -> None:
+        live = self._cur_key == node.key
+        obs = self._cur_obs if live and self._cur_obs is not None else node.obs
+        hist = list(self._ctx.history) + self._path_summaries(node)
+        cands = await propose(self._policy, self._ctx.intent, obs, hist, self.samples, self.branching)
+        node.verdicts.append({"candidates": [c.to_dict() for c in cands]})
+        await self._push_children(node, cands)
+
+    def _path_nodes(self, node: Node) -> list[Node]:
+        out = []
+        while node.parent is not None:
+            out.append(node)
+            node = self._nodes[node.parent]
+        return out[::-1]
+
+    def _path_text(self, node: Node) -> list[str]:
+        return self._history_text + [n.cand.label() for n in self._path_nodes(node) if n.cand is not None]
+
+    def _path_summaries(self, node: Node):
+        from webagent.policy import StepSummary
+        return [StepSummary(str(n.cand.action), f"{n.cand.target.role} '{n.cand.target.name}'"
+                            if n.cand.target else "", n.status != "failed", n.error, n.url)
+                for n in self._path_nodes(node) if n.cand is not None]
+
+    async def _reach(self, node: Node) -> bool:
+        """Bring the browser to `node`'s state (restore, verified; replay on mismatch)."""
+        if self._cur_key == node.key and self._cur_obs is not None:
+            return True
+        assert node.snapshot is not None
+        res = await restore(self._ctx.session, node.snapshot, self._nodes[0].snapshot, self._opts,
+                            current_key=self._cur_key)
+        self._cur_obs, self._cur_key = res.obs, res.key
+        self._last_restore = (res.method, res.ms)
+        return res.matched
+
+    async def _value(self, node: Node, obs: Observation, **kw: Any) -> float | None:
+        intent = self._ctx.intent
+        ckey = digest(intent, node.key if kw.get("proposed") is None else f"{node.key}>{kw['proposed']}",
+                      kw.get("answer"))
+        cached = self.caches.get("values", ckey)
+        if cached is not None:
+            node.verdicts.append({"cached": cached})
+            return cached
+        v = await self.vf.score(self._model, intent, self._path_text(node) if kw.get("answer") is None
+                                else self._path_text(self._nodes[node.parent]), obs, **kw)
+        node.verdicts.append(v.to_dict())
+        value = v.value
+        if value is not None and value >= self.threshold and self.confirm:
+            v2 = await self.vf.score(self._model, intent, self._path_text(node) if kw.get("answer") is None
+                                     else self._path_text(self._nodes[node.parent]), obs, **kw)
+            node.verdicts.append({"confirm": v2.to_dict()})
+            vals = [x for x in (v.value, v2.value) if x is not None]
+            value = sum(vals) / len(vals)
+        if value is not None:
+            self.caches.put("values", ckey, value)
+        return value
+
+    async def _simulate(self, node: Node, parent: Node, obs: Observation, cand: Cand) -> None:
+        node.status = node.status if node.status == "blocked" else "simulated"
+        if self.wm is not None:
+            im = await imagine(self.wm, self.vf, self._model, self.caches, self._ctx.intent,
+                               self._path_text(parent), obs, cand)
+            node.imagined = im.outcomes
+            node.value = im.value
+            node.verdicts.append({"imagined_values": im.values, "cached": im.cached})
+        else:
+            node.key = parent.key
+            node.value = await self._value(node, obs, proposed=cand.label())
+
+    async def _evaluate(self, parent: Node, cand: Cand, score: bool = True) -> Node:
+        t0 = time.perf_counter()
+        node = Node(len(self._nodes), parent.id, parent.depth + 1, cand)
+        self._nodes.append(node)
+        parent.children.append(node.id)
+        session = self._ctx.session
+        try:
+            if cand.action.verb == "stop":
+                node.status, node.key, node.url = "stop", parent.key, parent.url
+                ikey = digest(self._ctx.intent, parent.key, cand.key)
+                cached = self.caches.get("imagined", ikey)
+                if cached is not None:
+                    node.value = cached
+                elif score:
+                    node.value = await self._value(node, parent.obs or self._cur_obs, answer=cand.action.text or "")
+                return node
+            self._last_restore = None
+            if not await self._reach(parent):
+                node.status, node.error = "error", "the parent state could not be restored"
+                self._note_restore(node)
+                return node
+            self._note_restore(node)
+            obs = self._cur_obs
+            try:
+                action = rebind(cand.action, obs, cand.target)
+            except UnknownElement as e:
+                node.status, node.error, node.value = "failed", str(e), 0.0
+                return node
+            risk, reason = await classify(action, obs)
+            if _RISK_ORDER[risk] > _RISK_ORDER.get(cand.risk, 0):
+                cand.risk, cand.risk_reason = risk, reason
+            if cand.risk == IRREVERSIBLE:
+                await self._simulate(node, parent, obs, cand)
+                return node
+            session.block_mutations = True
+            blocked = len(session.blocked_requests)
+            result = await execute(session, obs, action)
+            after = await session.observe(self._opts)
+            self._cur_obs, self._cur_key = after, state_key(after)
+            node.url = after.url
+            if len(session.blocked_requests) > blocked:
+                node.status = "blocked"
+                node.error = f"blocked while exploring: {session.blocked_requests[-1]}"
+                cand.risk, cand.risk_reason = IRREVERSIBLE, "sent a non-GET request"
+                self._cur_key = None  # the page is in no state we know
+                await self._simulate(node, parent, obs, cand)
+                return node
+            if not result.ok:
+                node.status, node.error, node.value, node.key = "failed", result.error, 0.0, self._cur_key
+                return node
+            node.key = self._cur_key
+            node.step = Step(action, cand.target)
+            if node.key in self._table:
+                other = self._nodes[self._table[node.key]]
+                node.status, node.merged_into = "merged", other.id
+                node.value = other.value if other.id != 0 else None
+                if node.value is None and score:
+                    node.value = await self._value(node, after)
+                return node
+            self._table[node.key] = node.id
+            node.status = "executed"
+            node.obs = after
+            node.snapshot = await take_snapshot(session, after, (parent.snapshot.path if parent.snapshot else [])
+                                                + [Step(action, cand.target)])
+            if score:
+                node.value = await self._value(node, after)
+            return node
+        finally:
+            node.ms = (time.perf_counter() - t0) * 1000
+
+    def _note_restore(self, node: Node) -> None:
+        if self._last_restore is not None:
+            node.restore, node.restore_ms = self._last_restore
+
+    async def _compare(self, parent: Node, nodes: list[Node]) -> None:
+        """Comparative mode: one call scores all the new children; the absolute judge confirms a finisher."""
+        todo = [n for n in nodes if n.value is None and n.status in ("executed", "merged", "stop")]
+        if not todo:
+            return
+        options = []
+        for n in todo:
+            o: dict[str, Any] = {"action": n.cand.label() if n.cand else ""}
+            if n.status == "stop":
+                o["imagined"] = {"summary": f"the agent stops and answers: {n.cand.action.text!r}"}
+            else:
+                src = n.obs or (self._nodes[n.merged_into].obs if n.merged_into is not None else None)
+                o["url"], o["page"] = n.url, src.text if src is not None else ""
+            options.append(o)
+        verdicts = await self.vf.compare(self._model, self._ctx.intent, self._path_text(parent),
+                                         parent.obs or self._cur_obs, options, self.rng)
+        for n, v in zip(todo, verdicts, strict=True):
+            n.verdicts.append({"comparative": v.to_dict()})
+            n.value = v.value
+            if n.value is not None and n.value >= self.threshold:
+                obs = n.obs if n.status != "stop" else (parent.obs or self._cur_obs)
+                kw = {"answer": n.cand.action.text or ""} if n.status == "stop" else {}
+                n.value = await self._value(n, obs, **kw)
+
+    # ------------------------------------------------------------------------------------------------ commit
+    def _best(self) -> Node | None:
+        ok = {"executed": 3, "stop": 3, "simulated": 3, "merged": 2, "blocked": 2, "failed": 0, "error": 0}
+        scored = [n for n in self._nodes[1:] if n.value is not None or n.status in ("failed",)]
+        if not scored:
+            return None
+
+        def rank(n: Node) -> tuple:
+            first = self._path_nodes(n)[0]
+            return (n.value if n.value is not None else -1.0, ok.get(n.status, 1), -n.depth,
+                    first.cand.prior if first.cand else 0.0, -n.id)
+        return max(scored, key=rank)
+
+    async def _commit(self, root: Node, cands: list[Cand], tree: dict[str, Any]) -> Plan:
+        best = self._best()
+        path = self._path_nodes(best) if best is not None else []
+        if not path:
+            path_cands = [cands[0]]
+            tree["best"] = None
+        else:
+            path_cands = [n.cand for n in path if n.cand is not None]
+            tree["best"] = {"node": best.id, "value": best.value, "path": [str(c.action) for c in path_cands]}
+        commit_obs = None
+        if self._cur_key != root.key or self._cur_obs is not self._ctx.obs:
+            res = await restore(self._ctx.session, root.snapshot, root.snapshot, self._opts,
+                                current_key=self._cur_key)
+            tree["final_restore"] = {"method": res.method, "ms": round(res.ms, 1)}
+            commit_obs = res.obs
+        first = path_cands[0]
+        action: Action = first.action
+        if commit_obs is not None:
+            try:
+                action = rebind(first.action, commit_obs, first.target)
+            except UnknownElement as e:
+                tree["commit_error"] = str(e)
+                action = Action("goto", url=root.url)
+        plan = Plan([action], observation=commit_obs)
+        if self.commit == "path" and len(path) > 1:
+            actions, targets, expected = [action], [first.target], [state_key(commit_obs or self._ctx.obs)]
+            for prev, n in zip(path, path[1:], strict=False):
+                if prev.status != "executed" or prev.key is None:
+                    break
+                actions.append(n.cand.action)
+                targets.append(n.cand.target)
+                expected.append(prev.key)
+            plan.actions, plan.targets, plan.expected = actions, targets, expected
+        return plan

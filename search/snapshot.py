@@ -1,0 +1,191 @@
+"""Snapshot and restore of a browser state, for backtracking without relaunching or replaying.
+
+A snapshot keeps the URL, the context's storage state (cookies, localStorage), the values of form fields the user
+changed, the scroll offset, and the *state key* of the observation: a digest of the URL and the observation text with
+element ids removed (ids are session-wide counters, so the same page observed twice gets new ids; the plain
+`Observation.hash` would never match after a reload).
+
+`restore` goes back in the same context: cookies replaced, extra tabs closed, URL opened, localStorage put back,
+form values re-filled, scroll re-applied; then it observes and compares the state key. Only when the key differs
+(client-side state the snapshot cannot capture, a one-shot flash message, ...) does it fall back to replaying the
+action prefix in a fresh context from the search root's snapshot, and it reports which way it went.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+
+from observers import Observation, ObserveOptions
+from webagent.actions import ELEMENT_VERBS, Action
+from webagent.browser import BrowserSession, settle
+from webagent.errors import UnknownElement
+from webagent.execute import execute
+from webagent.resolve import Target, bind, matches
+
+_ID_RE = re.compile(r"\[\d+\] ?")
+
+
+def state_key(obs: Observation) -> str:
+    """A digest of what the agent sees, independent of element ids: equal for equal pages."""
+    text = _ID_RE.sub("", obs.text)
+    return hashlib.sha256(f"{obs.url}\n{text}".encode()).hexdigest()[:16]
+
+
+def target_for(obs: Observation, action: Action) -> Target | None:
+    """How to find the action's element again in a later observation of the same page (role, name, nth)."""
+    if action.verb not in ELEMENT_VERBS or action.id is None:
+        return None
+    el = obs.elements.get(action.id)
+    if el is None:
+        return None
+    same = matches(obs, Target(el.role, el.name))
+    nth = next((i for i, e in enumerate(same) if e.id == el.id), 0)
+    return Target(el.role, el.name, nth)
+
+
+def rebind(action: Action, obs: Observation, target: Target | None) -> Action:
+    """`action` with its id moved to `obs` (raises UnknownElement when the target is gone)."""
+    return bind(action, obs, target) if target is not None else action
+
+
+_FORMS_JS = """() => [...document.querySelectorAll('input, textarea, select')].map((e, i) => {
+  const t = (e.type || '').toLowerCase();
+  if (['hidden','submit','button','image','reset','file','password'].includes(t)) return null;
+  if (t === 'checkbox' || t === 'radio') return e.checked !== e.defaultChecked ? [i, e.name, null, e.checked] : null;
+  if (e.tagName === 'SELECT') {
+    const changed = [...e.options].some(o => o.selected !== o.defaultSelected);
+    return changed ? [i, e.name, e.value, null] : null;
+  }
+  return e.value !== e.defaultValue ? [i, e.name, e.value, null] : null;
+}).filter(x => x)"""
+
+_FILL_JS = """(items) => {
+  const all = [...document.querySelectorAll('input, textarea, select')];
+  let n = 0;
+  for (const [i, name, value, checked] of items) {
+    const e = all[i];
+    if (!e || (e.name || '') !== (name || '')) continue;
+    if (checked !== null) e.checked = checked; else e.value = value;
+    e.dispatchEvent(new Event('input', {bubbles: true}));
+    e.dispatchEvent(new Event('change', {bubbles: true}));
+    n++;
+  }
+  return n;
+}"""
+
+
+@dataclass
+class Step:
+    """One action of a path, with the target it had (for re-binding after the page is reloaded)."""
+
+    action: Action
+    target: Target | None = None
+
+
+@dataclass
+class Snapshot:
+    url: str
+    storage: dict[str, Any]
+    forms: list[list[Any]]
+    scroll: tuple[int, int]
+    key: str
+    path: list[Step] = field(default_factory=list)  # the actions from the search root to this state
+    ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"url": self.url, "key": self.key, "forms": len(self.forms), "scroll": list(self.scroll),
+                "path": [str(s.action) for s in self.path]}
+
+
+@dataclass
+class RestoreResult:
+    obs: Observation
+    method: str  # "current" (already there), "restore", "replay", "replay-mismatch"
+    ms: float
+    key: str
+
+    @property
+    def matched(self) -> bool:
+        return self.method != "replay-mismatch"
+
+
+async def take_snapshot(session: BrowserSession, obs: Observation, path: list[Step] | None = None) -> Snapshot:
+    t0 = time.perf_counter()
+    page = session.page
+    try:
+        forms = await page.evaluate(_FORMS_JS)
+        scroll = tuple(await page.evaluate("() => [Math.round(scrollX), Math.round(scrollY)]"))
+        storage = await session.context.storage_state()
+    except PlaywrightError:
+        forms, scroll, storage = [], (0, 0), {"cookies": [], "origins": []}
+    return Snapshot(page.url, storage, forms, scroll, state_key(obs), list(path or []),
+                    (time.perf_counter() - t0) * 1000)
+
+
+async def _apply(session: BrowserSession, snap: Snapshot) -> None:
+    ctx = session.context
+    for p in session.pages[:-1]:
+        await p.close()
+    page = session.page
+    await ctx.clear_cookies()
+    if snap.storage.get("cookies"):
+        await ctx.add_cookies(snap.storage["cookies"])
+    await session.goto(snap.url)
+    origin = re.match(r"^[a-z]+://[^/]+", snap.url)
+    for o in snap.storage.get("origins", []):
+        if origin and o.get("origin") == origin.group(0) and o.get("localStorage"):
+            await page.evaluate("(items) => { localStorage.clear(); for (const {name, value} of items) "
+                                "localStorage.setItem(name, value); }", o["localStorage"])
+    if snap.forms:
+        await page.evaluate(_FILL_JS, snap.forms)
+    if snap.scroll != (0, 0):
+        await page.evaluate("([x, y]) => scrollTo(x, y)", list(snap.scroll))
+    await settle(page, quiet_ms=30, max_ms=300)
+
+
+async def replay(session: BrowserSession, root: Snapshot, path: list[Step], options: ObserveOptions | None = None,
+                 block_mutations: bool = True) -> Observation:
+    """A fresh context from the root snapshot, then the path's actions re-bound by role and name."""
+    await session.new_context(storage_state=root.storage)
+    await _apply(session, Snapshot(root.url, root.storage, root.forms, root.scroll, root.key))
+    prev = session.block_mutations
+    session.block_mutations = block_mutations
+    try:
+        obs = await session.observe(options)
+        for step in path:
+            try:
+                action = rebind(step.action, obs, step.target)
+            except UnknownElement:
+                break
+            await execute(session, obs, action)
+            obs = await session.observe(options)
+    finally:
+        session.block_mutations = prev
+    return obs
+
+
+async def restore(session: BrowserSession, snap: Snapshot, root: Snapshot | None = None,
+                  options: ObserveOptions | None = None, current_key: str | None = None,
+                  allow_replay: bool = True) -> RestoreResult:
+    """Bring the browser back to `snap`, verified by the state key; replay the path from `root` on a mismatch."""
+    t0 = time.perf_counter()
+    if current_key is not None and current_key == snap.key:
+        obs = await session.observe(options)
+        if state_key(obs) == snap.key:
+            return RestoreResult(obs, "current", (time.perf_counter() - t0) * 1000, snap.key)
+    await _apply(session, snap)
+    obs = await session.observe(options)
+    key = state_key(obs)
+    if key == snap.key or not allow_replay or root is None:
+        method = "restore" if key == snap.key else "replay-mismatch"
+        return RestoreResult(obs, method, (time.perf_counter() - t0) * 1000, key)
+    obs = await replay(session, root, snap.path, options)
+    key = state_key(obs)
+    return RestoreResult(obs, "replay" if key == snap.key else "replay-mismatch",
+                         (time.perf_counter() - t0) * 1000, key)
