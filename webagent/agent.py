@@ -86,6 +86,7 @@ class Agent:
         last_error: str | None = None
         repeats: dict[tuple[str, str], int] = {}
         consecutive_errors = 0
+        pending: tuple[Plan, int] | None = None  # a multi-action plan being committed, and its next index
         status, answer, reason, step = "max_steps", None, f"reached --max-steps {self.config.max_steps}", 0
         try:
             try:
@@ -98,9 +99,15 @@ class Agent:
                 obs = await session.observe(self.config.observe)
                 await mask_secrets(session.page, obs, self.secrets)  # the model, the record, the screenshot
                 t_obs = time.perf_counter()
-                ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes)
+                ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes, self.config.observe)
+                plan: Plan | None = None
+                if pending is not None:  # the next action of a committed path, only if the page is what search saw
+                    plan = pending[0].continue_at(pending[1], obs)
+                    pending = (pending[0], pending[1] + 1) if plan is not None else None
                 try:
-                    plan: Plan = await self.planner.choose(ctx)
+                    if plan is None:
+                        plan = await self.planner.choose(ctx)
+                        pending = (plan, 1) if len(plan.actions) > 1 else None
                 except ParseError as e:
                     last_error = f"your reply was not a valid action: {e}"
                     consecutive_errors += 1
@@ -120,7 +127,7 @@ class Agent:
                     notes.append(action.text or "")
                 key = (str(action), obs.hash)
                 repeats[key] = repeats.get(key, 0) + 1
-                result = await execute(session, obs, action, self.secrets)
+                result = await execute(session, plan.observation or obs, action, self.secrets)
                 t_act = time.perf_counter()
                 self._record_step(rec, step, obs, action, result, plan, t0, t_obs, t_plan, None, t_act)
                 target = f"{result.target.role} {result.target.name!r}" if result.target else ""
