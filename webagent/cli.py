@@ -61,7 +61,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                             storage_state=args.storage_state)
     run_dir = Path(args.out) if args.out else None
     result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps),
-                                  browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step))
+                                  browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
+                                  trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None)))
     if result.status in ("navigation_error", "llm_error"):
         print(f"run: {result.run_dir} (keeps the {result.steps} finished steps)")
         return _err(result.reason)
@@ -82,6 +83,7 @@ def _run_on_bundled_site(args: argparse.Namespace) -> int:
         if "://" in path:
             raise BadInput("with --site, --url is a path on that site, e.g. --url /catalogsearch/result/?q=mug")
         args.url = server.url + ("" if path.startswith("/") else "/") + path
+        args.site_meta = {"site": server.name, "site_urls": {server.name: server.url}}  # for `webagent replay`
         args.site = None
         print(f"site {server.name} at {server.url}", flush=True)
         return cmd_run(args)
@@ -127,6 +129,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--allow-domain", action="append", metavar="HOST",
                    help="extra host the agent may visit (default: the start URL's host only)")
     p.add_argument("--storage-state", help="Playwright storage_state JSON to start logged in")
+    p.add_argument("--trace", action="store_true", help="also save a Playwright trace.zip in the run directory")
+    p.add_argument("--har", action="store_true", help="also save the network traffic as network.har "
+                                                      "(for `webagent replay --har`)")
     _add_model_flags(p)
     handlers["run"] = cmd_run
 
