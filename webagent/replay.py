@@ -1,0 +1,488 @@
+"""Re-execute a recorded run in a fresh browser and say, step by step, whether the site still behaves the same.
+
+Two modes:
+* actions (default): each recorded action is executed again; its element is found by role and name (the recorded
+  target), then by selector, never by trusting the recorded id; the result is compared with the recording.
+* recorded LLM (`llm="recorded"`): the agent itself runs again with the recorded LLM outputs in place of the model
+  (RecordedChat), which reproduces the run exactly when nothing changed.
+
+A run on a bundled local site (the header's task names it in `site`, `sites` or `site_urls`) gets that site
+started from its seed state (or the caller's server reset) and every recorded URL mapped from the old origin to
+the new one. With `har=True` the browser is served from the run's `network.har` instead and every request the HAR
+does not hold is aborted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from observers import Element, Observation, ObserveOptions
+from webagent.actions import ELEMENT_VERBS, Action, parse_action
+from webagent.browser import BrowserConfig, BrowserSession
+from webagent.errors import BadInput, NavigationError, SetupError
+from webagent.recorder import mask_secrets
+from webagent.resolve import Target, matches
+from webagent.safety import Secrets
+from webagent.trajectory import Trajectory, load, normalize_observation
+
+MATCHED, DIFFERS, DIVERGED, SKIPPED = "matched", "differs", "diverged", "skipped"
+_SECRET_RE = re.compile(r"\{\{([A-Za-z_]\w*)\}\}")
+
+
+@dataclass
+class StepReport:
+    step: int
+    action: str  # as recorded
+    status: str  # matched | differs (page text changed, action still the same) | diverged | skipped
+    detail: str = ""
+    resolved_by: str | None = None  # role+name | selector | id
+    replayed_action: str | None = None
+    diff: str | None = None  # observation diff, recorded -> now (set for the first divergence)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ReplayReport:
+    run_dir: Path
+    mode: str  # actions | recorded-llm
+    steps: list[StepReport] = field(default_factory=list)
+    recorded: dict[str, Any] = field(default_factory=dict)  # status, answer, final_url, score
+    replayed: dict[str, Any] = field(default_factory=dict)
+    outcome_matches: bool = False
+    outcome_detail: str = ""
+    notices: list[str] = field(default_factory=list)
+    evaluation: dict[str, Any] | None = None
+    new_run_dir: Path | None = None  # recorded-llm mode: the re-run's own run directory
+
+    @property
+    def first_divergence(self) -> StepReport | None:
+        return next((s for s in self.steps if s.status == DIVERGED), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_dir": str(self.run_dir), "mode": self.mode, "steps": [s.to_dict() for s in self.steps],
+                "recorded": self.recorded, "replayed": self.replayed, "outcome_matches": self.outcome_matches,
+                "outcome_detail": self.outcome_detail, "notices": self.notices, "evaluation": self.evaluation,
+                "new_run_dir": str(self.new_run_dir) if self.new_run_dir else None}
+
+
+class UrlMap:
+    """Recorded origins (and WebArena placeholders) -> the origins of this replay."""
+
+    def __init__(self, origins: dict[str, str] | None = None, placeholders: dict[str, str] | None = None) -> None:
+        self.origins = {k.rstrip("/"): v.rstrip("/") for k, v in (origins or {}).items() if k and v}
+        self.placeholders = placeholders or {}
+
+    def __call__(self, obj: Any) -> Any:
+        if isinstance(obj, str):
+            for old, new in self.placeholders.items():
+                obj = obj.replace(old, new)
+            for old, new in self.origins.items():
+                obj = obj.replace(old, new)
+                obj = obj.replace(old.split("://", 1)[-1], new.split("://", 1)[-1])  # host:port in page text
+            return obj
+        if isinstance(obj, dict):
+            return {k: self(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [self(v) for v in obj]
+        return obj
+
+
+def observation_diff(recorded: str, now: str, context: int = 2, limit: int = 40) -> str:
+    """A unified diff of two observations with ids and timestamps taken out, at most `limit` lines."""
+    a = normalize_observation(recorded).splitlines()
+    b = normalize_observation(now).splitlines()
+    lines = list(difflib.unified_diff(a, b, "recorded", "replayed", n=context, lineterm=""))
+    if len(lines) > limit:
+        lines = lines[:limit] + [f"... {len(lines) - limit} more diff lines"]
+    return "\n".join(lines)
+
+
+def resolve_target(obs: Observation, target: dict[str, Any]) -> tuple[Element | None, str]:
+    """The element a recorded target names in `obs`: by role and name (among equals, the one with the recorded
+    selector, else the one nearest the recorded box), then by selector. (None, "") when neither finds it."""
+    role, name = target.get("role"), target.get("name")
+    frame = target.get("frame")
+    if role:
+        found = matches(obs, Target(role, name or "", frame=frame if frame is not None else None))
+        if found:
+            same = [e for e in found if e.selector == target.get("selector")]
+            if same:
+                return same[0], "role+name"
+            box = target.get("bbox")
+            if box and len(found) > 1:
+                def dist(e: Element) -> float:
+                    if not e.bbox:
+                        return float("inf")
+                    return abs(e.bbox[0] - box[0]) + abs(e.bbox[1] - box[1])
+                return min(found, key=dist), "role+name"
+            return found[0], "role+name"
+    sel = target.get("selector")
+    if sel:
+        for el in obs.elements.values():
+            if el.selector == sel and (frame is None or el.frame == frame):
+                return el, "selector"
+    return None, ""
+
+
+def _with_id(action: Action, element_id: int) -> Action:
+    return Action(action.verb, element_id, action.text, action.press_enter, action.key, action.direction,
+                  action.url, action.index)
+
+
+def _recorded_action(step: dict[str, Any]) -> Action | None:
+    if step.get("action_dict"):
+        return Action.from_dict(step["action_dict"])
+    if step.get("action"):
+        return parse_action(step["action"])
+    return None
+
+
+def needed_secrets(traj: Trajectory) -> set[str]:
+    names: set[str] = set()
+    for s in traj.steps:
+        a = s.get("action_dict") or {}
+        if a.get("verb") == "type":
+            names |= set(_SECRET_RE.findall(a.get("text") or ""))
+        for c in s.get("llm_calls") or []:
+            for out in c.get("outputs") or []:
+                if out.strip().startswith("type"):
+                    names |= set(_SECRET_RE.findall(out))
+    return names
+
+
+def _same_url(a: str | None, b: str | None) -> bool:
+    return (a or "").rstrip("/") == (b or "").rstrip("/")
+
+
+# -- sites ----------------------------------------------------------------------------------------------------------
+
+class _Sites:
+    """Starts (or takes from the caller) the bundled sites a run used, and maps their recorded URLs."""
+
+    def __init__(self, traj: Trajectory, given: dict[str, Any] | None, reset: bool, har: bool,
+                 notices: list[str]) -> None:
+        self.traj, self.given, self.reset, self.har, self.notices = traj, dict(given or {}), reset, har, notices
+        self.group: Any = None
+        self.urls: dict[str, str] = {}
+        self.map = UrlMap()
+
+    async def __aenter__(self) -> _Sites:
+        import asyncio
+        if self.har:
+            self.notices.append("served from network.har; requests it does not hold are aborted")
+            return self
+        wanted = self.traj.sites()
+        start = [n for n in wanted if n not in self.given]
+        for name, srv in self.given.items():
+            if isinstance(srv, str):
+                self.urls[name] = srv.rstrip("/")
+                self.notices.append(f"site {name} at {srv} (given; not reset)")
+            else:
+                self.urls[name] = srv.url
+                if self.reset:
+                    await asyncio.to_thread(srv.reset)
+                    self.notices.append(f"site {name} at {srv.url} reset to its seed state")
+                else:
+                    self.notices.append(f"site {name} at {srv.url} (not reset)")
+        if start:
+            try:
+                from tasks.sites.server import SiteGroup
+            except ImportError as e:
+                raise SetupError(f"the run used the bundled site(s) {', '.join(start)} but tasks.sites is not "
+                                 f"available ({e})") from None
+            self.group = SiteGroup(start)
+            await asyncio.to_thread(self.group.start)
+            for n in start:
+                self.urls[n] = self.group[n].url
+                self.notices.append(f"site {n} started from its seed state at {self.urls[n]}")
+        origins = {old: self.urls[n] for n, old in wanted.items() if old and n in self.urls}
+        for n, old in wanted.items():
+            if not old:
+                self.notices.append(f"site {n}: its recorded URL is unknown (no site_urls in the header); "
+                                    "URLs on it are not mapped")
+        placeholders: dict[str, str] = {}
+        try:
+            from tasks.spec import LOCAL_TO_PLACEHOLDER
+            placeholders = {LOCAL_TO_PLACEHOLDER[n]: u for n, u in self.urls.items() if n in LOCAL_TO_PLACEHOLDER}
+        except ImportError:
+            pass
+        self.map = UrlMap(origins, placeholders)
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        if self.group is not None:
+            import asyncio
+            await asyncio.to_thread(self.group.stop)
+
+
+async def _storage_state(session: BrowserSession, traj: Trajectory, sites: _Sites, tmp: Path,
+                         notices: list[str]) -> str | None:
+    task, cfg = traj.task, traj.header.get("config") or {}
+    path = cfg.get("storage_state") or task.get("storage_state")
+    if path and Path(path).exists() and not task.get("require_login"):
+        return str(path)
+    if task.get("require_login") and sites.urls:
+        try:
+            from tasks.login import StateCache
+        except ImportError:
+            notices.append("the task requires login but tasks.login is not available; replaying logged out")
+            return None
+        cache = StateCache(session._browser, sites.urls, tmp)
+        state = await cache.state_for_sites(list(sites.urls))
+        if state:
+            notices.append(f"logged in to {', '.join(sites.urls)} as the task requires")
+        return state
+    return None
+
+
+async def _evaluate(traj: Trajectory, sites: _Sites, answer: str | None, session: BrowserSession,
+                    notices: list[str]) -> dict[str, Any] | None:
+    ev = traj.task.get("eval")
+    if not isinstance(ev, dict):
+        return None
+    try:
+        from tasks import evaluators
+    except ImportError:
+        notices.append("the task has an eval block but tasks.evaluators is not installed; evaluation skipped")
+        return None
+    try:
+        url = session.page.url
+    except NavigationError:
+        url = ""
+    res = await evaluators.evaluate(sites.map(ev), answer=answer, url=url, page=session.page,
+                                    intent=traj.task.get("intent", ""))
+    return res.to_dict()
+
+
+# -- replay -----------------------------------------------------------------------------------------------------------
+
+async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, reset: bool = True, har: bool = False,
+                 secrets: Secrets | None = None, llm: str = "actions", headless: bool = True,
+                 out: str | Path | None = None, on_step: Callable[[StepReport], None] | None = None,
+                 browser: BrowserConfig | None = None) -> ReplayReport:
+    """Replay the run in `run_dir`. `sites` maps a bundled site name to a running server (a SiteServer, reset
+    first unless `reset=False`) or a base URL (used as is); sites not given are started for the replay."""
+    traj = load(run_dir)
+    report = ReplayReport(traj.run_dir, "recorded-llm" if llm == "recorded" else "actions")
+    report.notices += traj.warnings
+    secrets = secrets or Secrets()
+    missing = sorted(needed_secrets(traj) - set(secrets.values))
+    if missing:
+        raise BadInput(f"the run types {', '.join('{{' + m + '}}' for m in missing)}: give "
+                       + " ".join(f"--secret {m}=VALUE" for m in missing))
+    if llm not in ("actions", "recorded"):
+        raise BadInput(f"--llm {llm!r}: replay knows 'recorded' (the recorded LLM outputs) only")
+    har_path = traj.run_dir / "network.har"
+    if har and not har_path.exists():
+        raise BadInput(f"{traj.run_dir}: no network.har to replay against (record with `webagent run --har`)")
+    start_url = str(traj.task.get("start_url") or "").split(" |AND| ")[0]
+    if not start_url:
+        raise BadInput(f"{traj.path}: the header's task has no start_url")
+    footer = traj.footer or {}
+    report.recorded = {"status": traj.status, "answer": traj.answer, "final_url": footer.get("final_url"),
+                       "score": traj.score, "steps": len(traj.steps)}
+    cfg = browser or BrowserConfig(headless=headless)
+    with tempfile.TemporaryDirectory(prefix="webagent-replay-") as tmp:
+        async with _Sites(traj, sites, reset, har, report.notices) as st:
+            report.recorded["final_url"] = st.map(footer.get("final_url"))
+            if not cfg.allowed_domains:
+                hosts = {u.split("://", 1)[-1].split("/")[0].split(":")[0] for u in [*st.urls.values(),
+                                                                                       st.map(start_url)]}
+                cfg.allowed_domains = sorted(h for h in hosts if h)
+            async with BrowserSession(cfg) as session:
+                state = await _storage_state(session, traj, st, Path(tmp), report.notices)
+                if state:
+                    await session.new_context(storage_state=state)
+                if har:
+                    await session.context.route_from_har(str(har_path), not_found="abort")
+                if llm == "recorded":
+                    await _rerun_with_recorded_llm(traj, st, session, secrets, report, out, on_step)
+                else:
+                    await _replay_actions(traj, st, session, secrets, report, on_step)
+                report.evaluation = await _evaluate(traj, st, report.replayed.get("answer"), session, report.notices)
+                if report.evaluation is not None:
+                    report.replayed["score"] = report.evaluation.get("score")
+    _judge(report)
+    return report
+
+
+async def _replay_actions(traj: Trajectory, st: _Sites, session: BrowserSession, secrets: Secrets,
+                          report: ReplayReport, on_step: Callable[[StepReport], None] | None) -> None:
+    from webagent.execute import execute
+
+    obs_cfg = (traj.header.get("config") or {}).get("observe") or {}
+    options = ObserveOptions(screenshot=False, max_chars=obs_cfg.get("max_chars", ObserveOptions.max_chars))
+    start_url = st.map(str(traj.task.get("start_url") or "").split(" |AND| ")[0])
+    await session.goto(start_url)
+    answer: str | None = None
+    diff_shown = False
+    for rec in traj.steps:
+        n = rec["step"]
+        obs = await session.observe(options)
+        await mask_secrets(session.page, obs, secrets)
+        recorded_text = st.map(rec.get("observation") or "")
+        same_page = normalize_observation(recorded_text) == normalize_observation(obs.text)
+        action = _recorded_action(rec)
+        r = StepReport(n, rec.get("action") or "(invalid reply)", MATCHED)
+        if action is None:
+            r.status, r.detail = SKIPPED, "the model's reply was not an action; nothing was executed"
+        elif action.verb == "stop":
+            answer = action.text or ""
+            r.replayed_action = str(action)
+        elif action.verb == "note":
+            r.replayed_action = str(action)
+        else:
+            if action.verb == "goto" and action.url:
+                action = Action("goto", url=st.map(action.url))
+            target = rec.get("target")
+            el: Element | None = None
+            if action.verb in ELEMENT_VERBS:
+                if target:
+                    el, r.resolved_by = resolve_target(obs, target)
+                    if el is None:
+                        r.status = DIVERGED
+                        r.detail = (f"no {target.get('role')} named {target.get('name')!r} and nothing at its "
+                                    f"selector: the target is gone")
+                    elif r.resolved_by == "selector":
+                        r.status = DIVERGED
+                        r.detail = (f"no {target.get('role')} named {target.get('name')!r} any more; its selector "
+                                    f"now holds {el.role} {el.name!r} (executed on that)")
+                    elif el.role != target.get("role") or el.name.strip() != (target.get("name") or "").strip():
+                        r.detail = f"matched {el.role} {el.name!r}"
+                else:
+                    r.resolved_by = "id"  # the recording failed on this element too: keep its id
+                    el = obs.elements.get(action.id) if action.id is not None else None
+            if el is not None:
+                action = _with_id(action, el.id)
+            if r.status != DIVERGED or el is not None:
+                result = await execute(session, obs, action, secrets)
+                r.replayed_action = str(action)
+                rec_res = rec.get("result") or {}
+                if bool(result.ok) != bool(rec_res.get("ok", True)):
+                    r.status = DIVERGED
+                    was = "succeeded" if rec_res.get("ok", True) else f"failed ({rec_res.get('error')})"
+                    now = "succeeds" if result.ok else f"fails: {secrets.redact(result.error or '')}"
+                    r.detail = (r.detail + "; " if r.detail else "") + f"the action {was} when recorded, now {now}"
+                elif result.ok and rec_res.get("url_after") and not _same_url(
+                        st.map(secrets.redact(rec_res["url_after"])), secrets.redact(result.url_after)):
+                    r.status = DIVERGED
+                    r.detail = (r.detail + "; " if r.detail else "") + (
+                        f"led to {secrets.redact(result.url_after)}, recorded {st.map(rec_res['url_after'])}")
+        if r.status == MATCHED and not same_page:
+            r.status = DIFFERS
+            r.detail = r.detail or "the page text differs from the recording (the action still applied the same)"
+        if r.status in (DIVERGED, DIFFERS) and not diff_shown and not same_page:
+            r.diff = observation_diff(recorded_text, obs.text)
+            diff_shown = r.status == DIVERGED
+        if r.status == DIVERGED and not r.diff:
+            r.diff = "(the page text before this step is the same as recorded)"
+            diff_shown = True
+        report.steps.append(r)
+        if on_step:
+            on_step(r)
+    report.replayed = {"status": traj.status if traj.complete else "incomplete", "answer": answer,
+                       "final_url": secrets.redact(_page_url(session)), "steps": len(report.steps)}
+    if traj.footer is not None and traj.status != "answered":
+        report.replayed["status"] = traj.status  # the same budget / loop end: actions replay cannot tell otherwise
+
+
+def _page_url(session: BrowserSession) -> str:
+    try:
+        return session.page.url
+    except NavigationError:
+        return ""
+
+
+async def _rerun_with_recorded_llm(traj: Trajectory, st: _Sites, session: BrowserSession, secrets: Secrets,
+                                   report: ReplayReport, out: str | Path | None,
+                                   on_step: Callable[[StepReport], None] | None) -> None:
+    from search import make_planner
+    from webagent.agent import Agent, AgentConfig
+    from webagent.llm.recorded import RecordedChat
+
+    cfg = traj.header.get("config") or {}
+    outputs = traj.llm_outputs()
+    if not outputs:
+        raise BadInput(f"{traj.path}: the run made no LLM calls, so there is nothing to re-run with --llm recorded; "
+                       "replay its actions instead")
+    try:
+        planner = make_planner(cfg.get("planner") or "reactive")
+    except BadInput as e:
+        raise BadInput(f"the run used planner {cfg.get('planner')!r}, which this webagent cannot build: {e}") from None
+    agent_cfg = AgentConfig(max_steps=max(int(cfg.get("max_steps") or 15), len(traj.steps)),
+                            loop_limit=int(cfg.get("loop_limit") or 3),
+                            temperature=float(cfg.get("temperature") or 0.0))
+    new_dir = Path(out) if out else traj.run_dir.parent / f"{traj.run_dir.name}.replay"
+    if new_dir.exists() and any(new_dir.iterdir()):
+        import shutil
+        shutil.rmtree(new_dir)
+    agent = Agent(RecordedChat(outputs, name=f"recorded:{cfg.get('model', '?')}"), planner, agent_cfg, secrets)
+    start_url = st.map(str(traj.task.get("start_url") or "").split(" |AND| ")[0])
+    task_meta = {k: v for k, v in traj.task.items() if k not in ("intent", "start_url")}
+    result = await agent.run(traj.task.get("intent", ""), start_url, session, new_dir, st.map(task_meta))
+    report.new_run_dir = new_dir
+    new = load(new_dir)
+    diff_shown = False
+    for i, rec in enumerate(traj.steps):
+        n = rec["step"]
+        got = new.steps[i] if i < len(new.steps) else None
+        r = StepReport(n, rec.get("action") or "(invalid reply)", MATCHED)
+        if got is None:
+            r.status, r.detail = DIVERGED, f"the re-run ended before step {n} ({result.status}: {result.reason})"
+        else:
+            r.replayed_action = got.get("action")
+            same_page = normalize_observation(st.map(rec.get("observation") or "")) == \
+                normalize_observation(got.get("observation") or "")
+            rt, gt = rec.get("target") or {}, got.get("target") or {}
+            if (rec.get("action") or "") != (got.get("action") or ""):
+                r.status, r.detail = DIVERGED, f"the agent chose {got.get('action')!r}"
+            elif (rt.get("role"), rt.get("name")) != (gt.get("role"), gt.get("name")):
+                r.status = DIVERGED
+                r.detail = f"the same action hit {gt.get('role')} {gt.get('name')!r}, recorded {rt.get('role')} " \
+                           f"{rt.get('name')!r}"
+            elif bool((rec.get("result") or {}).get("ok", True)) != bool((got.get("result") or {}).get("ok", True)):
+                r.status, r.detail = DIVERGED, f"result now {got.get('result')}"
+            elif not same_page:
+                r.status, r.detail = DIFFERS, "the page text differs from the recording"
+            if r.status != MATCHED and not diff_shown and not same_page:
+                r.diff = observation_diff(st.map(rec.get("observation") or ""), got.get("observation") or "")
+                diff_shown = r.status == DIVERGED
+        report.steps.append(r)
+        if on_step:
+            on_step(r)
+    if len(new.steps) > len(traj.steps):
+        report.notices.append(f"the re-run took {len(new.steps) - len(traj.steps)} more step(s) than recorded")
+    report.replayed = {"status": result.status, "answer": result.answer, "final_url": secrets.redact(result.final_url),
+                       "steps": result.steps}
+
+
+def _judge(report: ReplayReport) -> None:
+    rec, rep = report.recorded, report.replayed
+    problems = []
+    if rec.get("score") is not None and rep.get("score") is not None:
+        if rec["score"] != rep["score"]:
+            problems.append(f"score {rep['score']} (recorded {rec['score']})")
+    else:
+        if rec.get("status") not in (None, "incomplete") and rep.get("status") != rec.get("status"):
+            problems.append(f"status {rep.get('status')} (recorded {rec.get('status')})")
+        if rec.get("answer") != rep.get("answer") and rec.get("status") == "answered":
+            problems.append(f"answer {rep.get('answer')!r} (recorded {rec.get('answer')!r})")
+        if rec.get("final_url") and not _same_url(rec["final_url"], rep.get("final_url")):
+            problems.append(f"final URL {rep.get('final_url')} (recorded {rec['final_url']})")
+        diverged = [s.step for s in report.steps if s.status == DIVERGED]
+        if diverged:
+            problems.append(f"diverged at step(s) {', '.join(map(str, diverged))}")
+    if rec.get("score") is None and rep.get("score") is not None:
+        report.notices.append(f"the recording has no evaluation; the replay scores {rep['score']}")
+    report.outcome_matches = not problems
+    report.outcome_detail = "; ".join(problems) if problems else (
+        f"same score ({rep.get('score')})" if rep.get("score") is not None else
+        "same status, answer and final URL, no step diverged")

@@ -1,0 +1,249 @@
+"""Read a run directory's `trajectory.jsonl`: validation with errors that name the line, the crash case (a cut last
+line) tolerated with a warning, and older format versions upgraded to the current one."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from webagent.errors import BadInput
+from webagent.recorder import FORMAT_VERSION, TRAJECTORY
+
+RECORD_TYPES = ("header", "step", "footer", "evaluation")
+OLDEST_READABLE = 1
+
+
+class TrajectoryError(BadInput):
+    """A trajectory file that cannot be used: corrupt, of an unknown format version, or not a trajectory."""
+
+
+@dataclass
+class Trajectory:
+    path: Path
+    header: dict[str, Any]
+    steps: list[dict[str, Any]]
+    footer: dict[str, Any] | None
+    warnings: list[str] = field(default_factory=list)
+    upgraded_from: int | None = None
+
+    @property
+    def run_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def task(self) -> dict[str, Any]:
+        return self.header.get("task") or {}
+
+    @property
+    def complete(self) -> bool:
+        """The run ended normally (has a footer); False for a killed process."""
+        return self.footer is not None
+
+    @property
+    def evaluation(self) -> dict[str, Any] | None:
+        return (self.footer or {}).get("evaluation")
+
+    @property
+    def score(self) -> float | None:
+        ev = self.evaluation
+        return ev.get("score") if isinstance(ev, dict) else None
+
+    @property
+    def status(self) -> str:
+        return (self.footer or {}).get("status") or "incomplete"
+
+    @property
+    def answer(self) -> str | None:
+        if self.footer is not None:
+            return self.footer.get("answer")
+        return None
+
+    def llm_outputs(self) -> list[list[str]]:
+        """Every recorded LLM call's outputs, in call order (what RecordedChat replays)."""
+        return [list(c.get("outputs") or []) for s in self.steps for c in s.get("llm_calls") or []]
+
+    def usage(self) -> dict[str, float]:
+        tot = {"prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
+        for s in self.steps:
+            for c in s.get("llm_calls") or []:
+                u = c.get("usage") or {}
+                for k in tot:
+                    tot[k] += u.get(k) or 0
+        return tot
+
+    def sites(self) -> dict[str, str | None]:
+        """Bundled sites the run used -> the base URL they had when recorded (None when unknown).
+
+        From the task's `site_urls` {name: url}, else its `site` (one name) or `sites` (WebArena names such as
+        `shopping` are mapped to the bundled site that plays them), with the start URL's origin for a single site."""
+        task = self.task
+        start = str(task.get("start_url") or "").split(" |AND| ")[0]
+        origin = _origin(start)
+        urls = task.get("site_urls") or self.header.get("config", {}).get("site_urls") or {}
+        names: list[str] = []
+        if task.get("site"):
+            names.append(str(task["site"]))
+        for s in task.get("sites") or []:
+            names.append(str(s))
+        out: dict[str, str | None] = {}
+        for n in [*urls, *names]:
+            local = local_site_name(n)
+            if local and local not in out:
+                out[local] = urls.get(n) or urls.get(local)
+        if len(out) == 1:
+            (only,) = out
+            out[only] = out[only] or origin
+        return out
+
+
+ALIASES = {"shopping": "shop", "shopping_admin": "shop_admin", "reddit": "forum", "gitlab": "codehost",
+           "wikipedia": "wiki"}
+
+
+def local_site_name(name: str) -> str | None:
+    """A bundled site name for `name` (ours, or WebArena's), or None."""
+    try:
+        from tasks.sites import registry
+        known = registry.names()
+    except ImportError:
+        known = ["shop", "shop_admin", "forum", "codehost", "wiki"]
+    name = ALIASES.get(name, name)
+    return name if name in known else None
+
+
+def _origin(url: str) -> str | None:
+    p = urlsplit(url)
+    return f"{p.scheme}://{p.netloc}" if p.scheme in ("http", "https") and p.netloc else None
+
+
+# -- format upgrades ------------------------------------------------------------------------------------------------
+
+def _upgrade_1_to_2(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Format 1 (before crops and evaluation records): steps get `crops`, an evaluation in a footer stays."""
+    out = []
+    for r in records:
+        r = dict(r)
+        if r.get("type") == "step":
+            r.setdefault("crops", {})
+            r.setdefault("title", "")
+            r.setdefault("observation", "")
+        out.append(r)
+    return out
+
+
+UPGRADES = {1: _upgrade_1_to_2}
+
+
+def _where(path: Path, lineno: int) -> str:
+    return f"{path}: line {lineno}"
+
+
+def load(path: str | Path) -> Trajectory:
+    """Load a trajectory from a run directory or a `trajectory.jsonl` file.
+
+    Raises TrajectoryError naming the file and line for anything unusable. A cut-off last line (a process killed
+    while writing) is dropped with a warning; so is a missing footer (the run did not finish)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / TRAJECTORY
+    if not path.exists():
+        hint = " (is this a run directory?)" if path.name == TRAJECTORY else ""
+        raise TrajectoryError(f"{path}: no such file{hint}")
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    ends_cleanly = text.endswith("\n") or not text
+    if lines and lines[-1] == "":
+        lines.pop()
+    warnings: list[str] = []
+    records: list[tuple[int, dict[str, Any]]] = []
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            if i == len(lines) and not ends_cleanly:
+                warnings.append(f"{_where(path, i)} is cut short ({len(line)} bytes, no newline): the process was "
+                                "probably killed while writing it; ignored, every earlier step is kept")
+                continue
+            raise TrajectoryError(f"{_where(path, i)}: not valid JSON ({e.msg} at column {e.colno}); "
+                                  f"the line starts {line[:60]!r}") from None
+        if not isinstance(rec, dict):
+            raise TrajectoryError(f"{_where(path, i)}: expected a JSON object, got {type(rec).__name__}")
+        kind = rec.get("type")
+        if kind not in RECORD_TYPES:
+            raise TrajectoryError(f"{_where(path, i)}: unknown record type {kind!r}; expected one of "
+                                  f"{', '.join(RECORD_TYPES)}")
+        records.append((i, rec))
+    if not records:
+        raise TrajectoryError(f"{path}: empty trajectory (no header): the run did not start")
+    first_line, header = records[0]
+    if header.get("type") != "header":
+        raise TrajectoryError(f"{_where(path, first_line)}: the first record must be the header, got "
+                              f"{header.get('type')!r}")
+    fmt = header.get("format")
+    if not isinstance(fmt, int):
+        raise TrajectoryError(f"{_where(path, first_line)}: the header has no format version (format={fmt!r}); "
+                              "not a webagent trajectory")
+    if fmt > FORMAT_VERSION:
+        raise TrajectoryError(f"{path}: trajectory format {fmt} was written by a newer webagent; this one reads "
+                              f"formats {OLDEST_READABLE} to {FORMAT_VERSION}: upgrade webagent")
+    if fmt < OLDEST_READABLE:
+        raise TrajectoryError(f"{path}: trajectory format {fmt} is too old to read (this webagent reads formats "
+                              f"{OLDEST_READABLE} to {FORMAT_VERSION}); record the run again")
+    upgraded_from = None
+    if fmt < FORMAT_VERSION:
+        upgraded_from = fmt
+        recs = [r for _, r in records]
+        v = fmt
+        while v < FORMAT_VERSION:
+            recs = UPGRADES[v](recs)
+            v += 1
+        records = [(ln, r) for (ln, _), r in zip(records, recs, strict=True)]
+        header = records[0][1]
+        header["format"] = FORMAT_VERSION
+        warnings.append(f"{path}: upgraded from trajectory format {fmt} to {FORMAT_VERSION} (in memory)")
+    steps: list[dict[str, Any]] = []
+    footer: dict[str, Any] | None = None
+    evaluation: dict[str, Any] | None = None
+    for ln, rec in records[1:]:
+        kind = rec["type"]
+        if kind == "header":
+            raise TrajectoryError(f"{_where(path, ln)}: a second header (two runs written into one file?)")
+        if kind == "step":
+            if footer is not None:
+                raise TrajectoryError(f"{_where(path, ln)}: a step after the footer")
+            n = rec.get("step")
+            if not isinstance(n, int):
+                raise TrajectoryError(f"{_where(path, ln)}: step record without an integer 'step' field")
+            if steps and n <= steps[-1]["step"]:
+                raise TrajectoryError(f"{_where(path, ln)}: step {n} comes after step {steps[-1]['step']}")
+            steps.append(rec)
+        elif kind == "footer":
+            if footer is not None:
+                raise TrajectoryError(f"{_where(path, ln)}: a second footer")
+            footer = rec
+        elif kind == "evaluation":
+            if not isinstance(rec.get("evaluation"), dict):
+                raise TrajectoryError(f"{_where(path, ln)}: evaluation record without an 'evaluation' object")
+            evaluation = rec["evaluation"]
+    if footer is None:
+        warnings.append(f"{path}: no footer: the run did not finish (killed or crashed); "
+                        f"{len(steps)} finished step(s) kept")
+    elif evaluation is not None:
+        footer = {**footer, "evaluation": evaluation}
+    return Trajectory(path, header, steps, footer, warnings, upgraded_from)
+
+
+_ID_RE = re.compile(r"\[\d+\] ")
+_TIME_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\b")
+
+
+def normalize_observation(text: str) -> str:
+    """Observation text without what legitimately changes between runs: element ids and timestamps."""
+    return _TIME_RE.sub("<time>", _ID_RE.sub("", text or ""))

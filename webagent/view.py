@@ -1,0 +1,398 @@
+"""`webagent view`: one self-contained HTML report per run, and an index for a benchmark directory.
+
+Self-contained: screenshots and crops are inlined as `data:` URIs, styles are inline, there is no script and no
+network access, so `view.html` works on its own wherever it is copied. Everything that comes from a page or a model
+is untrusted and is escaped (`html.escape`); nothing from the run is ever put into HTML unescaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from webagent.errors import BadInput
+from webagent.recorder import TRAJECTORY
+from webagent.trajectory import Trajectory, TrajectoryError, load
+
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f4f5f7;color:#1d2330}
+header.top{background:#1d2330;color:#fff;padding:16px 24px}
+header.top h1{margin:0 0 6px;font-size:20px}
+main{padding:16px 24px;max-width:1400px}
+.card{background:#fff;border:1px solid #d9dce3;border-radius:8px;padding:12px 16px;margin:0 0 14px}
+.kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 14px}
+.kv dt{color:#5b6475}.kv dd{margin:0;overflow-wrap:anywhere}
+.badge{display:inline-block;border-radius:10px;padding:1px 9px;font-size:12px;font-weight:600}
+.ok{background:#d8f5de;color:#12632a}.bad{background:#fde0e0;color:#8a1c1c}.neutral{background:#e6e9ef;color:#333}
+.step h2{font-size:16px;margin:0 0 8px;display:flex;gap:10px;align-items:center;flex-wrap:wrap}
+.step h2 code{font-size:15px;background:#eef1f6;padding:1px 6px;border-radius:4px}
+.grid{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:14px}
+.shot{position:relative;display:inline-block;width:100%;border:1px solid #ccd}
+.shot img{width:100%;display:block}
+.box{position:absolute;border:3px solid #ff2d55;box-shadow:0 0 0 2px #fff;pointer-events:none}
+.crops img{max-width:100%;max-height:160px;border:1px solid #ccd;margin:4px 4px 0 0}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f8fa;border:1px solid #e3e6ec;border-radius:4px;
+  padding:8px;max-height:480px;overflow:auto;font:12px/1.4 ui-monospace,Menlo,Consolas,monospace;margin:4px 0}
+details{margin:6px 0}summary{cursor:pointer;color:#2a4fb0;font-weight:600}
+.meta{color:#5b6475;font-size:12px}.err{color:#8a1c1c;font-weight:600}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{border-bottom:1px solid #e3e6ec;padding:5px 8px;text-align:left;vertical-align:top}
+th{background:#eef1f6;font-weight:600}
+ul.tree{list-style:none;padding-left:18px;margin:2px 0;border-left:1px dashed #b8bfcc}
+ul.tree li{margin:3px 0}.node{display:inline-block;background:#f7f8fa;border:1px solid #d9dce3;border-radius:4px;
+  padding:1px 6px;font-size:12px}.node.chosen{border-color:#12632a;background:#d8f5de}
+.warn{background:#fff4d6;border-color:#e8c66a}
+"""
+
+ESC = html.escape
+
+
+def _e(v: Any) -> str:
+    """Escape anything for HTML text or attribute values."""
+    if v is None:
+        return ""
+    return html.escape(v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str), quote=True)
+
+
+def _data_uri(path: Path) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    mime = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg" if data[:2] == b"\xff\xd8" else None
+    if mime is None:
+        return None
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def _inside(run_dir: Path, rel: str | None) -> Path | None:
+    """The file `rel` names, only if it is inside the run directory (a trajectory cannot point elsewhere)."""
+    if not rel:
+        return None
+    p = (run_dir / rel).resolve()
+    try:
+        p.relative_to(run_dir.resolve())
+    except ValueError:
+        return None
+    return p if p.is_file() else None
+
+
+def _badge(text: str, good: bool | None) -> str:
+    cls = "neutral" if good is None else ("ok" if good else "bad")
+    return f'<span class="badge {cls}">{_e(text)}</span>'
+
+
+def _kv(rows: list[tuple[str, Any]]) -> str:
+    return '<dl class="kv">' + "".join(f"<dt>{_e(k)}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
+
+
+def _page(title: str, head: str, body: str) -> str:
+    return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
+            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data: 'self'; "
+            "style-src 'unsafe-inline'\">"
+            f"<meta name=viewport content='width=device-width'><title>{_e(title)}</title><style>{CSS}</style>"
+            f"</head><body><header class=top>{head}</header><main>{body}</main></body></html>")
+
+
+# -- search trees ---------------------------------------------------------------------------------------------------
+
+_NODE_KEYS = ("action", "value", "score", "prior", "votes", "visits", "depth", "imagined", "outcome", "reason",
+              "url", "status")
+
+
+def _node_label(node: dict[str, Any]) -> str:
+    parts = []
+    for k in _NODE_KEYS:
+        if k in node and node[k] not in (None, "", []):
+            v = node[k]
+            if isinstance(v, float):
+                v = round(v, 3)
+            parts.append(f"<b>{_e(k)}</b> {_e(v if isinstance(v, str) else json.dumps(v, default=str))}")
+    if not parts:
+        parts = [f"<b>{_e(k)}</b> {_e(v)}" for k, v in node.items() if not isinstance(v, (list, dict))][:6]
+    chosen = " chosen" if node.get("chosen") or node.get("committed") else ""
+    return f'<span class="node{chosen}">' + " · ".join(parts) + "</span>"
+
+
+def _tree_html(tree: Any, depth: int = 0) -> str:
+    """Nested lists for a search tree: a node dict with `children`, or `{nodes: [{id, parent, ...}]}`."""
+    if depth > 40:
+        return "<ul class=tree><li>…</li></ul>"
+    if isinstance(tree, dict) and isinstance(tree.get("nodes"), list) and "children" not in tree:
+        nodes = [n for n in tree["nodes"] if isinstance(n, dict)]
+        kids: dict[Any, list[dict[str, Any]]] = {}
+        for n in nodes:
+            kids.setdefault(n.get("parent"), []).append(n)
+
+        def build(parent: Any, d: int) -> str:
+            if d > 40 or parent not in kids:
+                return ""
+            return "<ul class=tree>" + "".join(
+                f"<li>{_node_label(n)}{build(n.get('id'), d + 1) if n.get('id') is not None else ''}</li>"
+                for n in kids[parent]) + "</ul>"
+        roots = [n for n in nodes if n.get("parent") is None]
+        extra = {k: v for k, v in tree.items() if k != "nodes" and not isinstance(v, (list, dict))}
+        head = f"<p class=meta>{_e(extra)}</p>" if extra else ""
+        return head + (build(None, 0) if roots else "<pre>" + _e(json.dumps(tree, indent=1)[:20000]) + "</pre>")
+    if isinstance(tree, dict):
+        children = tree.get("children") or []
+        inner = "".join(f"<li>{_tree_html(c, depth + 1)}</li>" for c in children if isinstance(c, dict))
+        return _node_label(tree) + (f"<ul class=tree>{inner}</ul>" if inner else "")
+    if isinstance(tree, list):
+        return "<ul class=tree>" + "".join(f"<li>{_tree_html(c, depth + 1)}</li>" for c in tree) + "</ul>"
+    return _e(tree)
+
+
+# -- one run --------------------------------------------------------------------------------------------------------
+
+def _messages_html(messages: list[Any]) -> str:
+    out = []
+    for m in messages or []:
+        if isinstance(m, dict):
+            content = m.get("content")
+            if isinstance(content, list):  # multimodal parts
+                content = "\n".join(p.get("text", "[image]") if isinstance(p, dict) else str(p) for p in content)
+            out.append(f"<div class=meta>{_e(m.get('role', '?'))}</div><pre>{_e(content)}</pre>")
+        else:
+            out.append(f"<pre>{_e(m)}</pre>")
+    return "".join(out)
+
+
+def _step_html(traj: Trajectory, s: dict[str, Any], viewport: tuple[int, int]) -> str:
+    run_dir = traj.run_dir
+    res = s.get("result") or {}
+    ok = bool(res.get("ok", True))
+    action = s.get("action") or "(invalid reply)"
+    calls = s.get("llm_calls") or []
+    tokens = s.get("tokens") or sum((c.get("usage") or {}).get("prompt_tokens", 0)
+                                    + (c.get("usage") or {}).get("completion_tokens", 0) for c in calls)
+    cost = sum((c.get("usage") or {}).get("cost_usd") or 0 for c in calls)
+    t = s.get("timings") or {}
+    timing = " · ".join(f"{_e(k.removesuffix('_ms'))} {_e(round(v))} ms" for k, v in t.items()
+                        if isinstance(v, (int, float)))
+    head = (f'<h2 id="step-{_e(s["step"])}">Step {_e(s["step"])} <code>{_e(action)}</code> '
+            f'{_badge("ok" if ok else "error", ok)}</h2>')
+    meta = (f'<div class=meta>{_e(s.get("title"))} — {_e(s.get("url"))}</div>'
+            f'<div class=meta>{timing} · {_e(tokens)} tokens'
+            + (f" · ${cost:.5f}" if cost else "") + "</div>")
+    if not ok:
+        meta += f'<div class=err>{_e(res.get("error_kind"))}: {_e(res.get("error"))}</div>'
+    target = s.get("target") or {}
+    if target:
+        meta += (f'<div class=meta>target: {_e(target.get("role"))} “{_e(target.get("name"))}” '
+                 f'[{_e(target.get("id"))}] frame “{_e(target.get("frame"))}” {_e(target.get("selector"))}</div>')
+    left = ""
+    shot = _inside(run_dir, s.get("screenshot"))
+    uri = _data_uri(shot) if shot else None
+    if uri:
+        box = ""
+        bb = target.get("bbox")
+        if bb and len(bb) == 4 and viewport[0] and viewport[1]:
+            x, y, w, h = (float(v) for v in bb)
+            box = (f'<div class=box style="left:{x / viewport[0] * 100:.2f}%;top:{y / viewport[1] * 100:.2f}%;'
+                   f'width:{w / viewport[0] * 100:.2f}%;height:{h / viewport[1] * 100:.2f}%"></div>')
+        left += f'<div class=shot><img alt="screenshot of step {_e(s["step"])}" src="{uri}">{box}</div>'
+    else:
+        left += "<p class=meta>(no screenshot)</p>"
+    crops = ""
+    for name, rel in (s.get("crops") or {}).items():
+        p = _inside(run_dir, rel)
+        c = _data_uri(p) if p else None
+        if c:
+            crops += f'<img alt="{_e(name)} crop" title="{_e(name)}" src="{c}">'
+    if crops:
+        left += f"<div class=crops><div class=meta>crops</div>{crops}</div>"
+    right = f'<details><summary>Observation ({len(s.get("observation") or "")} chars)</summary>' \
+            f'<pre>{_e(s.get("observation"))}</pre></details>'
+    for i, c in enumerate(calls, 1):
+        u = c.get("usage") or {}
+        label = (f'LLM call {i} ({_e(c.get("purpose"))}, {_e(c.get("model"))}, {_e(u.get("prompt_tokens"))}+'
+                 f'{_e(u.get("completion_tokens"))} tokens, {_e(c.get("ms"))} ms'
+                 + (f', ${u["cost_usd"]:.5f}' if u.get("cost_usd") else "") + ")")
+        outs = "".join(f"<pre>{_e(o)}</pre>" for o in c.get("outputs") or [])
+        right += (f"<details><summary>Prompt — {label}</summary>{_messages_html(c.get('messages'))}</details>"
+                  f"<div class=meta>model output</div>{outs}")
+    if s.get("candidates"):
+        rows = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in (c if isinstance(c, dict) else
+                                                                       {"candidate": c}).values()) + "</tr>"
+                       for c in s["candidates"])
+        right += f"<details><summary>Candidates ({len(s['candidates'])})</summary><table>{rows}</table></details>"
+    if s.get("notices"):
+        right += "<div class=meta>notices: " + "; ".join(_e(n) for n in s["notices"]) + "</div>"
+    tree = ""
+    if s.get("search_tree"):
+        tree = f"<details open><summary>Search tree</summary><div class=treebox>{_tree_html(s['search_tree'])}" \
+               "</div></details>"
+    return f'<section class="card step">{head}{meta}<div class=grid><div>{left}</div><div>{right}</div></div>' \
+           f"{tree}</section>"
+
+
+def render_run_html(traj: Trajectory) -> str:
+    task, footer, cfg = traj.task, traj.footer or {}, traj.header.get("config") or {}
+    vp = cfg.get("viewport") or [1280, 720]
+    viewport = (int(vp[0]), int(vp[1])) if len(vp) == 2 else (1280, 720)
+    status = traj.status
+    score = traj.score
+    good = (score == 1) if score is not None else (status == "answered" if traj.complete else False)
+    head = (f"<h1>{_e(task.get('intent') or '(no intent)')}</h1>"
+            f"<div>{_badge(status, good)} "
+            + (_badge(f"score {score}", score == 1) if score is not None else "")
+            + f" <span class=meta style='color:#c9d1e0'>{_e(traj.run_dir.name)}</span></div>")
+    usage = traj.usage()
+    rows: list[tuple[str, Any]] = [
+        ("start URL", _e(task.get("start_url"))),
+        ("answer", f"<b>{_e(footer.get('answer'))}</b>" if footer.get("answer") is not None else "—"),
+        ("status", f"{_e(status)} — {_e(footer.get('reason'))}"),
+        ("steps", _e(len(traj.steps))),
+        ("final URL", _e(footer.get("final_url"))),
+        ("tokens", f"{_e(usage['prompt_tokens'])} prompt + {_e(usage['completion_tokens'])} completion"
+                   + (f" · ${usage['cost_usd']:.4f}" if usage["cost_usd"] else "")),
+        ("time", f"{_e(footer.get('seconds'))} s"),
+        ("model / planner", f"{_e(cfg.get('model'))} / {_e(cfg.get('planner'))}"),
+    ]
+    if task.get("task_id") is not None:
+        rows.insert(0, ("task", _e(task.get("task_id"))))
+    body = f'<section class=card>{_kv(rows)}'
+    ev = traj.evaluation
+    if ev:
+        checks = "".join(f"<tr><td>{_e(c.get('kind'))}</td><td>{_e(c.get('score'))}</td><td>{_e(c.get('detail'))}"
+                         f"</td></tr>" for c in ev.get("checks") or [] if isinstance(c, dict))
+        body += (f"<h3>Evaluation: score {_e(ev.get('score'))}</h3>"
+                 + (f"<table><tr><th>check</th><th>score</th><th>detail</th></tr>{checks}</table>" if checks else "")
+                 + "".join(f"<p class=meta>{_e(n)}</p>" for n in ev.get("notices") or []))
+    if task.get("eval"):
+        body += f"<details><summary>Task eval block</summary><pre>{_e(json.dumps(task['eval'], indent=1))}</pre>" \
+                "</details>"
+    body += (f"<details><summary>Configuration and versions</summary><pre>{_e(json.dumps(cfg, indent=1))}\n"
+             f"{_e(json.dumps(traj.header.get('versions'), indent=1))}</pre></details></section>")
+    if traj.warnings:
+        body += '<section class="card warn">' + "".join(f"<p>{_e(w)}</p>" for w in traj.warnings) + "</section>"
+    if traj.steps:
+        body += "<nav class=card>Steps: " + " ".join(
+            f'<a href="#step-{_e(s["step"])}">{_e(s["step"])}</a>' for s in traj.steps) + "</nav>"
+    body += "".join(_step_html(traj, s, viewport) for s in traj.steps)
+    for name in ("trace.zip", "network.har"):
+        if (traj.run_dir / name).exists():
+            body += f'<p class=meta>{_e(name)} is in the run directory ' \
+                    + ("(open with <code>playwright show-trace trace.zip</code>)" if name == "trace.zip" else "") \
+                    + "</p>"
+    return _page(f"webagent run: {task.get('intent', '')}", head, body)
+
+
+def render_run(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    traj = load(run_dir)
+    out = Path(out) if out else traj.run_dir / "view.html"
+    out.write_text(render_run_html(traj), encoding="utf-8")
+    return out
+
+
+# -- a benchmark directory ------------------------------------------------------------------------------------------
+
+def _results(bench_dir: Path) -> list[dict[str, Any]]:
+    path = bench_dir / "results.jsonl"
+    rows: list[dict[str, Any]] = []
+    if path.exists():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for i, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                if i == len(lines):
+                    continue  # cut short by a killed runner
+                raise BadInput(f"{path}: line {i}: not valid JSON ({e.msg})") from None
+            if isinstance(row, dict):
+                rows.append(row)
+    return rows
+
+
+def _run_dir_of(bench_dir: Path, row: dict[str, Any]) -> Path | None:
+    for key in ("run_dir", "dir", "run"):
+        v = row.get(key)
+        if isinstance(v, str) and v:
+            for cand in (Path(v), bench_dir / v, bench_dir / Path(v).name):
+                if (cand / TRAJECTORY).exists():
+                    return cand
+    tid = row.get("task_id")
+    if tid is not None:
+        for d in sorted(bench_dir.iterdir()):
+            if d.is_dir() and (d / TRAJECTORY).exists() and (d.name == str(tid) or d.name.startswith(f"{tid}-")
+                                                                or d.name.endswith(f"-{tid}")):
+                return d
+    return None
+
+
+def render_bench(bench_dir: str | Path, out: str | Path | None = None) -> Path:
+    bench_dir = Path(bench_dir)
+    rows = _results(bench_dir)
+    seen: set[Path] = set()
+    entries: list[tuple[dict[str, Any], Path | None]] = []
+    for row in rows:
+        d = _run_dir_of(bench_dir, row)
+        if d is not None:
+            seen.add(d.resolve())
+        entries.append((row, d))
+    for d in sorted(bench_dir.iterdir()):
+        if d.is_dir() and (d / TRAJECTORY).exists() and d.resolve() not in seen:
+            entries.append(({"task_id": d.name}, d))
+    out = Path(out) if out else bench_dir / "index.html"
+    table = ""
+    n_ok = n_scored = 0
+    for row, d in entries:
+        traj: Trajectory | None = None
+        link, problem = "", ""
+        if d is not None:
+            try:
+                traj = load(d)
+                view = render_run(d)
+                link = os.path.relpath(view, out.parent)
+            except TrajectoryError as e:
+                problem = str(e)
+        score = row.get("score")
+        if score is None and traj is not None:
+            score = traj.score
+        if score is None and isinstance(row.get("evaluation"), dict):
+            score = row["evaluation"].get("score")
+        status = row.get("status") or (traj.status if traj else "missing")
+        if score is not None:
+            n_scored += 1
+            n_ok += score == 1
+        intent = row.get("intent") or (traj.task.get("intent") if traj else "")
+        tid = row.get("task_id", d.name if d else "?")
+        name = f'<a href="{_e(link)}">{_e(tid)}</a>' if link else _e(tid)
+        steps = row.get("steps", len(traj.steps) if traj else "")
+        tokens = row.get("tokens")
+        if tokens is None and traj is not None:
+            u = traj.usage()
+            tokens = u["prompt_tokens"] + u["completion_tokens"]
+        table += (f"<tr><td>{name}</td><td>{_e(row.get('site', ''))}</td><td>{_e(intent)}</td>"
+                  f"<td>{_badge(str(score) if score is not None else '—', None if score is None else score == 1)}"
+                  f"</td><td>{_e(status)}</td><td>{_e(steps)}</td><td>{_e(tokens)}</td>"
+                  f"<td>{_e(row.get('seconds', ''))}</td><td class=err>{_e(problem or row.get('error', ''))}</td>"
+                  "</tr>")
+    rate = f"{n_ok}/{n_scored} scored tasks succeeded" if n_scored else "no scores recorded"
+    head = f"<h1>Benchmark: {_e(bench_dir.name)}</h1><div>{_e(len(entries))} tasks · {_e(rate)}</div>"
+    body = ("<table><tr><th>task</th><th>site</th><th>intent</th><th>score</th><th>status</th><th>steps</th>"
+            f"<th>tokens</th><th>seconds</th><th>problem</th></tr>{table}</table>")
+    out.write_text(_page(f"webagent benchmark {bench_dir.name}", head, body), encoding="utf-8")
+    return out
+
+
+def render_path(path: str | Path, out: str | Path | None = None) -> Path:
+    """A run directory -> its view.html; a benchmark directory -> index.html (and every run's view.html)."""
+    path = Path(path)
+    if path.is_file() and path.name == TRAJECTORY:
+        path = path.parent
+    if not path.is_dir():
+        raise BadInput(f"{path}: no such directory")
+    if (path / TRAJECTORY).exists():
+        return render_run(path, out)
+    if (path / "results.jsonl").exists() or any(d.is_dir() and (d / TRAJECTORY).exists() for d in path.iterdir()):
+        return render_bench(path, out)
+    raise BadInput(f"{path}: neither a run directory (no {TRAJECTORY}) nor a benchmark directory "
+                   "(no results.jsonl, no run directories)")
