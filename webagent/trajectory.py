@@ -148,11 +148,12 @@ def load(path: str | Path) -> Trajectory:
     Raises TrajectoryError naming the file and line for anything unusable. A cut-off last line (a process killed
     while writing) is dropped with a warning; so is a missing footer (the run did not finish)."""
     path = Path(path)
+    if not path.exists() and path.suffix != ".jsonl":
+        raise TrajectoryError(f"{path}: no such run directory")
     if path.is_dir():
         path = path / TRAJECTORY
     if not path.exists():
-        hint = " (is this a run directory?)" if path.name == TRAJECTORY else ""
-        raise TrajectoryError(f"{path}: no such file{hint}")
+        raise TrajectoryError(f"{path}: no such file (is this a run directory?)")
     raw = path.read_bytes()
     text = raw.decode("utf-8", errors="replace")
     lines = text.split("\n")
