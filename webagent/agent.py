@@ -131,7 +131,7 @@ class Agent:
                 t_act = time.perf_counter()
                 self._record_step(rec, step, obs, action, result, plan, t0, t_obs, t_plan, None, t_act)
                 target = f"{result.target.role} {result.target.name!r}" if result.target else ""
-                history.append(StepSummary(str(action), target, result.ok, result.error, obs.url))
+                history.append(StepSummary(str(action), target, result.ok, result.error, obs.url, obs.text))
                 last_error = result.error
                 consecutive_errors = 0 if result.ok else consecutive_errors + 1
                 if repeats[key] >= self.config.loop_limit:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from observers import Observation
+from observers.history import diff
 from webagent.actions import Action, action_gbnf, canonical, extract_action
 from webagent.errors import ParseError
 from webagent.llm.metered import MeteredChat
@@ -38,6 +39,7 @@ class StepSummary:
     ok: bool = True
     error: str | None = None
     url: str = ""
+    page: str = ""  # the observation text the step acted on (its successor is shown as a diff against it)
 
 
 @dataclass
@@ -68,6 +70,11 @@ def build_messages(intent: str, obs: Observation, history: list[StepSummary], la
         for i, h in enumerate(history[start:], start + 1):
             outcome = "ok" if h.ok else f"FAILED: {h.error}"
             lines.append(f"{i}. {h.action}{' on ' + h.target if h.target else ''} -> {outcome}")
+    if history and history[-1].page and history[-1].url == obs.url:
+        changes = diff(history[-1].page, obs.text, 20)
+        lines.append("PAGE CHANGES SINCE THE LAST ACTION:" if changes else "PAGE CHANGES SINCE THE LAST ACTION: none")
+        if changes:
+            lines.append(changes.replace("<<<PAGE", "<<PAGE").replace("PAGE>>>", "PAGE>>"))
     if notes:
         lines.append("NOTES: " + " | ".join(notes))
     if obs.notices:
