@@ -182,6 +182,8 @@ class _Sites:
         wanted = self.traj.sites()
         start = [n for n in wanted if n not in self.given]
         for name, srv in self.given.items():
+            if wanted and name not in wanted:
+                continue  # a server the caller has running for other runs
             if isinstance(srv, str):
                 self.urls[name] = srv.rstrip("/")
                 self.notices.append(f"site {name} at {srv} (given; not reset)")
@@ -227,9 +229,10 @@ async def _storage_state(session: BrowserSession, traj: Trajectory, sites: _Site
                          notices: list[str]) -> str | None:
     task, cfg = traj.task, traj.header.get("config") or {}
     path = cfg.get("storage_state") or task.get("storage_state")
-    if path and Path(path).exists() and not task.get("require_login"):
+    require_login = task.get("require_login") or traj.spec.get("require_login")
+    if path and Path(path).exists() and not require_login:
         return str(path)
-    if task.get("require_login") and sites.urls:
+    if require_login and sites.urls:
         try:
             from tasks.login import StateCache
         except ImportError:
@@ -245,8 +248,8 @@ async def _storage_state(session: BrowserSession, traj: Trajectory, sites: _Site
 
 async def _evaluate(traj: Trajectory, sites: _Sites, answer: str | None, session: BrowserSession,
                     notices: list[str]) -> dict[str, Any] | None:
-    ev = traj.task.get("eval")
-    if not isinstance(ev, dict):
+    ev = traj.eval_block
+    if ev is None:
         return None
     try:
         from tasks import evaluators
@@ -267,9 +270,10 @@ async def _evaluate(traj: Trajectory, sites: _Sites, answer: str | None, session
 async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, reset: bool = True, har: bool = False,
                  secrets: Secrets | None = None, llm: str = "actions", headless: bool = True,
                  out: str | Path | None = None, on_step: Callable[[StepReport], None] | None = None,
-                 browser: BrowserConfig | None = None) -> ReplayReport:
+                 browser: BrowserConfig | None = None, session: BrowserSession | None = None) -> ReplayReport:
     """Replay the run in `run_dir`. `sites` maps a bundled site name to a running server (a SiteServer, reset
-    first unless `reset=False`) or a base URL (used as is); sites not given are started for the replay."""
+    first unless `reset=False`) or a base URL (used as is); sites not given are started for the replay.
+    `session` reuses a started BrowserSession (a fresh context is made in it) instead of launching Chromium."""
     traj = load(run_dir)
     report = ReplayReport(traj.run_dir, "recorded-llm" if llm == "recorded" else "actions")
     report.notices += traj.warnings
@@ -297,19 +301,27 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
                 hosts = {u.split("://", 1)[-1].split("/")[0].split(":")[0] for u in [*st.urls.values(),
                                                                                        st.map(start_url)]}
                 cfg.allowed_domains = sorted(h for h in hosts if h)
-            async with BrowserSession(cfg) as session:
-                state = await _storage_state(session, traj, st, Path(tmp), report.notices)
-                if state:
-                    await session.new_context(storage_state=state)
+            own = session is None
+            s = session or BrowserSession(cfg)
+            if own:
+                await s.start()
+            try:
+                state = await _storage_state(s, traj, st, Path(tmp), report.notices)
+                if state or not own:
+                    await s.new_context(storage_state=state)
+                    s.notices.clear()
                 if har:
-                    await session.context.route_from_har(str(har_path), not_found="abort")
+                    await s.context.route_from_har(str(har_path), not_found="abort")
                 if llm == "recorded":
-                    await _rerun_with_recorded_llm(traj, st, session, secrets, report, out, on_step)
+                    await _rerun_with_recorded_llm(traj, st, s, secrets, report, out, on_step)
                 else:
-                    await _replay_actions(traj, st, session, secrets, report, on_step)
-                report.evaluation = await _evaluate(traj, st, report.replayed.get("answer"), session, report.notices)
+                    await _replay_actions(traj, st, s, secrets, report, on_step)
+                report.evaluation = await _evaluate(traj, st, report.replayed.get("answer"), s, report.notices)
                 if report.evaluation is not None:
                     report.replayed["score"] = report.evaluation.get("score")
+            finally:
+                if own:
+                    await s.close()
     _judge(report)
     return report
 
@@ -320,8 +332,7 @@ async def _replay_actions(traj: Trajectory, st: _Sites, session: BrowserSession,
 
     obs_cfg = (traj.header.get("config") or {}).get("observe") or {}
     options = ObserveOptions(screenshot=False, max_chars=obs_cfg.get("max_chars", ObserveOptions.max_chars))
-    start_url = st.map(str(traj.task.get("start_url") or "").split(" |AND| ")[0])
-    await session.goto(start_url)
+    await _open_start(traj, st, session)
     answer: str | None = None
     diff_shown = False
     for rec in traj.steps:
@@ -392,6 +403,17 @@ async def _replay_actions(traj: Trajectory, st: _Sites, session: BrowserSession,
                        "final_url": secrets.redact(_page_url(session)), "steps": len(report.steps)}
     if traj.footer is not None and traj.status != "answered":
         report.replayed["status"] = traj.status  # the same budget / loop end: actions replay cannot tell otherwise
+
+
+async def _open_start(traj: Trajectory, st: _Sites, session: BrowserSession) -> None:
+    """The start URL; with WebArena's " |AND| " several tabs, the first one active (as the runner does)."""
+    urls = [st.map(u.strip()) for u in str(traj.task.get("start_url") or "").split(" |AND| ") if u.strip()]
+    await session.goto(urls[0])
+    for extra in urls[1:]:
+        page = await session.new_tab()
+        await page.goto(extra, wait_until="domcontentloaded")
+    if len(urls) > 1:
+        await session.focus(0)
 
 
 def _page_url(session: BrowserSession) -> str:

@@ -39,6 +39,18 @@ class Trajectory:
         return self.header.get("task") or {}
 
     @property
+    def spec(self) -> dict[str, Any]:
+        """The task spec (WebArena JSON, bound to the recorded URLs) when the run came from a task file: the
+        benchmark runner puts it under the header's task as `task`; a hand-made header may hold `eval` itself."""
+        t = self.task
+        return t["task"] if isinstance(t.get("task"), dict) else t
+
+    @property
+    def eval_block(self) -> dict[str, Any] | None:
+        ev = self.spec.get("eval") or self.task.get("eval")
+        return ev if isinstance(ev, dict) else None
+
+    @property
     def complete(self) -> bool:
         """The run ended normally (has a footer); False for a killed process."""
         return self.footer is not None
@@ -97,7 +109,49 @@ class Trajectory:
         if len(out) == 1:
             (only,) = out
             out[only] = out[only] or origin
+        elif any(v is None for v in out.values()):
+            for name, url in _origins_from_suite(self).items():
+                if out.get(name) is None and name in out:
+                    out[name] = url
         return out
+
+
+def _origins_from_suite(traj: Trajectory) -> dict[str, str]:
+    """Recorded base URL of each site of a multi-site task: align the suite's task (with placeholders) against the
+    bound copy the header holds. Empty when the task is not in the installed suite."""
+    spec, tid = traj.spec, traj.task.get("task_id")
+    if tid is None:
+        return {}
+    try:
+        from tasks.spec import PLACEHOLDER_RE, PLACEHOLDERS, load_tasks
+        raw = next((t.raw for t in load_tasks("local") if str(t.task_id) == str(tid)), None)
+    except Exception:  # noqa: BLE001 - no suite installed, or a broken one: nothing to infer from
+        return {}
+    if raw is None:
+        return {}
+    found: dict[str, str] = {}
+
+    def walk(r: Any, b: Any) -> None:
+        if isinstance(r, str) and isinstance(b, str) and PLACEHOLDER_RE.search(r):
+            parts = PLACEHOLDER_RE.split(r)
+            names = PLACEHOLDER_RE.findall(r)
+            pattern = "".join(re.escape(p) + (f"(?P<g{i}>https?://[^/]+)" if i < len(names) else "")
+                              for i, p in enumerate(parts))
+            m = re.fullmatch(pattern, b)
+            if m:
+                for i, ph in enumerate(names):
+                    local = PLACEHOLDERS.get(ph, (None, None))[1]
+                    if local:
+                        found.setdefault(local, m.group(f"g{i}"))
+        elif isinstance(r, dict) and isinstance(b, dict):
+            for k in r:
+                if k in b:
+                    walk(r[k], b[k])
+        elif isinstance(r, list) and isinstance(b, list):
+            for x, y in zip(r, b, strict=False):
+                walk(x, y)
+    walk(raw, spec)
+    return found
 
 
 ALIASES = {"shopping": "shop", "shopping_admin": "shop_admin", "reddit": "forum", "gitlab": "codehost",
@@ -229,10 +283,11 @@ def load(path: str | Path) -> Trajectory:
             if footer is not None:
                 raise TrajectoryError(f"{_where(path, ln)}: a second footer")
             footer = rec
-        elif kind == "evaluation":
-            if not isinstance(rec.get("evaluation"), dict):
-                raise TrajectoryError(f"{_where(path, ln)}: evaluation record without an 'evaluation' object")
-            evaluation = rec["evaluation"]
+        elif kind == "evaluation":  # {"type": "evaluation", "evaluation": {...}} or the fields inline
+            evaluation = rec["evaluation"] if isinstance(rec.get("evaluation"), dict) else \
+                {k: v for k, v in rec.items() if k != "type"}
+            if "score" not in evaluation:
+                raise TrajectoryError(f"{_where(path, ln)}: evaluation record without a 'score'")
     if footer is None:
         warnings.append(f"{path}: no footer: the run did not finish (killed or crashed); "
                         f"{len(steps)} finished step(s) kept")
