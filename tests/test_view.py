@@ -100,7 +100,7 @@ async def test_benchmark_directory_renders_an_index_linking_each_run(session, si
         json.dumps({"task_id": "demo-1", "site": "fixture", "score": 1.0, "status": "answered", "steps": 3,
                     "run_dir": str(bench / "demo-1")}) + "\n"
         + json.dumps({"task_id": "demo-2", "site": "fixture", "score": 0.0, "status": "answered",
-                      "run_dir": "demo-2", "intent": "<i>x</i>"}) + "\n")
+                      "trajectory": str(bench / "demo-2" / "trajectory.jsonl"), "intent": "<i>x</i>"}) + "\n")
     index = render_path(bench)
     assert index.name == "index.html" and (bench / "demo-1" / "view.html").exists()
     ctx = await session._browser.new_context()

@@ -312,9 +312,11 @@ def _results(bench_dir: Path) -> list[dict[str, Any]]:
 
 
 def _run_dir_of(bench_dir: Path, row: dict[str, Any]) -> Path | None:
-    for key in ("run_dir", "dir", "run"):
+    for key in ("run_dir", "dir", "run", "trajectory"):
         v = row.get(key)
         if isinstance(v, str) and v:
+            if v.endswith(".jsonl"):
+                v = str(Path(v).parent)
             for cand in (Path(v), bench_dir / v, bench_dir / Path(v).name):
                 if (cand / TRAJECTORY).exists():
                     return cand
