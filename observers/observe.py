@@ -123,7 +123,7 @@ async def observe(page: Page, counter: IdCounter | None = None, options: Observe
         lines = {n.id: node_line(n) for n in pruned.walk() if n.id is not None and n.id in want}
         try:
             shot, marked, crops = await screenshots.capture(
-                page, options, visible_elements, want, lines, pruned,
+                page, options, visible_elements, want, lines, raw,
                 scroll=tuple(metrics.get("scroll", (0, 0))), viewport=viewport,
                 page_size=tuple(metrics.get("size", (0, 0))))
         except PlaywrightError:
