@@ -1,0 +1,124 @@
+"""Subcommands added to `webagent`: `sites up`, `bench`, `eval` (see webagent.cli.COMMAND_MODULES)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import Callable
+
+from webagent.errors import BadInput
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from tasks.sites import registry
+    from tasks.sites.server import sites_up
+    if args.sites_command != "up":
+        raise BadInput("usage: webagent sites up [--site NAME ...] [--port N]")
+    for s in args.site or []:
+        if s not in registry.names():
+            raise BadInput(f"unknown site {s!r}; known sites: {', '.join(registry.names())}")
+    if args.port is not None and not 0 < args.port < 65536:
+        raise BadInput(f"--port {args.port} is not a valid port")
+    sites_up(args.site or None, port=args.port)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from tasks.runner import BenchConfig, run_bench
+    from tasks.spec import parse_site_urls
+    if args.max_steps is not None and args.max_steps < 1:
+        raise BadInput("--max-steps must be at least 1")
+    if args.executor == "ray":
+        from tasks.runner import RayExecutor
+        RayExecutor()
+    cfg = BenchConfig(suite=args.suite, sites=args.site or [], task_ids=[str(t) for t in args.task or []],
+                      max_steps=args.max_steps, out=args.out, gold=args.gold, planner=args.planner,
+                      samples=args.samples, workers=args.workers, site_urls=parse_site_urls(args.site_url),
+                      model={"model": args.model, "base_url": args.base_url, "api_key": args.api_key,
+                             "cache": args.cache}, headless=not args.headful)
+    _run_dir, summary = run_bench(cfg)
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from tasks.evaluators import evaluate
+    from tasks.runner import explicit_model_configured
+    from tasks.spec import load_file, parse_site_urls, url_map
+    tasks = load_file(args.task)
+    if args.task_id is not None:
+        tasks = [t for t in tasks if t.task_id == str(args.task_id)]
+        if not tasks:
+            raise BadInput(f"{args.task}: no task with task_id {args.task_id}")
+    if len(tasks) != 1:
+        raise BadInput(f"{args.task} holds {len(tasks)} tasks; choose one with --task-id")
+    task = tasks[0]
+    urls = url_map(parse_site_urls(args.site_url))
+    for ph in ("__SHOPPING__", "__SHOPPING_ADMIN__", "__REDDIT__", "__GITLAB__", "__WIKIPEDIA__", "__MAP__",
+               "__HOMEPAGE__"):
+        urls.setdefault(ph, ph)  # unmapped placeholders stay literal: write --url with them, or map both
+    bound = task.bind(urls)
+    types = [t for t in task.eval_types if t in ("string_match", "url_match")]
+    if not types:
+        raise BadInput(f"{args.task}: task {task.task_id} has only {', '.join(task.eval_types)} checks, which need "
+                       "a live page; run it with `webagent bench --suite FILE`")
+    if "string_match" in types and args.answer is None:
+        raise BadInput("this task checks the answer: give --answer TEXT")
+    if "url_match" in types and args.url is None:
+        raise BadInput("this task checks the final URL: give --url URL")
+    model = None
+    if explicit_model_configured({"model": args.model, "base_url": args.base_url}):
+        from webagent.llm.config import make_model
+        model = make_model(model=args.model, base_url=args.base_url, api_key=args.api_key, cache=args.cache)
+    ev = dict(bound.eval, eval_types=types)
+    res = asyncio.run(evaluate(ev, answer=args.answer, url=args.url, intent=bound.intent, model=model))
+    skipped = [t for t in task.eval_types if t not in types]
+    if args.json:
+        print(json.dumps({"task_id": task.task_id, **res.to_dict(), "skipped": skipped}, indent=1))
+    else:
+        for c in res.checks:
+            mark = "skip" if c.score is None else ("ok  " if c.score == 1.0 else "FAIL")
+            print(f"{mark} {c.kind:<13} {c.detail}")
+        for n in res.notices:
+            print(f"note: {n}")
+        if skipped:
+            print(f"note: not checked here (needs a live page): {', '.join(skipped)}")
+        print(f"score: {'not scorable' if res.score is None else res.score}")
+    return 0 if res.score == 1.0 else 1
+
+
+def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[argparse.ArgumentParser], None]
+                 ) -> dict[str, Callable[[argparse.Namespace], int]]:
+    p = sub.add_parser("sites", help="serve the bundled WebArena-style sites")
+    ssub = p.add_subparsers(dest="sites_command", required=True)
+    up = ssub.add_parser("up", help="start sites on loopback ports and print their URLs (Ctrl-C stops)")
+    up.add_argument("--site", action="append", metavar="NAME",
+                    help="shop, shop_admin, forum, codehost, wiki (repeatable; default: all)")
+    up.add_argument("--port", type=int, help="first port (sites get port, port+1, ...; default: free ports)")
+
+    b = sub.add_parser("bench", help="run a task suite and score it")
+    b.add_argument("--suite", default="local", help="`local` (the bundled suite), or a task JSON file or folder")
+    b.add_argument("--site", action="append", metavar="S", help="only tasks using this site (repeatable)")
+    b.add_argument("--task", nargs="+", metavar="ID", help="only these task ids")
+    b.add_argument("--max-steps", type=int, default=None, help="step budget (default 15; gold: its length + 5)")
+    b.add_argument("--out", help="run directory (default runs/<time>-bench)")
+    b.add_argument("--gold", action="store_true", help="replay each task's gold actions instead of a model")
+    b.add_argument("--planner", default="reactive")
+    b.add_argument("--samples", type=int, default=1, help="policy samples per step")
+    b.add_argument("--workers", type=int, default=1, help="local worker processes, each with its own sites")
+    b.add_argument("--executor", choices=["local", "ray"], default="local")
+    b.add_argument("--site-url", action="append", metavar="NAME=URL",
+                   help="use a deployed site, e.g. SHOPPING=http://host:7770 (also read from WebArena's env vars "
+                        "SHOPPING, SHOPPING_ADMIN, REDDIT, GITLAB, WIKIPEDIA, MAP, HOMEPAGE for --suite PATH)")
+    b.add_argument("--headful", action="store_true")
+    add_model_flags(b)
+
+    e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks")
+    e.add_argument("--task", required=True, metavar="FILE", help="task JSON file")
+    e.add_argument("--task-id", help="which task, if the file holds several")
+    e.add_argument("--answer", help="the agent's final answer")
+    e.add_argument("--url", help="the URL the agent ended on")
+    e.add_argument("--site-url", action="append", metavar="NAME=URL", help="map a placeholder, e.g. SHOPPING=URL")
+    e.add_argument("--json", action="store_true")
+    add_model_flags(e)
+    return {"sites": cmd_sites, "bench": cmd_bench, "eval": cmd_eval}

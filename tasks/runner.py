@@ -1,0 +1,356 @@
+"""The benchmark runner: tasks -> episodes (fresh browser context on freshly reset sites) -> scores.
+
+A run directory holds `<task_id>/trajectory.jsonl` per task (the agent's trajectory plus an `evaluation` record),
+`results.jsonl` (one line per task, written as it finishes) and `summary.json`. Executors: `LocalExecutor` runs
+shards of the tasks in 1..N processes, each with its own sites and Chromium; Ray is not implemented yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from tasks.evaluators import evaluate
+from tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in, select, url_map
+from webagent.errors import BadInput, SetupError
+
+
+@dataclass
+class BenchConfig:
+    suite: str = "local"
+    sites: list[str] = field(default_factory=list)
+    task_ids: list[str] = field(default_factory=list)
+    max_steps: int | None = None  # default: 15 for a model, len(gold) + 5 with --gold
+    out: str | None = None
+    gold: bool = False
+    planner: str = "reactive"
+    samples: int = 1
+    workers: int = 1
+    site_urls: dict[str, str] = field(default_factory=dict)  # --site-url overrides (NAME -> URL)
+    model: dict[str, Any] = field(default_factory=dict)  # make_model kwargs: model, base_url, api_key, cache
+    headless: bool = True
+    judge: bool = True  # use the configured LLM for fuzzy_match / N/A reasons (only if one is configured explicitly)
+
+
+@dataclass
+class TaskResult:
+    task_id: str
+    site: str
+    eval_types: list[str]
+    score: float | None
+    status: str
+    steps: int
+    tokens: int
+    seconds: float
+    answer: str | None
+    final_url: str = ""
+    reason: str = ""
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    trajectory: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class NoModel:
+    """The ChatModel of gold runs: the GoldPlanner never asks it."""
+
+    name = "none (gold actions)"
+
+    async def complete(self, *a: Any, **kw: Any) -> Any:
+        raise SetupError("gold runs do not call an LLM")
+
+
+def explicit_model_configured(model_args: dict[str, Any]) -> bool:
+    import os
+    return bool(model_args.get("model") or model_args.get("base_url") or os.environ.get("WEBAGENT_MODEL")
+                or os.environ.get("OPENAI_BASE_URL"))
+
+
+# ------------------------------------------------------------------------------------------------ planning a run
+
+def plan_run(cfg: BenchConfig) -> tuple[list[Task], list[str], dict[str, str]]:
+    """(tasks, local sites to start, URLs given from outside: placeholder -> URL). Raises BadInput."""
+    tasks = select(load_tasks(cfg.suite), cfg.sites or None, cfg.task_ids or None)
+    if not tasks:
+        raise BadInput("no tasks selected" + (f" for site(s) {', '.join(cfg.sites)}" if cfg.sites else ""))
+    external = url_map(cfg.site_urls, env={} if cfg.suite == "local" else None)
+    needed: set[str] = set()
+    for t in tasks:
+        needed |= placeholders_in(t.raw)
+    to_start: list[str] = []
+    for ph in sorted(needed):
+        if ph in external:
+            continue
+        loc = PLACEHOLDERS[ph][1]
+        if loc is None:
+            raise BadInput(f"tasks use {ph} but there is no bundled site for it; set {PLACEHOLDERS[ph][0]} "
+                           f"or pass --site-url {PLACEHOLDERS[ph][0]}=URL")
+        to_start.append(loc)
+    order = ["shop", "shop_admin", "forum", "codehost", "wiki"]
+    return tasks, sorted(to_start, key=lambda s: order.index(s) if s in order else 99), external
+
+
+# ------------------------------------------------------------------------------------------------ one worker
+
+class Worker:
+    """Runs tasks one after another in one Chromium on one SiteGroup (both owned or borrowed)."""
+
+    def __init__(self, cfg: BenchConfig, run_dir: Path, sites: list[str], external: dict[str, str],
+                 group: Any = None, session: Any = None) -> None:
+        self.cfg, self.run_dir, self.site_names, self.external = cfg, run_dir, sites, external
+        self.group, self.session = group, session
+        self._own_group = group is None
+        self._own_session = session is None
+        self.urls: dict[str, str] = {}
+        self.states: Any = None
+        self.model: Any = None
+        self.judge: Any = None
+
+    async def __aenter__(self) -> Worker:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        from tasks.login import StateCache
+        from tasks.sites.server import SiteGroup
+        from webagent.browser import BrowserConfig, BrowserSession
+
+        if self.group is None and self.site_names:
+            self.group = SiteGroup(self.site_names)
+            await asyncio.to_thread(self.group.start)
+        local = self.group.urls if self.group is not None else {}
+        self.urls = url_map(self.external, env={}, local=local)
+        hosts = sorted({urlsplit(u).hostname or "" for u in self.urls.values()} | {"127.0.0.1", "localhost"})
+        if self.session is None:
+            self.session = BrowserSession(BrowserConfig(headless=self.cfg.headless, allowed_domains=hosts))
+            await self.session.start()
+        self.states = StateCache(self.session._browser, local, self.run_dir / ".auth")
+        if not self.cfg.gold:
+            from webagent.llm.config import make_model
+            self.model = make_model(**self.cfg.model)
+        else:
+            self.model = NoModel()
+        if self.cfg.judge and explicit_model_configured(self.cfg.model):
+            from webagent.llm.config import make_model
+            self.judge = self.model if not self.cfg.gold else make_model(**self.cfg.model)
+
+    async def close(self) -> None:
+        if self._own_session and self.session is not None:
+            await self.session.close()
+        if self._own_group and self.group is not None:
+            await asyncio.to_thread(self.group.stop)
+
+    async def run_task(self, task: Task) -> TaskResult:
+        from search import make_planner
+        from tasks.gold import GoldPlanner
+        from webagent.agent import Agent, AgentConfig
+
+        t0 = time.perf_counter()
+        bound = task.bind(self.urls)
+        local = [s for s in task.local_sites if self.group is not None and s in self.group.servers]
+        if local:
+            await asyncio.to_thread(self.group.reset, local)
+        storage = None
+        if task.require_login:
+            storage = await self.states.state_for_sites(local)
+            if storage is None and task.storage_state and Path(task.storage_state).exists():
+                storage = task.storage_state
+        s = self.session
+        await s.new_context(storage)
+        s.notices.clear()
+        s.blocked_requests.clear()
+        urls = bound.start_urls
+        for extra in urls[1:]:  # " |AND| ": several tabs; the agent starts in the first
+            page = await s.new_tab()
+            await page.goto(extra, wait_until="domcontentloaded")
+        if len(urls) > 1:
+            await s.focus(0)
+        if self.cfg.gold:
+            if not task.gold:
+                raise BadInput(f"{task.path}: task {task.task_id} has no 'gold' actions to replay (--gold)")
+            planner: Any = GoldPlanner(bound.gold or [])
+            max_steps = self.cfg.max_steps or len(task.gold) + 5
+        else:
+            planner = make_planner(self.cfg.planner, samples=self.cfg.samples)
+            max_steps = self.cfg.max_steps or 15
+        agent = Agent(self.model, planner, AgentConfig(max_steps=max_steps))
+        run_dir = self.run_dir / _safe(task.task_id)
+        meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}
+        res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
+        ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page, intent=bound.intent,
+                            model=self.judge)
+        out = TaskResult(task.task_id, task.site, task.eval_types, ev.score, res.status, res.steps,
+                         res.usage.total_tokens, round(time.perf_counter() - t0, 2), res.answer, res.final_url,
+                         res.reason, [c.to_dict() for c in ev.checks], ev.notices,
+                         str(run_dir / "trajectory.jsonl"))
+        with open(run_dir / "trajectory.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps({"type": "evaluation", **ev.to_dict()}, ensure_ascii=False) + "\n")
+        return out
+
+
+def _safe(s: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(s))
+
+
+# ------------------------------------------------------------------------------------------------ executors
+
+def _run_shard(cfg: BenchConfig, run_dir: str, sites: list[str], external: dict[str, str],
+               tasks: list[Task], queue: Any = None) -> list[dict[str, Any]]:
+    """One worker process: its own sites and browser; streams each result to `queue`."""
+    async def go() -> list[dict[str, Any]]:
+        out = []
+        async with Worker(cfg, Path(run_dir), sites, external) as w:
+            for t in tasks:
+                r = (await w.run_task(t)).to_dict()
+                out.append(r)
+                if queue is not None:
+                    queue.put(r)
+        return out
+    return asyncio.run(go())
+
+
+class LocalExecutor:
+    """Runs the tasks in `workers` processes (1: in this process). Tasks are dealt round-robin."""
+
+    def __init__(self, workers: int = 1) -> None:
+        if workers < 1:
+            raise BadInput("--workers must be at least 1")
+        self.workers = workers
+
+    def run(self, cfg: BenchConfig, run_dir: Path, sites: list[str], external: dict[str, str], tasks: list[Task],
+            on_result: Callable[[dict[str, Any]], None]) -> list[dict[str, Any]]:
+        if self.workers == 1 or len(tasks) == 1:
+            async def go() -> list[dict[str, Any]]:
+                out = []
+                async with Worker(cfg, run_dir, sites, external) as w:
+                    for t in tasks:
+                        r = (await w.run_task(t)).to_dict()
+                        out.append(r)
+                        on_result(r)
+                return out
+            return asyncio.run(go())
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        ctx = mp.get_context("spawn")
+        n = min(self.workers, len(tasks))
+        shards = [tasks[i::n] for i in range(n)]
+        with ctx.Manager() as manager:
+            q = manager.Queue()
+            with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+                futs = [pool.submit(_run_shard, cfg, str(run_dir), sites, external, sh, q) for sh in shards]
+                got = 0
+                while got < len(tasks):
+                    if all(f.done() for f in futs) and q.empty():
+                        break
+                    try:
+                        r = q.get(timeout=0.5)
+                    except Exception:  # noqa: BLE001 (queue.Empty through the manager proxy)
+                        continue
+                    got += 1
+                    on_result(r)
+                results = []
+                for f in futs:
+                    results += f.result()  # re-raises a worker's error
+        return results
+
+
+class RayExecutor:
+    """TODO: run shards as Ray tasks (`pip install webagent[ray]`). Not implemented yet."""
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        raise SetupError("the Ray executor is not implemented yet; use --workers N for local processes")
+
+
+# ------------------------------------------------------------------------------------------------ summary
+
+def summarize(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
+    def block(rs: list[dict[str, Any]]) -> dict[str, Any]:
+        scored = [r for r in rs if r["score"] is not None]
+        ok = sum(1 for r in scored if r["score"] == 1.0)
+        return {"tasks": len(rs), "scored": len(scored), "passed": ok,
+                "success_rate": round(ok / len(scored), 4) if scored else None,
+                "mean_score": round(sum(r["score"] for r in scored) / len(scored), 4) if scored else None,
+                "mean_steps": round(sum(r["steps"] for r in rs) / len(rs), 2) if rs else 0,
+                "tokens": sum(r["tokens"] for r in rs), "seconds": round(sum(r["seconds"] for r in rs), 1)}
+    by_site: dict[str, list] = defaultdict(list)
+    by_type: dict[str, list] = defaultdict(list)
+    for r in results:
+        by_site[r["site"]].append(r)
+        for t in r["eval_types"]:
+            by_type[t].append(r)
+    return {"overall": block(results), "by_site": {k: block(v) for k, v in sorted(by_site.items())},
+            "by_eval_type": {k: block(v) for k, v in sorted(by_type.items())}, "wall_seconds": round(wall, 1),
+            "not_scorable": [r["task_id"] for r in results if r["score"] is None]}
+
+
+def format_summary(s: dict[str, Any]) -> str:
+    def pct(b: dict[str, Any]) -> str:
+        return "   n/a" if b["success_rate"] is None else f"{100 * b['success_rate']:5.1f}%"
+    lines = [f"{'':<24} {'tasks':>5} {'passed':>6} {'success':>7} {'steps':>6} {'tokens':>8} {'seconds':>8}"]
+
+    def row(label: str, b: dict[str, Any]) -> None:
+        lines.append(f"{label:<24.24} {b['tasks']:>5} {b['passed']:>6} {pct(b):>7} {b['mean_steps']:>6.1f} "
+                     f"{b['tokens']:>8} {b['seconds']:>8.1f}")
+    row("overall", s["overall"])
+    lines.append("by site")
+    for k, b in s["by_site"].items():
+        row("  " + k, b)
+    lines.append("by eval type")
+    for k, b in s["by_eval_type"].items():
+        row("  " + k, b)
+    lines.append(f"wall time {s['wall_seconds']:.1f} s")
+    if s["not_scorable"]:
+        lines.append(f"not scorable (fuzzy_match without an LLM): {', '.join(s['not_scorable'])}")
+    return "\n".join(lines)
+
+
+def progress_line(i: int, n: int, r: dict[str, Any]) -> str:
+    score = r["score"]
+    verdict = "SKIP" if score is None else ("PASS" if score == 1.0 else "FAIL")
+    sc = "  -- " if score is None else f"{score:4.2f}"
+    return (f"[{i:>{len(str(n))}}/{n}] {r['task_id']:<18.18} {r['site']:<20.20} {verdict} {sc}  "
+            f"{r['steps']:>2} steps {r['tokens']:>7} tok {r['seconds']:>6.1f} s  {r['status']}")
+
+
+def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print) -> tuple[Path, dict[str, Any]]:
+    """Run a benchmark; returns (run directory, summary)."""
+    from webagent.recorder import new_run_dir
+    tasks, sites, external = plan_run(cfg)
+    if cfg.workers < 1:
+        raise BadInput("--workers must be at least 1")
+    run_dir = Path(cfg.out) if cfg.out else new_run_dir("runs", "bench-gold" if cfg.gold else "bench")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.json").write_text(json.dumps({**asdict(cfg), "model": {
+        k: v for k, v in cfg.model.items() if k != "api_key"}, "tasks": [t.task_id for t in tasks],
+        "sites_started": sites, "external_urls": external}, indent=1))
+    print_fn(f"bench: {len(tasks)} task(s) on {', '.join(sites) or 'external sites'}"
+             f"{' (gold actions)' if cfg.gold else ''}; run directory {run_dir}")
+    t0 = time.perf_counter()
+    done = [0]
+    results_path = run_dir / "results.jsonl"
+    results_path.write_text("")
+
+    def on_result(r: dict[str, Any]) -> None:
+        done[0] += 1
+        with open(results_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        print_fn(progress_line(done[0], len(tasks), r))
+
+    LocalExecutor(cfg.workers).run(cfg, run_dir, sites, external, tasks, on_result)
+    results = [json.loads(line) for line in results_path.read_text().splitlines() if line.strip()]
+    summary = summarize(results, time.perf_counter() - t0)
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    print_fn(format_summary(summary))
+    return run_dir, summary
