@@ -136,6 +136,7 @@ class BestFirstPlanner:
             tree["note"] = "budget 0: the top-voted candidate" if len(cands) > 1 or cands[0].action.verb != "stop" \
                 else "the only candidate is stop"
             tree["budget"] = meter.to_dict()
+            tree["caches"] = self.caches.stats()
             return Plan([cands[0].action], tree=tree, candidates=[c.to_dict() for c in cands])
         model.meter = meter
         try:
@@ -151,6 +152,7 @@ class BestFirstPlanner:
             meter.stop_reason = e.which
         finally:
             session.block_mutations = False
+            meter.freeze()
         model.meter = None
         plan = await self._commit(root, cands, tree)
         tree.update({"nodes": [n.to_dict() for n in self._nodes], "budget": meter.to_dict(),

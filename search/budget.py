@@ -53,6 +53,10 @@ class Meter:
         self.calls0 = model.n_calls
         self.nodes = 0
         self.stop_reason: str | None = None
+        self.frozen: float | None = None  # the search's seconds, fixed when it ends (committing comes after)
+
+    def freeze(self) -> None:
+        self.frozen = time.perf_counter() - self.t0
 
     @property
     def tokens(self) -> int:
@@ -64,7 +68,7 @@ class Meter:
 
     @property
     def seconds(self) -> float:
-        return time.perf_counter() - self.t0
+        return self.frozen if self.frozen is not None else time.perf_counter() - self.t0
 
     def remaining_seconds(self) -> float | None:
         return None if self.budget.seconds is None else max(0.0, self.budget.seconds - self.seconds)

@@ -80,6 +80,13 @@ _FILL_JS = """(items) => {
 }"""
 
 
+_FOCUS_JS = """() => {
+  const a = document.activeElement;
+  if (!a || a === document.body || a === document.documentElement) return null;
+  return [...document.querySelectorAll('*')].indexOf(a);
+}"""
+
+
 @dataclass
 class Step:
     """One action of a path, with the target it had (for re-binding after the page is reloaded)."""
@@ -95,6 +102,7 @@ class Snapshot:
     forms: list[list[Any]]
     scroll: tuple[int, int]
     key: str
+    focus: int | None = None  # index of the focused element in document order
     path: list[Step] = field(default_factory=list)  # the actions from the search root to this state
     ms: float = 0.0
 
@@ -121,10 +129,11 @@ async def take_snapshot(session: BrowserSession, obs: Observation, path: list[St
     try:
         forms = await page.evaluate(_FORMS_JS)
         scroll = tuple(await page.evaluate("() => [Math.round(scrollX), Math.round(scrollY)]"))
+        focus = await page.evaluate(_FOCUS_JS)
         storage = await session.context.storage_state()
     except PlaywrightError:
-        forms, scroll, storage = [], (0, 0), {"cookies": [], "origins": []}
-    return Snapshot(page.url, storage, forms, scroll, state_key(obs), list(path or []),
+        forms, scroll, storage, focus = [], (0, 0), {"cookies": [], "origins": []}, None
+    return Snapshot(page.url, storage, forms, scroll, state_key(obs), focus, list(path or []),
                     (time.perf_counter() - t0) * 1000)
 
 
@@ -136,7 +145,10 @@ async def _apply(session: BrowserSession, snap: Snapshot) -> None:
     await ctx.clear_cookies()
     if snap.storage.get("cookies"):
         await ctx.add_cookies(snap.storage["cookies"])
-    await session.goto(snap.url)
+    try:  # a URL the session already visited: no domain check, and a short settle (restore is on the hot path)
+        await page.goto(snap.url, wait_until="domcontentloaded")
+    except PlaywrightError:
+        await session.goto(snap.url)  # raises NavigationError with a clear message
     origin = re.match(r"^[a-z]+://[^/]+", snap.url)
     for o in snap.storage.get("origins", []):
         if origin and o.get("origin") == origin.group(0) and o.get("localStorage"):
@@ -144,16 +156,19 @@ async def _apply(session: BrowserSession, snap: Snapshot) -> None:
                                 "localStorage.setItem(name, value); }", o["localStorage"])
     if snap.forms:
         await page.evaluate(_FILL_JS, snap.forms)
+    if snap.focus is not None:
+        await page.evaluate("(i) => { const e = document.querySelectorAll('*')[i]; "
+                            "if (e && e.focus) e.focus({preventScroll: true}); }", snap.focus)
     if snap.scroll != (0, 0):
         await page.evaluate("([x, y]) => scrollTo(x, y)", list(snap.scroll))
-    await settle(page, quiet_ms=30, max_ms=300)
+    await settle(page, quiet_ms=30, max_ms=500)
 
 
 async def replay(session: BrowserSession, root: Snapshot, path: list[Step], options: ObserveOptions | None = None,
                  block_mutations: bool = True) -> Observation:
     """A fresh context from the root snapshot, then the path's actions re-bound by role and name."""
     await session.new_context(storage_state=root.storage)
-    await _apply(session, Snapshot(root.url, root.storage, root.forms, root.scroll, root.key))
+    await _apply(session, Snapshot(root.url, root.storage, root.forms, root.scroll, root.key, root.focus))
     prev = session.block_mutations
     session.block_mutations = block_mutations
     try:

@@ -183,6 +183,7 @@ class WorldModelPlanner:
         if any(im.error and "budget" in im.error for im in ims):
             meter.stop_reason = meter.stop_reason or "tokens"
         meter.nodes = len(ims)
+        meter.freeze()
         best = best_of(ims)
         tree.update({"candidates": [im.to_dict() for im in ims], "chosen": str(best.cand.action),
                      "budget": meter.to_dict(), "caches": self.caches.stats(),

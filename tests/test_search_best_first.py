@@ -1,0 +1,264 @@
+"""Best-first search on the real shop with scripted LLM doubles: recovery from a dead end, committing a whole path,
+the checkout that is never placed while exploring, and exact budgets."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from search import Budget, ReactivePlanner
+from search.best_first import BestFirstPlanner
+from tests.doubles_search import SearchDouble, field_of, find_id, outcome_json, spread, url_of, verdict
+from webagent.agent import Agent, AgentConfig
+
+PRODUCT = "Corvex Active Laptop Mini"
+PRICE = "$1,805.99"
+TASK = f"What is the price of the {PRODUCT}?"
+
+
+@pytest.fixture(scope="module")
+def shop():
+    from tasks.sites.server import SiteServer
+    with SiteServer("shop") as s:
+        yield s
+
+
+def click(prompt: str, role: str, name: str) -> str:
+    i = find_id(prompt, role, name)
+    assert i is not None, f"no {role} {name!r} on {url_of(prompt)}"
+    return f"click [{i}]"
+
+
+def dead_end_policy(prompt: str, n: int, rng) -> list[str]:
+    """Most votes go to a category that does not hold the product (a dead end, where it gives up)."""
+    url = url_of(prompt)
+    if url.endswith("/"):
+        box = find_id(prompt, "searchbox", "Search")
+        return spread(n, [(3, click(prompt, "link", "Beauty & Health")), (2, f"type [{box}] [{PRODUCT}] [1]")])
+    if "/category/beauty" in url:
+        return spread(n, [(4, "stop [N/A]"), (1, "go_back")])
+    if "/catalogsearch/" in url:
+        return [click(prompt, "link", PRODUCT)] * n
+    if "/product/" in url:
+        return [f"stop [{PRICE}]"] * n
+    return ["stop [N/A]"] * n
+
+
+def progress_value(prompt: str, n: int, rng) -> list[str]:
+    url, answer = url_of(prompt), field_of(prompt, "FINAL ANSWER")
+    if answer is not None:
+        return [verdict(PRICE in answer, False)] * n
+    on_track = "/catalogsearch/" in url and "Corvex" in url or "/product/corvex-active-laptop-mini" in url
+    return [verdict(False, on_track)] * n
+
+
+def steps_of(run_dir):
+    return [json.loads(x) for x in (run_dir / "trajectory.jsonl").read_text().splitlines()
+            if json.loads(x)["type"] == "step"]
+
+
+async def test_best_first_recovers_from_a_dead_end_where_reactive_fails(session, shop, tmp_path):
+    reactive = Agent(SearchDouble(dead_end_policy, progress_value), ReactivePlanner(samples=5),
+                     AgentConfig(max_steps=6))
+    r = await reactive.run(TASK, shop.url + "/", session, tmp_path / "reactive")
+    assert r.status == "answered" and r.answer == "N/A"
+
+    await session.new_context()
+    double = SearchDouble(dead_end_policy, progress_value)
+    planner = BestFirstPlanner(branching=3, depth=3, budget=Budget(nodes=10), value_samples=3)
+    result = await Agent(double, planner, AgentConfig(max_steps=6)).run(TASK, shop.url + "/", session,
+                                                                        tmp_path / "bf")
+    assert result.status == "answered" and result.answer == PRICE, result.reason
+    steps = steps_of(tmp_path / "bf")
+    tree = steps[0]["search_tree"]
+    nodes = {n["id"]: n for n in tree["nodes"]}
+    first = [nodes[i] for i in nodes[0]["children"]]
+    # the most-voted first action was explored and judged a dead end; the search went on and found the answer
+    assert first[0]["votes"] > first[1]["votes"] and "Beauty" in first[0]["target"]["name"] and first[0]["value"] == 0.0
+    assert tree["budget"]["stop_reason"] == "threshold"
+    assert any(n["status"] == "stop" and n["value"] == 1.0 for n in tree["nodes"])
+    assert any(n.get("restore") == "restore" for n in tree["nodes"])  # backtracked by snapshot, not replay
+    assert steps[0]["action"].startswith("type [")  # committed the first action of the best path only
+    assert tree["restores"].get("replay", 0) == 0
+    assert steps[0]["llm_calls"] and {c["purpose"] for c in steps[0]["llm_calls"]} == {"policy", "value"}
+    # later steps re-plan, and the caches answer for states already judged
+    assert steps[1]["search_tree"]["caches"]["hits"]["values"] >= 1
+
+
+async def test_committing_the_whole_path_checks_the_state_before_each_action(session, shop, tmp_path):
+    double = SearchDouble(dead_end_policy, progress_value)
+    planner = BestFirstPlanner(branching=3, depth=3, budget=Budget(nodes=10), commit="path")
+    result = await Agent(double, planner, AgentConfig(max_steps=6)).run(TASK, shop.url + "/", session,
+                                                                        tmp_path / "p")
+    assert result.status == "answered" and result.answer == PRICE
+    steps = steps_of(tmp_path / "p")
+    assert [s["action"].split()[0] for s in steps] == ["type", "click", "stop"]
+    assert steps[0]["search_tree"]["nodes"] and steps[1]["search_tree"]["committed_path"]["index"] == 1
+    assert steps[2]["search_tree"]["committed_path"]["index"] == 2
+    # one search, then the path committed without asking the policy again
+    assert sum(1 for s in steps for c in s["llm_calls"]) == len(steps[0]["llm_calls"])
+
+
+def orders(shop) -> int:
+    db = sqlite3.connect(shop.db_path)
+    try:
+        return db.execute("SELECT COUNT(*) FROM orders").fetchone()[0]
+    finally:
+        db.close()
+
+
+async def _login_and_fill_cart(session, shop) -> None:
+    page = session.page
+    await page.goto(shop.url + "/customer/account/login/")
+    await page.get_by_label("Email").fill("emma.lopez@example.com")
+    await page.get_by_label("Password").fill("Password.123")
+    await page.get_by_role("button", name="Sign In").click()
+    await page.wait_for_url("**/customer/account/")
+    await page.goto(shop.url + "/product/norvik-ultraslim-desktop-pc")
+    await page.get_by_role("button", name="Add to Cart", exact=True).click()
+    await page.get_by_role("status").filter(has_text="You added").wait_for()
+
+
+async def test_exploring_a_checkout_places_no_order_until_the_commit(session, shop, tmp_path, monkeypatch):
+    shop.reset()
+    await _login_and_fill_cart(session, shop)
+    before = orders(shop)
+    seen: list[int] = []
+
+    def policy(prompt, n, rng):
+        url = url_of(prompt)
+        if "/checkout/onepage/success" in url:
+            return ["stop [order placed]"] * n
+        if url.endswith("/checkout/"):
+            return spread(n, [(3, click(prompt, "button", "Place Order")), (2, click(prompt, "link", "Electronics"))])
+        return ["go_back"] * n
+
+    def value(prompt, n, rng):
+        seen.append(orders(shop))  # the judge runs while the search explores: nothing may be ordered yet
+        if (field_of(prompt, "PROPOSED ACTION") or "").find("Place Order") >= 0:
+            return [verdict(True, True)] * n
+        if field_of(prompt, "FINAL ANSWER") is not None:
+            return [verdict("/success" in url_of(prompt), True)] * n
+        return [verdict(False, False)] * n
+
+    planner = BestFirstPlanner(branching=2, depth=2, budget=Budget(nodes=4))
+    result = await Agent(SearchDouble(policy, value), planner, AgentConfig(max_steps=3)).run(
+        "Place the order for the items in my cart", shop.url + "/checkout/", session, tmp_path / "c")
+    assert result.status == "answered", result.reason
+    assert seen and all(n == before for n in seen)
+    assert orders(shop) == before + 1  # placed once, on the committed path
+    tree = steps_of(tmp_path / "c")[0]["search_tree"]
+    place = next(n for n in tree["nodes"] if n.get("action", "").startswith("click") and n["risk"] == "irreversible")
+    assert place["status"] == "simulated"
+
+
+async def test_the_network_guard_blocks_a_misclassified_order_while_exploring(session, shop, tmp_path, monkeypatch):
+    """Second line of defence: even if an order button were classed harmless, exploring it sends no POST."""
+    import search.best_first as bf
+
+    async def harmless(action, obs):
+        return "read", "pretend"
+    monkeypatch.setattr(bf, "classify", harmless)
+    monkeypatch.setattr("search.candidates.classify", harmless)
+    shop.reset()
+    await _login_and_fill_cart(session, shop)
+    before = orders(shop)
+
+    def policy(prompt, n, rng):
+        if url_of(prompt).endswith("/checkout/"):
+            return spread(n, [(3, click(prompt, "button", "Place Order")), (1, "scroll [down]")])
+        return ["stop [x]"] * n
+
+    def value(prompt, n, rng):
+        return [verdict(False, True)] * n
+
+    from search.base import PlanContext
+    from webagent.llm.metered import MeteredChat
+    from webagent.policy import Policy
+    await session.goto(shop.url + "/checkout/")
+    obs = await session.observe()
+    planner = BestFirstPlanner(branching=2, depth=1, budget=Budget(nodes=2))
+    plan = await planner.choose(PlanContext("Look at the checkout", obs, [], Policy(MeteredChat(
+        SearchDouble(policy, value))), session))
+    blocked = [n for n in plan.tree["nodes"] if n["status"] == "blocked"]
+    assert blocked and "POST" in blocked[0]["error"] and blocked[0]["risk"] == "irreversible"
+    assert orders(shop) == before
+    assert session.block_mutations is False  # the guard is off again for the committed path
+
+
+# ----------------------------------------------------------------------------------------------- budgets
+def wide_policy(prompt, n, rng):
+    """Five distinct safe links everywhere, never an answer."""
+    links = [x for x in ("Electronics", "Home & Kitchen", "Clothing, Shoes & Jewelry", "Beauty & Health",
+                         "Sports & Outdoors") if find_id(prompt, "link", x) is not None]
+    return spread(n, [(5 - i, click(prompt, "link", x)) for i, x in enumerate(links)] or [(1, "scroll [down]")])
+
+
+def lukewarm(prompt, n, rng):
+    return [verdict(False, True)] * n
+
+
+async def _plan_once(session, shop, planner, double):
+    from search.base import PlanContext
+    from webagent.llm.metered import MeteredChat
+    from webagent.policy import Policy
+    await session.goto(shop.url + "/")
+    obs = await session.observe()
+    metered = MeteredChat(double)
+    plan = await planner.choose(PlanContext("Find something", obs, [], Policy(metered), session))
+    return plan, metered
+
+
+async def test_node_budget_is_respected_exactly(session, shop):
+    for c in (1, 4):
+        planner = BestFirstPlanner(branching=5, depth=3, budget=Budget(nodes=c), value_samples=2)
+        plan, metered = await _plan_once(session, shop, planner, SearchDouble(wide_policy, lukewarm))
+        evaluated = [n for n in plan.tree["nodes"] if n["id"] != 0]
+        assert len(evaluated) == c == plan.tree["budget"]["nodes"]
+        assert plan.tree["budget"]["stop_reason"] == "nodes"
+
+
+async def test_token_budget_is_respected_exactly(session, shop):
+    for limit in (6000, 12000):
+        planner = BestFirstPlanner(branching=5, depth=3, budget=Budget(nodes=None, tokens=limit), value_samples=2)
+        double = SearchDouble(wide_policy, lukewarm)
+        plan, metered = await _plan_once(session, shop, planner, double)
+        b = plan.tree["budget"]
+        assert b["stop_reason"] == "tokens" and b["tokens"] <= limit
+        assert metered.usage.total_tokens == b["tokens"] <= limit
+        assert b["nodes"] >= 1
+
+
+async def test_seconds_budget_is_respected(session, shop):
+    planner = BestFirstPlanner(branching=5, depth=3, budget=Budget(nodes=None, seconds=1.0), value_samples=2)
+    double = SearchDouble(wide_policy, lukewarm, delay=0.05)
+    plan, _ = await _plan_once(session, shop, planner, double)
+    b = plan.tree["budget"]
+    assert b["stop_reason"] == "seconds" and b["seconds"] <= 1.0 + 0.05
+    assert plan.actions and plan.tree["ms"] + 1 >= b["seconds"] * 1000, (plan.tree["ms"], b)
+
+
+async def test_budget_zero_is_the_reactive_choice(session, shop):
+    planner = BestFirstPlanner(branching=5, budget=Budget(nodes=0))
+    double = SearchDouble(wide_policy, lukewarm)
+    plan, metered = await _plan_once(session, shop, planner, double)
+    assert double.count("policy") == 1 and double.count("value") == 0
+    assert "Electronics" in json.dumps(plan.tree["root"]["candidates"][0])
+
+
+async def test_identical_states_reached_by_different_paths_are_merged(session, shop):
+    def policy(prompt, n, rng):
+        return spread(n, [(2, click(prompt, "link", "Shop Electronics")), (1, click(prompt, "link", "Electronics"))])
+    planner = BestFirstPlanner(branching=2, depth=1, budget=Budget(nodes=2))
+    double = SearchDouble(policy, lukewarm)
+    plan, _ = await _plan_once(session, shop, planner, double)
+    a, b = plan.tree["nodes"][1:]
+    assert a["status"] == "executed" and b["status"] == "merged" and b["merged_into"] == a["id"]
+    assert b["key"] == a["key"] and b["value"] == a["value"]
+    assert double.count("value") == 1  # the merged state was not judged again
+
+
+def test_outcome_json_is_valid():
+    assert json.loads(outcome_json("/x"))["url_change"] == "/x"
