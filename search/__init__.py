@@ -19,7 +19,7 @@ def make_planner(name: str = "reactive", *, samples: int | None = None, branchin
     if name == "reactive":
         return ReactivePlanner(samples=samples or 1)
     kw: dict = {}
-    if samples:
+    if samples and samples > 1:  # one sample gives one candidate: a search planner keeps its own default
         kw["samples"] = samples
     if branching:
         kw["branching"] = branching

@@ -1,0 +1,39 @@
+"""Planner flags on the command line and in the API."""
+
+from __future__ import annotations
+
+import pytest
+
+from search import make_planner
+from search.best_first import BestFirstPlanner
+from search.hybrid import HybridPlanner
+from search.world_model import WorldModelPlanner
+from webagent.cli import build_parser, main
+from webagent.errors import BadInput
+
+
+def planner_for(*flags):
+    from search.flags import planner_from_args
+    parser, _ = build_parser()
+    return planner_from_args(parser.parse_args(["run", "--task", "t", "--url", "http://x", *flags]))
+
+
+def test_planner_flags_reach_the_planners():
+    p = planner_for("--planner", "best-first", "--branching", "4", "--depth", "2", "--budget", "7",
+                    "--budget-tokens", "9000", "--budget-seconds", "30", "--value-samples", "5", "--commit", "path")
+    assert isinstance(p, BestFirstPlanner) and (p.branching, p.depth, p.samples, p.vf.samples) == (4, 2, 8, 5)
+    assert (p.budget.nodes, p.budget.tokens, p.budget.seconds, p.commit) == (7, 9000, 30.0, "path")
+    w = planner_for("--planner", "world-model", "--sim-samples", "3", "--samples", "10")
+    assert isinstance(w, WorldModelPlanner) and w.wm.sim_samples == 3 and w.samples == 10
+    h = planner_for("--planner", "hybrid")
+    assert isinstance(h, HybridPlanner) and h.prune_k == 2 and h.budget.nodes == 6
+    assert planner_for().name == "reactive" and planner_for().samples == 1
+    assert make_planner("best_first", samples=1).samples == 6  # one sample would leave nothing to search
+
+
+def test_bad_planner_flags_are_one_line_errors(capsys):
+    with pytest.raises(BadInput):
+        planner_for("--planner", "best-first", "--budget", "-1")
+    with pytest.raises(SystemExit):
+        main(["run", "--task", "t", "--url", "http://x", "--planner", "mcts"])
+    assert "invalid choice" in capsys.readouterr().err
