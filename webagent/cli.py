@@ -42,7 +42,7 @@ def _print_step(s) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from search import make_planner
+    from search.flags import planner_from_args
     from webagent.agent import AgentConfig, run_task
     from webagent.browser import BrowserConfig
     from webagent.safety import Secrets, check_url
@@ -56,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise BadInput("--max-steps must be at least 1")
     secrets = Secrets.parse(args.secret or [])
     model = make_model_from_args(args)
-    planner = make_planner(args.planner, samples=args.samples)
+    planner = planner_from_args(args)
     browser = BrowserConfig(headless=not args.headful, allowed_domains=args.allow_domain or [],
                             storage_state=args.storage_state)
     run_dir = Path(args.out) if args.out else None
@@ -110,6 +110,8 @@ def cmd_observe(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+    from search.flags import add_planner_flags
+
     parser = argparse.ArgumentParser(prog="webagent", description="Run LLM web agents in a real browser.")
     sub = parser.add_subparsers(dest="command", required=True)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -120,8 +122,6 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
                                   "started for this run on a free port")
     p.add_argument("--task", required=True, help="what the agent should do, in plain words")
     p.add_argument("--max-steps", type=int, default=15)
-    p.add_argument("--planner", default="reactive", help="reactive (default), best-first, world-model, hybrid")
-    p.add_argument("--samples", type=int, default=1, help="policy samples per step")
     p.add_argument("--headful", action="store_true", help="show the browser window")
     p.add_argument("--out", help="run directory (default: runs/<time>-<task>)")
     p.add_argument("--secret", action="append", metavar="NAME=VALUE",
@@ -133,6 +133,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--har", action="store_true", help="also save the network traffic as network.har "
                                                       "(for `webagent replay --har`)")
     _add_model_flags(p)
+    add_planner_flags(p)
     handlers["run"] = cmd_run
 
     p = sub.add_parser("observe", help="print what the agent would see on a page")
