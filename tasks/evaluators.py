@@ -12,7 +12,6 @@ import html
 import json
 import re
 import urllib.parse
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,26 +69,21 @@ def _parse_url(url: str) -> tuple[str, dict[str, list[str]]]:
 
 
 def url_match(reference_url: str, pred_url: str | None, note: str = "GOLD in PRED") -> float:
-    """WebArena's "GOLD in PRED": some reference netloc+path (alternatives split by ` |OR| `) is a substring of the
-    predicted netloc+path, and for every query key of the references the prediction holds one of their values.
+    """"GOLD in PRED": a reference's netloc+path is a substring of the predicted netloc+path, and for every query key
+    of that reference the prediction holds its value. ` |OR| ` separates alternatives; one must match.
+    (WebArena pools the query keys of all alternatives, so `/a/b |OR| /a?cat=3` would reject `/a/b`; we match each
+    alternative with its own keys, which is what the alternatives mean. With a single reference both agree.)
     `EXACT` (VisualWebArena) compares the cleaned URLs."""
     pred = _clean_url(pred_url or "")
     refs = [_clean_url(u) for u in reference_url.split(OR) if u.strip()]
     if note == "EXACT":
         return float(pred in refs)
-    ref_paths: list[str] = []
-    ref_queries: dict[str, set[str]] = defaultdict(set)
-    for u in refs:
-        path, q = _parse_url(u)
-        ref_paths.append(path)
-        for k, v in q.items():
-            ref_queries[k].update(v)
     pred_path, pred_query = _parse_url(pred)
-    base = float(any(r in pred_path for r in ref_paths))
-    query = 1.0
-    for k, values in ref_queries.items():
-        query *= float(any(v in pred_query.get(k, []) for v in values))
-    return base * query
+    for u in refs:
+        path, query = _parse_url(u)
+        if path in pred_path and all(any(v in pred_query.get(k, []) for v in vals) for k, vals in query.items()):
+            return 1.0
+    return 0.0
 
 
 # ------------------------------------------------------------------------------------------------ results
