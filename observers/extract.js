@@ -286,7 +286,9 @@
     let role = roleOf(e);
     if (role === null) return null;
     const pointer = style.cursor === "pointer";
-    const sized = rect.width > 0 && rect.height > 0;
+    // off the page (a skip link at left:-9999px until focused) counts as unsized: nobody can click it there
+    const offPage = rect.right + window.scrollX <= 0 || rect.bottom + window.scrollY <= 0;
+    const sized = rect.width > 0 && rect.height > 0 && !offPage;
     const actionable = vis && isClickable(e, role, style, parentPointer) && (sized || e.tagName === "OPTION");
     const children = [];
     const isFrame = e.tagName === "IFRAME" || e.tagName === "FRAME";

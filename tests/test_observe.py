@@ -74,3 +74,11 @@ async def test_heavy_page_observation(session, site):
     assert "more lines not shown" in obs.text
     shown = {int(m) for m in re.findall(r"\[(\d+)\]", obs.text)}
     assert shown == set(obs.elements)
+
+
+async def test_off_page_elements_get_no_id(session, site):
+    await session.goto(site.url + "/index.html")
+    await session.page.evaluate("""document.body.insertAdjacentHTML('afterbegin',
+        '<a href="#main" style="position:absolute;left:-9999px">Skip to Content</a>')""")
+    obs = await session.observe()
+    assert not any(e.name == "Skip to Content" for e in obs.elements.values())
