@@ -30,12 +30,11 @@ from search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from search.cache import Caches, digest
 from search.candidates import Cand, policy_for, propose
 from search.safety import IRREVERSIBLE, classify
-from search.snapshot import Snapshot, Step, rebind, restore, state_key, take_snapshot
+from search.snapshot import Snapshot, Step, act_and_observe, rebind, restore, state_key, take_snapshot
 from search.value import ValueFunction
 from search.world_model import WorldModel, imagine, imagine_all
 from webagent.actions import Action
 from webagent.errors import UnknownElement
-from webagent.execute import execute
 from webagent.llm.metered import MeteredChat
 
 _RISK_ORDER = {"read": 0, "reversible": 1, "irreversible": 2}
@@ -339,8 +338,7 @@ class BestFirstPlanner:
                 return node
             session.block_mutations = True
             blocked = len(session.blocked_requests)
-            result = await execute(session, obs, action)
-            after = await session.observe(self._opts)
+            result, after = await act_and_observe(session, obs, action, self._opts)
             self._cur_obs, self._cur_key = after, state_key(after)
             node.url = after.url
             if len(session.blocked_requests) > blocked:

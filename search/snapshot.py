@@ -164,6 +164,18 @@ async def _apply(session: BrowserSession, snap: Snapshot) -> None:
     await settle(page, quiet_ms=30, max_ms=500)
 
 
+async def act_and_observe(session: BrowserSession, obs: Observation, action: Action,
+                          options: ObserveOptions | None = None):
+    """Execute and observe. A navigation a script starts after the action returned (a select that submits its
+    form on change) can be caught half-way: when the URL moved since the action ended, settle and observe again."""
+    result = await execute(session, obs, action)
+    after = await session.observe(options)
+    if after.url != result.url_after:
+        await settle(session.page, quiet_ms=50, max_ms=1000)
+        after = await session.observe(options)
+    return result, after
+
+
 async def replay(session: BrowserSession, root: Snapshot, path: list[Step], options: ObserveOptions | None = None,
                  block_mutations: bool = True) -> Observation:
     """A fresh context from the root snapshot, then the path's actions re-bound by role and name."""
@@ -178,8 +190,7 @@ async def replay(session: BrowserSession, root: Snapshot, path: list[Step], opti
                 action = rebind(step.action, obs, step.target)
             except UnknownElement:
                 break
-            await execute(session, obs, action)
-            obs = await session.observe(options)
+            _, obs = await act_and_observe(session, obs, action, options)
     finally:
         session.block_mutations = prev
     return obs
