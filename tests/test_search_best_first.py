@@ -260,5 +260,34 @@ async def test_identical_states_reached_by_different_paths_are_merged(session, s
     assert double.count("value") == 1  # the merged state was not judged again
 
 
+async def test_comparative_mode_scores_all_children_in_one_shuffled_call(session, shop):
+    import re
+
+    def policy(prompt, n, rng):
+        if not url_of(prompt).endswith("/"):
+            return ["stop [N/A]"] * n
+        box = find_id(prompt, "searchbox", "Search")
+        return spread(n, [(3, click(prompt, "link", "Beauty & Health")), (2, click(prompt, "link", "Electronics")),
+                          (1, f"type [{box}] [{PRODUCT}] [1]")])
+
+    orders: list[list[str]] = []
+
+    def compare(prompt, n, rng):
+        blocks = re.findall(r"^OPTION (\d+): ACTION (.*)\n  RESULTING URL: (\S*)", prompt, re.M)
+        orders.append([a for _, a, _ in blocks])
+        return ["\n".join(f"OPTION {k}: {0.5 if 'catalogsearch' in u else 0}" for k, _, u in blocks)] * n
+
+    double = SearchDouble(policy, lukewarm, compare=compare)
+    planner = BestFirstPlanner(branching=3, depth=1, budget=Budget(nodes=3), comparative=True, seed=3)
+    plan, _ = await _plan_once(session, shop, planner, double)
+    assert double.count("compare") == 1 and double.count("value") == 0 and len(orders[0]) == 3
+    values = {n["target"]["name"]: n["value"] for n in plan.tree["nodes"][1:]}
+    assert values == {"Beauty & Health": 0.0, "Electronics": 0.0, "Search": 0.5}
+    assert "type [" in str(plan.actions[0])
+    shown = [next(x for x in ("Beauty", "Electronics", "Search") if x in a) for a in orders[0]]
+    assert sorted(shown) == ["Beauty", "Electronics", "Search"]
+    assert shown != ["Beauty", "Electronics", "Search"]  # shuffled (against position bias), mapped back right
+
+
 def test_outcome_json_is_valid():
     assert json.loads(outcome_json("/x"))["url_change"] == "/x"
