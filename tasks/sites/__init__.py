@@ -14,6 +14,7 @@ Launcher: `tasks.sites.registry` maps site names to modules (imported lazily); `
 port, and reset the working DB from the seed file with sqlite3's backup API; `sites_up()` backs
 `webagent sites up`.
 
-Note: `shop_admin` seeds exactly the same data as `shop` (its seed calls shop's seed), but when both are started
-they run as separate servers with separate working DBs: an order placed in the shop is not seen by the admin.
+Note: `shop_admin` seeds exactly the same data as `shop` (its seed calls shop's seed). Started alone it has its own
+working DB; started in one `SiteGroup` with `shop`, it serves the shop's working DB, so an order placed in the shop
+shows in the admin (as in Magento), and the shared DB is reset once.
 """
