@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tasks.sites.server import SiteServer  # noqa: E402
 from tests.fixture_site import FixtureServer  # noqa: E402
 from webagent.actions import parse_action  # noqa: E402
 from webagent.browser import BrowserConfig, BrowserSession  # noqa: E402
@@ -50,9 +51,12 @@ async def measure(session: BrowserSession, url: str, n: int) -> dict[str, list[f
 
 
 async def main(n: int) -> None:
-    with FixtureServer() as site:
-        async with BrowserSession(BrowserConfig()) as s:
-            pages = {"typical (fixture home)": site.url + "/index.html", "heavy (6000 rows)": site.url + "/heavy?n=6000"}
+    with FixtureServer() as site, SiteServer("shop") as shop:
+        async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1", "localhost"])) as s:
+            pages = {"fixture home": site.url + "/index.html",
+                     "shop category (typical)": shop.url + "/category/electronics",
+                     "shop search results": shop.url + "/catalogsearch/result/?q=laptop",
+                     "heavy (6000 rows)": site.url + "/heavy?n=6000"}
             print(f"{'page':<24} {'elements':>8} {'observe p50/p95':>16} {'act p50/p95':>14} "
                   f"{'step p50/p95':>14} {'aria p50':>9} {'observe/aria':>12}")
             for name, url in pages.items():
