@@ -126,7 +126,7 @@ class BestFirstPlanner:
         root.snapshot = await take_snapshot(session, ctx.obs)
         cands = await propose(self._policy, ctx.intent, ctx.obs, ctx.history, self.samples, self.branching,
                               ctx.last_error, ctx.notes)
-        tree: dict[str, Any] = {"planner": self.name, "params": self._params(),
+        tree: dict[str, Any] = {"planner": self.name, "params": self.params(),
                                 "root": {"url": ctx.obs.url, "key": root.key,
                                          "candidates": [c.to_dict() for c in cands]}}
         no_search = (self.budget.nodes is not None and self.budget.nodes <= 0) or (
@@ -161,7 +161,7 @@ class BestFirstPlanner:
         plan.candidates = [c.to_dict() for c in cands]
         return plan
 
-    def _params(self) -> dict[str, Any]:
+    def params(self) -> dict[str, Any]:
         return {"branching": self.branching, "depth": self.depth, "budget": self.budget.to_dict(),
                 "samples": self.samples, "value_samples": self.vf.samples, "threshold": self.threshold,
                 "commit": self.commit, "comparative": self.comparative, "prune_k": self.prune_k,

@@ -11,6 +11,9 @@ class ReactivePlanner:
     def __init__(self, samples: int = 1) -> None:
         self.samples = samples
 
+    def params(self) -> dict:
+        return {"samples": self.samples}
+
     async def choose(self, ctx: PlanContext) -> Plan:
         cands = await ctx.policy.propose(ctx.intent, ctx.obs, ctx.history, n=self.samples,
                                          last_error=ctx.last_error, notes=ctx.notes)

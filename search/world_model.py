@@ -155,6 +155,10 @@ class WorldModelPlanner:
         self.budget = budget or Budget(nodes=None)
         self.caches = Caches()
 
+    def params(self) -> dict[str, Any]:
+        return {"branching": self.branching, "samples": self.samples, "sim_samples": self.wm.sim_samples,
+                "value_samples": self.vf.samples, "budget": self.budget.to_dict()}
+
     async def choose(self, ctx: PlanContext) -> Plan:
         t0 = time.perf_counter()
         metered: MeteredChat = ctx.policy.model
@@ -164,8 +168,7 @@ class WorldModelPlanner:
                               self.branching, ctx.last_error, ctx.notes)
         path = [h.action + (f" on {h.target}" if h.target else "") for h in ctx.history]
         tree: dict[str, Any] = {"planner": self.name, "root": {"url": ctx.obs.url, "key": state_key(ctx.obs)},
-                                "params": {"branching": self.branching, "samples": self.samples,
-                                           "sim_samples": self.wm.sim_samples, "value_samples": self.vf.samples}}
+                                "params": self.params()}
         if len(cands) == 1 or (self.budget.nodes is not None and self.budget.nodes <= 0):
             tree["candidates"] = [c.to_dict() for c in cands]
             tree["note"] = "a single candidate: nothing to simulate" if len(cands) == 1 else "budget 0: reactive"

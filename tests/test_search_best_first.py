@@ -72,6 +72,8 @@ async def test_best_first_recovers_from_a_dead_end_where_reactive_fails(session,
                                                                         tmp_path / "bf")
     assert result.status == "answered" and result.answer == PRICE, result.reason
     steps = steps_of(tmp_path / "bf")
+    header = json.loads((tmp_path / "bf" / "trajectory.jsonl").read_text().splitlines()[0])
+    assert header["config"]["planner"] == "best-first" and header["config"]["planner_params"]["branching"] == 3
     tree = steps[0]["search_tree"]
     nodes = {n["id"]: n for n in tree["nodes"]}
     first = [nodes[i] for i in nodes[0]["children"]]
