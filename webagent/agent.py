@@ -193,6 +193,7 @@ class Agent:
     def _config_dict(self, session: BrowserSession) -> dict[str, Any]:
         return {
             "model": self.model.name, "planner": getattr(self.planner, "name", type(self.planner).__name__),
+            "planner_params": self.planner.params() if hasattr(self.planner, "params") else {},
             "max_steps": self.config.max_steps, "loop_limit": self.config.loop_limit,
             "temperature": self.config.temperature, "viewport": list(session.config.viewport),
             "headless": session.config.headless, "secrets": self.secrets.describe(),
