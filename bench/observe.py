@@ -8,11 +8,14 @@ role-less clickables), in the same run:
 
 - ours: `observe()` with default options and no screenshot: extraction + pruning ms (median, p95) and tokens;
 - unpruned: the same extraction with every pruning stage off, flattened with the same renderer (no budget);
+- cdp: Chromium's full accessibility tree (CDP Accessibility.getFullAXTree, main frame), flattened one line per node
+  (`role 'name'`, tab-indented by depth, ignored nodes included as their role) as BrowserGym does before pruning;
 - aria: Playwright's `page.aria_snapshot(mode="ai")` (ms and tokens);
 - ours (viewport): the same with scope="viewport" (the viewport +- one screen), recall over the viewport;
 - recall: of the actionable elements found by an independent DOM query in every frame and open shadow root (links,
   buttons, inputs, selects, textareas, summary, [onclick], [tabindex], ARIA widget roles, and elements where
-  `cursor:pointer` starts, i.e. whose parent is not also cursor:pointer; visible: checkVisibility and non-zero size),
+  `cursor:pointer` starts, i.e. whose parent is not also cursor:pointer; visible: checkVisibility, non-zero size and
+  not positioned off the page),
   the share that carry an id shown in our observation; `recall_vp` the same for those inside the viewport.
 
 Tokens are counted with the embedded model's tokenizer (Gemma 3 270M GGUF, through llama_cpp with vocab_only=True).
@@ -67,6 +70,7 @@ GROUND_TRUTH_JS = r"""
       if (e.checkVisibility && !e.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
       const r = e.getBoundingClientRect();
       if (r.width <= 0 || r.height <= 0) continue;
+      if (r.right + scrollX <= 0 || r.bottom + scrollY <= 0) continue;  // off the page (skip links at -9999px)
       if (e.closest("[aria-hidden=true]")) continue;
       out.push([e.getAttribute("data-wa-id"), r.bottom > 0 && r.top < vh && r.right > 0 && r.left < vw]);
     }
@@ -103,11 +107,34 @@ async def ground_truth(page) -> list[tuple[str | None, bool]]:
     return out
 
 
+async def cdp_flatten(page) -> str:
+    cdp = await page.context.new_cdp_session(page)
+    try:
+        nodes = (await cdp.send("Accessibility.getFullAXTree"))["nodes"]
+    finally:
+        await cdp.detach()
+    by_id = {n["nodeId"]: n for n in nodes}
+    kids = {n["nodeId"]: n.get("childIds", []) for n in nodes}
+    child = {c for v in kids.values() for c in v}
+    lines: list[str] = []
+    stack = [(n["nodeId"], 0) for n in reversed(nodes) if n["nodeId"] not in child]
+    while stack:
+        nid, depth = stack.pop()
+        n = by_id.get(nid)
+        if n is None:
+            continue
+        role = (n.get("role") or {}).get("value", "")
+        name = (n.get("name") or {}).get("value", "")
+        lines.append("\t" * depth + (f"{role} '{name}'" if name else str(role)))
+        stack.extend((c, depth + 1) for c in reversed(kids.get(nid, [])))
+    return "\n".join(lines)
+
+
 async def aria(page) -> tuple[str, str]:
     try:
-        return await page.aria_snapshot(mode="ai"), 'page.aria_snapshot(mode="ai")'
+        return await page.aria_snapshot(mode="ai", timeout=60_000), 'page.aria_snapshot(mode="ai")'
     except (TypeError, AttributeError):
-        return await page.locator("body").aria_snapshot(), 'locator("body").aria_snapshot()'
+        return await page.locator("body").aria_snapshot(timeout=60_000), 'locator("body").aria_snapshot()'
 
 
 async def measure(session: BrowserSession, url: str, n: int, count) -> dict:
@@ -118,7 +145,7 @@ async def measure(session: BrowserSession, url: str, n: int, count) -> dict:
     ours_ms, aria_ms, raw_ms, vp_ms = [], [], [], []
     obs = None
     for i in range(n + 1):
-        vp = await session.observe(vp_opts)
+        vpo = await session.observe(vp_opts)
         obs = await session.observe(opts)
         t0 = time.perf_counter()
         raw, *_ = await extract(page, IdCounter(10**7))  # unpruned (no stages), fresh ids so ours stay put
@@ -128,11 +155,12 @@ async def measure(session: BrowserSession, url: str, n: int, count) -> dict:
         t2 = time.perf_counter()
         if i:  # the first round warms up
             ours_ms.append(obs.timings["extract_ms"] + obs.timings["prune_ms"])
-            vp_ms.append(vp.timings["extract_ms"] + vp.timings["prune_ms"])
+            vp_ms.append(vpo.timings["extract_ms"] + vpo.timings["prune_ms"])
             raw_ms.append((t1 - t0) * 1000)
             aria_ms.append((t2 - t1) * 1000)
+    cdp_text = await cdp_flatten(page)
     gt = await ground_truth(page)
-    vp = await session.observe(vp_opts)
+    vpo = await session.observe(vp_opts)
     obs = await session.observe(opts)  # ids as they are now (the ground truth read them after the last observe)
     hit = [g for g in gt if g[0] is not None and int(g[0]) in obs.elements]
     vp = [g for g in gt if g[1]]
@@ -142,11 +170,11 @@ async def measure(session: BrowserSession, url: str, n: int, count) -> dict:
         "ours_ms_p50": statistics.median(ours_ms), "ours_ms_p95": pct(ours_ms, .95),
         "raw_ms_p50": statistics.median(raw_ms), "aria_ms_p50": statistics.median(aria_ms),
         "aria_ms_p95": pct(aria_ms, .95),
-        "ours_tok": count(obs.text), "raw_tok": count(raw_text), "aria_tok": count(snap), "aria_kind": aria_kind,
+        "ours_tok": count(obs.text), "raw_tok": count(raw_text), "aria_tok": count(snap), "cdp_tok": count(cdp_text), "aria_kind": aria_kind,
         "actionable": len(gt), "recall": len(hit) / len(gt) if gt else 1.0,
         "recall_vp": len(vp_hit) / len(vp) if vp else 1.0, "cut_lines": obs.stats["cut_lines"],
-        "vp_ms_p50": statistics.median(vp_ms), "vp_tok": count(vp.text),
-        "vp_recall_vp": (sum(1 for g in gt if g[1] and g[0] is not None and int(g[0]) in vp.elements) / len(vp_gt)
+        "vp_ms_p50": statistics.median(vp_ms), "vp_tok": count(vpo.text),
+        "vp_recall_vp": (sum(1 for g in gt if g[1] and g[0] is not None and int(g[0]) in vpo.elements) / len(vp_gt)
                          if (vp_gt := [g for g in gt if g[1]]) else 1.0),
         "missing": [g for g in gt if g[0] is None or int(g[0]) not in obs.elements][:5],
     }
@@ -209,13 +237,14 @@ async def main(args) -> list[dict]:
                     group.stop()
     print(f"tokens: Gemma 3 270M tokenizer via llama_cpp (vocab_only); aria baseline: {rows[0]['aria_kind']}")
     hdr = (f"{'page':<44} {'elems':>6} {'ours ms p50/p95':>16} {'aria ms':>8} {'ours tok':>9} {'raw tok':>8} "
-           f"{'aria tok':>9} {'/raw':>5} {'/aria':>6} {'recall':>7} {'rec vp':>7} | {'vp ms':>6} {'vp tok':>7} "
+           f"{'cdp tok':>8} {'aria tok':>9} {'/raw':>5} {'/cdp':>5} {'/aria':>6} {'recall':>7} {'rec vp':>7} | {'vp ms':>6} {'vp tok':>7} "
            f"{'/raw':>5} {'/aria':>6} {'rec vp':>7}")
     print(hdr)
     for r in rows:
         print(f"{r['page']:<44} {r['elements']:>6} {r['ours_ms_p50']:>8.0f}/{r['ours_ms_p95']:<7.0f} "
-              f"{r['aria_ms_p50']:>8.0f} {r['ours_tok']:>9} {r['raw_tok']:>8} {r['aria_tok']:>9} "
-              f"{r['ours_tok'] / max(r['raw_tok'], 1):>5.2f} {r['ours_tok'] / max(r['aria_tok'], 1):>6.2f} "
+              f"{r['aria_ms_p50']:>8.0f} {r['ours_tok']:>9} {r['raw_tok']:>8} {r['cdp_tok']:>8} {r['aria_tok']:>9} "
+              f"{r['ours_tok'] / max(r['raw_tok'], 1):>5.2f} {r['ours_tok'] / max(r['cdp_tok'], 1):>5.2f} "
+              f"{r['ours_tok'] / max(r['aria_tok'], 1):>6.2f} "
               f"{r['recall']:>7.1%} {r['recall_vp']:>7.1%} | {r['vp_ms_p50']:>6.0f} {r['vp_tok']:>7} "
               f"{r['vp_tok'] / max(r['raw_tok'], 1):>5.2f} {r['vp_tok'] / max(r['aria_tok'], 1):>6.2f} "
               f"{r['vp_recall_vp']:>7.1%}")

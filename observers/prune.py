@@ -215,6 +215,10 @@ def text_dedupe(root: Node, ctx: PruneContext) -> Node:
                     if len(recent) > 3:
                         recent.pop(0)
                 kids.append(go(c) if c.children else c)
+        if (len(kids) == 1 and n.id is None and n.name and kids[0].name == n.name and kids[0].role != "text"
+                and n.role not in ("row", "RootWebArea", "iframe")):
+            ctx.removed(0, len(n.name) + 3)  # a heading that only wraps a link of the same name: say it once
+            return replace(n, name="", children=kids)
         if (len(kids) == 1 and kids[0].role == "text" and not n.name and n.role not in ("row", "RootWebArea")
                 and n.role != "text"):
             ctx.removed(1, 0)
@@ -287,15 +291,18 @@ def restructure(root: Node, ctx: PruneContext) -> Node:
 # S7 ----------------------------------------------------------------------------------------------------------------
 def props(root: Node, ctx: PruneContext) -> Node:
     """Keep the properties that change what an action does (focused, checked, selected, pressed, expanded,
-    disabled, required, readonly, invalid, current); drop the rest and `checked=false`; cap names by detail."""
+    disabled, required, readonly, invalid, current); drop the rest, and `checked=false` / `pressed=false` (absent
+    means not checked) below high detail; cap names by detail."""
     drop = DROPPED_STATES.get(ctx.detail, DROPPED_STATES["normal"])
     cap = DETAIL_NAME_CAP.get(ctx.detail, 150)
+    false_dropped = () if ctx.detail == "high" else ("checked", "pressed")
 
     def go(n: Node) -> Node:
         kids = [go(c) for c in n.children] if n.children else n.children
         states = n.states
-        if states and (drop & states.keys() or states.get("checked") is False):
-            states = {k: v for k, v in states.items() if k not in drop and not (k == "checked" and v is False)}
+        if states and (drop & states.keys() or False in states.values()):
+            states = {k: v for k, v in states.items()
+                      if k not in drop and not (v is False and k in false_dropped)}
         name = n.name
         if len(name) > cap:
             name = name[:cap - 1] + "…"
