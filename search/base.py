@@ -10,6 +10,7 @@ from webagent.actions import Action
 from webagent.browser import BrowserSession
 from webagent.policy import Policy, StepSummary
 from webagent.resolve import Target
+from webagent.safety import Secrets
 
 
 @dataclass
@@ -24,6 +25,7 @@ class PlanContext:
     last_error: str | None = None
     notes: list[str] = field(default_factory=list)
     observe: ObserveOptions | None = None  # how the agent observes (planners that re-observe must match it)
+    secrets: Secrets | None = None  # typed as placeholders; masked in what planners observe
 
 
 @dataclass

@@ -263,7 +263,7 @@ class BestFirstPlanner:
             return True
         assert node.snapshot is not None
         res = await restore(self._ctx.session, node.snapshot, self._nodes[0].snapshot, self._opts,
-                            current_key=self._cur_key)
+                            current_key=self._cur_key, secrets=self._ctx.secrets)
         self._cur_obs, self._cur_key = res.obs, res.key
         self._last_restore = (res.method, res.ms)
         return res.matched
@@ -338,7 +338,7 @@ class BestFirstPlanner:
                 return node
             session.block_mutations = True
             blocked = len(session.blocked_requests)
-            result, after = await act_and_observe(session, obs, action, self._opts)
+            result, after = await act_and_observe(session, obs, action, self._opts, self._ctx.secrets)
             self._cur_obs, self._cur_key = after, state_key(after)
             node.url = after.url
             if len(session.blocked_requests) > blocked:
@@ -424,7 +424,7 @@ class BestFirstPlanner:
         commit_obs = None
         if self._cur_key != root.key or self._cur_obs is not self._ctx.obs:
             res = await restore(self._ctx.session, root.snapshot, root.snapshot, self._opts,
-                                current_key=self._cur_key)
+                                current_key=self._cur_key, secrets=self._ctx.secrets)
             tree["final_restore"] = {"method": res.method, "ms": round(res.ms, 1)}
             commit_obs = res.obs
         first = path_cands[0]

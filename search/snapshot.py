@@ -27,6 +27,7 @@ from webagent.browser import BrowserSession, settle
 from webagent.errors import UnknownElement
 from webagent.execute import execute
 from webagent.resolve import Target, bind, matches
+from webagent.safety import Secrets
 
 _ID_RE = re.compile(r"\[\d+\] ?")
 
@@ -164,33 +165,43 @@ async def _apply(session: BrowserSession, snap: Snapshot) -> None:
     await settle(page, quiet_ms=30, max_ms=500)
 
 
+async def observe(session: BrowserSession, options: ObserveOptions | None = None,
+                  secrets: Secrets | None = None) -> Observation:
+    """Observe as the agent does: secret values in the text become their {{NAME}} placeholders (so prompts never
+    hold them, and state keys match the agent's masked observation)."""
+    obs = await session.observe(options)
+    if secrets is not None and secrets.values:
+        obs.text, obs.title, obs.url = secrets.redact(obs.text), secrets.redact(obs.title), secrets.redact(obs.url)
+    return obs
+
+
 async def act_and_observe(session: BrowserSession, obs: Observation, action: Action,
-                          options: ObserveOptions | None = None):
+                          options: ObserveOptions | None = None, secrets: Secrets | None = None):
     """Execute and observe. A navigation a script starts after the action returned (a select that submits its
     form on change) can be caught half-way: when the URL moved since the action ended, settle and observe again."""
-    result = await execute(session, obs, action)
-    after = await session.observe(options)
+    result = await execute(session, obs, action, secrets)
+    after = await observe(session, options, secrets)
     if after.url != result.url_after:
         await settle(session.page, quiet_ms=50, max_ms=1000)
-        after = await session.observe(options)
+        after = await observe(session, options, secrets)
     return result, after
 
 
 async def replay(session: BrowserSession, root: Snapshot, path: list[Step], options: ObserveOptions | None = None,
-                 block_mutations: bool = True) -> Observation:
+                 block_mutations: bool = True, secrets: Secrets | None = None) -> Observation:
     """A fresh context from the root snapshot, then the path's actions re-bound by role and name."""
     await session.new_context(storage_state=root.storage)
     await _apply(session, Snapshot(root.url, root.storage, root.forms, root.scroll, root.key, root.focus))
     prev = session.block_mutations
     session.block_mutations = block_mutations
     try:
-        obs = await session.observe(options)
+        obs = await observe(session, options, secrets)
         for step in path:
             try:
                 action = rebind(step.action, obs, step.target)
             except UnknownElement:
                 break
-            _, obs = await act_and_observe(session, obs, action, options)
+            _, obs = await act_and_observe(session, obs, action, options, secrets)
     finally:
         session.block_mutations = prev
     return obs
@@ -198,20 +209,20 @@ async def replay(session: BrowserSession, root: Snapshot, path: list[Step], opti
 
 async def restore(session: BrowserSession, snap: Snapshot, root: Snapshot | None = None,
                   options: ObserveOptions | None = None, current_key: str | None = None,
-                  allow_replay: bool = True) -> RestoreResult:
+                  allow_replay: bool = True, secrets: Secrets | None = None) -> RestoreResult:
     """Bring the browser back to `snap`, verified by the state key; replay the path from `root` on a mismatch."""
     t0 = time.perf_counter()
     if current_key is not None and current_key == snap.key:
-        obs = await session.observe(options)
+        obs = await observe(session, options, secrets)
         if state_key(obs) == snap.key:
             return RestoreResult(obs, "current", (time.perf_counter() - t0) * 1000, snap.key)
     await _apply(session, snap)
-    obs = await session.observe(options)
+    obs = await observe(session, options, secrets)
     key = state_key(obs)
     if key == snap.key or not allow_replay or root is None:
         method = "restore" if key == snap.key else "replay-mismatch"
         return RestoreResult(obs, method, (time.perf_counter() - t0) * 1000, key)
-    obs = await replay(session, root, snap.path, options)
+    obs = await replay(session, root, snap.path, options, secrets=secrets)
     key = state_key(obs)
     return RestoreResult(obs, "replay" if key == snap.key else "replay-mismatch",
                          (time.perf_counter() - t0) * 1000, key)

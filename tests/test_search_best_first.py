@@ -291,5 +291,31 @@ async def test_comparative_mode_scores_all_children_in_one_shuffled_call(session
     assert shown != ["Beauty", "Electronics", "Search"]  # shuffled (against position bias), mapped back right
 
 
+async def test_secrets_are_typed_while_exploring_but_never_reach_a_prompt(session, shop, tmp_path):
+    from webagent.safety import Secrets
+
+    def policy(prompt, n, rng):
+        url = url_of(prompt)
+        if url.endswith("/") and "value='{{Q}}'" in prompt:
+            return ["scroll [down]"] * n
+        if url.endswith("/"):
+            box = find_id(prompt, "searchbox", "Search")
+            return spread(n, [(2, f"type [{box}] [{{{{Q}}}}] [0]"), (1, click(prompt, "link", "Electronics"))])
+        return ["stop [N/A]"] * n
+
+    def value(prompt, n, rng):
+        return [verdict(False, "/category/" in url_of(prompt) and field_of(prompt, "FINAL ANSWER") is None)] * n
+
+    double = SearchDouble(policy, value)
+    planner = BestFirstPlanner(branching=2, depth=2, budget=Budget(nodes=4))
+    await Agent(double, planner, AgentConfig(max_steps=1), secrets=Secrets({"Q": "Zyxwvu-Secret"})).run(
+        "Find something", shop.url + "/", session, tmp_path / "s")
+    assert not any("Zyxwvu" in c["prompt"] for c in double.calls)
+    assert any("value='{{Q}}'" in c["prompt"] for c in double.calls)  # it was typed, then masked
+    tree = steps_of(tmp_path / "s")[0]["search_tree"]
+    typed_child = next(n for n in tree["nodes"] if n.get("action") == "scroll [down]")
+    assert typed_child["restore"] == "restore"  # the masked state key matched after re-filling the secret
+
+
 def test_outcome_json_is_valid():
     assert json.loads(outcome_json("/x"))["url_change"] == "/x"
