@@ -99,7 +99,8 @@ class Agent:
                 obs = await session.observe(self.config.observe)
                 await mask_secrets(session.page, obs, self.secrets)  # the model, the record, the screenshot
                 t_obs = time.perf_counter()
-                ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes, self.config.observe)
+                ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes, self.config.observe,
+                                  self.secrets)
                 plan: Plan | None = None
                 if pending is not None:  # the next action of a committed path, only if the page is what search saw
                     plan = pending[0].continue_at(pending[1], obs)
