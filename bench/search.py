@@ -8,7 +8,8 @@ cost        LLM calls and tokens per step of each planner at its defaults (noisy
 experiment  success of reactive, best-first, world-model and hybrid at node budgets --budgets on a handful of shop
             tasks with gold sequences, with a noisy policy double (gold action with probability p among plausible
             distractors) and a noisy value double (true progress along the gold sequence plus Gaussian noise).
-            Budget 0 is the reactive choice for every planner. World model: the budget caps the candidates
+            Budget 0 is the reactive choice for every planner. The tasks only read (the distractors are links and
+            exploration never sends a non-GET request), so the shop is not reset between episodes. World model: the budget caps the candidates
             simulated per step (at most its branching, 5 here).
 """
 
@@ -68,10 +69,59 @@ TASKS = [
 ]
 
 
-def gold_action(step: GoldStep, obs) -> Action:
+async def suite_tasks(session: BrowserSession, base: str) -> tuple[list[GoldTask], dict[str, object]]:
+    """The bundled suite's shop tasks that only read (no login, string or URL match, no form posts), turned into
+    GoldTasks: the gold sequence is replayed once on the real shop to learn the URL after every step (the value
+    double's notion of progress). Returns the tasks and their suite specs (for the suite's own evaluators)."""
+    import re
+
+    from tasks.spec import load_tasks, select, url_map
+    out, specs = [], {}
+    for t in select(load_tasks("local"), sites=["shop"]):
+        if t.require_login or set(t.eval_types) - {"string_match", "url_match"} or not t.gold:
+            continue
+        if t.local_sites != ["shop"] or any("Add to" in (g.get("target") or {}).get("name", "") for g in t.gold):
+            continue
+        b = t.bind(url_map(local={"shop": base}))
+        start = re.sub(r"^https?://[^/]+", "", b.start_url) or "/"
+        await session.new_context()
+        await session.goto(b.start_url)
+        obs = await session.observe(OPTS)
+        steps: list[GoldStep] = []
+        for g in b.gold:
+            tgt = g.get("target") or {}
+            if g["verb"] == "stop":
+                steps.append(GoldStep("stop", text=g.get("text") or ""))
+                break
+            step = GoldStep(g["verb"], tgt.get("role", ""), tgt.get("name", ""), g.get("text") or "")
+            r, obs = await act_and_observe(session, obs, gold_action(step, obs, bool(g.get("press_enter"))), OPTS)
+            if not r.ok:
+                raise RuntimeError(f"{t.task_id}: gold step failed: {r.error}")
+            path = re.sub(r"^https?://[^/]+", "", obs.url)
+            step.url, step.example = re.escape(path) + "$", path
+            steps.append(step)
+        refs = (b.eval.get("reference_answers") or {}).get("must_include") or []
+        answer = refs[0] if refs else (steps[-1].text if steps[-1].verb == "stop" else "")
+        out.append(GoldTask(t.task_id, b.intent, start, steps, answer))
+        specs[t.task_id] = b
+    return out, specs
+
+
+async def suite_ok(spec, answer: str | None, final_url: str) -> bool:
+    from tasks.evaluators import evaluate_string, evaluate_url
+    checks = []
+    if "string_match" in spec.eval_types:
+        checks += await evaluate_string(spec.eval, answer, spec.intent)
+    if "url_match" in spec.eval_types:
+        checks.append(evaluate_url(spec.eval, final_url))
+    return bool(checks) and all(c.score == 1 for c in checks)
+
+
+def gold_action(step: GoldStep, obs, press_enter: bool | None = None) -> Action:
     if step.verb == "stop":
         return Action("stop", text=step.text)
-    a = Action(step.verb, 0, step.text or None, step.verb == "type")
+    enter = step.verb == "type" if press_enter is None else press_enter
+    a = Action(step.verb, 0, step.text or None, enter)
     return bind(a, obs, Target(step.role, step.name))
 
 
@@ -139,6 +189,9 @@ def planner_at(name: str, budget: int, seed: int):
     raise ValueError(name)
 
 
+SPECS: dict[str, object] = {}  # task id -> suite Task, when the tasks come from the suite
+
+
 async def episode(session: BrowserSession, base: str, task: GoldTask, planner, double, max_steps: int) -> dict:
     await session.new_context()
     with tempfile.TemporaryDirectory() as d:
@@ -148,7 +201,10 @@ async def episode(session: BrowserSession, base: str, task: GoldTask, planner, d
         secs = time.perf_counter() - t0
         steps = [json.loads(x) for x in (Path(d) / "run" / "trajectory.jsonl").read_text().splitlines()
                  if json.loads(x)["type"] == "step"]
-    ok = r.status == "answered" and task.correct(r.answer) and task.progress(r.final_url) >= len(task.steps) - 1
+    if task.id in SPECS:  # the suite's own evaluators (string / URL match)
+        ok = r.status == "answered" and await suite_ok(SPECS[task.id], r.answer, r.final_url)
+    else:
+        ok = r.status == "answered" and task.correct(r.answer) and task.progress(r.final_url) >= len(task.steps) - 1
     calls: dict[str, int] = {}
     for s in steps:
         for c in s["llm_calls"]:
@@ -176,15 +232,17 @@ async def bench_cost(session: BrowserSession, base: str) -> list[dict]:
 
 
 async def bench_experiment(session: BrowserSession, shop: SiteServer, seeds: int, budgets: list[int], p: float,
-                           sigma: float, max_steps: int) -> tuple[list[dict], dict]:
+                           sigma: float, max_steps: int, tasks: list[GoldTask]) -> tuple[list[dict], dict]:
     results: dict[tuple[str, int], list[bool]] = {}
     extra: dict[tuple[str, int], list[dict]] = {}
     reactive_runs = []
-    for task in TASKS:
+    for task in tasks:
         for seed in range(seeds):
             e = await episode(session, shop.url, task, ReactivePlanner(samples=6),
-                              NoisyShopDouble(TASKS, p=p, sigma=sigma, seed=seed), max_steps)
+                              NoisyShopDouble(tasks, p=p, sigma=sigma, seed=seed), max_steps)
             reactive_runs.append(e)
+            print(f"  reactive {task.id} seed={seed}: {'ok' if e['ok'] else 'fail'} ({e['steps']} steps)",
+                  file=sys.stderr, flush=True)
     for name in ("reactive", "best-first", "world-model", "hybrid"):
         results[(name, 0)] = [e["ok"] for e in reactive_runs]
         extra[(name, 0)] = reactive_runs
@@ -193,11 +251,10 @@ async def bench_experiment(session: BrowserSession, shop: SiteServer, seeds: int
             if b == 0:
                 continue
             runs = []
-            for task in TASKS:
+            for task in tasks:
                 for seed in range(seeds):
-                    shop.reset()
                     runs.append(await episode(session, shop.url, task, planner_at(name, b, seed),
-                                              NoisyShopDouble(TASKS, p=p, sigma=sigma, seed=seed), max_steps))
+                                              NoisyShopDouble(tasks, p=p, sigma=sigma, seed=seed), max_steps))
                     print(f"  {name} c={b} {task.id} seed={seed}: {'ok' if runs[-1]['ok'] else 'fail'} "
                           f"({runs[-1]['steps']} steps, {runs[-1]['seconds']:.1f} s)", file=sys.stderr, flush=True)
             results[(name, b)] = [e["ok"] for e in runs]
@@ -236,6 +293,8 @@ async def main() -> None:
     ap.add_argument("--p", type=float, default=0.4)
     ap.add_argument("--sigma", type=float, default=0.25)
     ap.add_argument("--max-steps", type=int, default=6)
+    ap.add_argument("--tasks", default="suite", choices=["suite", "own"],
+                    help="suite: the bundled suite's read-only shop tasks (default); own: the four defined here")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
     out: dict = {}
@@ -255,11 +314,16 @@ async def main() -> None:
                 print(table(rows), flush=True)
             if args.part in ("experiment", "all"):
                 budgets = [int(x) for x in args.budgets.split(",")]
+                tasks = TASKS
+                if args.tasks == "suite":
+                    tasks, specs = await suite_tasks(session, shop.url)
+                    SPECS.update(specs)
+                    print(f"suite tasks: {', '.join(t.id for t in tasks)}", flush=True)
                 rows, raw = await bench_experiment(session, shop, args.seeds, budgets, args.p, args.sigma,
-                                                   args.max_steps)
+                                                   args.max_steps, tasks)
                 out["experiment"] = {"rows": rows, "raw": raw, "p": args.p, "sigma": args.sigma,
-                                     "seeds": args.seeds, "tasks": [t.id for t in TASKS]}
-                print(f"\n## Success vs compute ({len(TASKS)} tasks x {args.seeds} seeds, policy p={args.p}, "
+                                     "seeds": args.seeds, "tasks": [t.id for t in tasks]}
+                print(f"\n## Success vs compute ({len(tasks)} tasks x {args.seeds} seeds, policy p={args.p}, "
                       f"value noise sigma={args.sigma}; tok = mean tokens per episode)\n")
                 print(table(rows), flush=True)
     if args.json:
