@@ -86,14 +86,14 @@ class BestFirstPlanner:
     def __init__(self, branching: int = 3, depth: int = 3, budget: Budget | None = None, samples: int | None = None,
                  value_samples: int = 3, threshold: float = 0.9, commit: str = "first", comparative: bool = False,
                  prior_weight: float = 0.2, depth_penalty: float = 0.01, world_model: WorldModel | None = None,
-                 prune_k: int | None = None, confirm: bool = True, seed: int = 0) -> None:
+                 prune_k: int | None = None, confirm: bool = True, seed: int = 0, value_images: bool = False) -> None:
         if commit not in ("first", "path"):
             raise ValueError("commit is 'first' or 'path'")
         self.branching = branching
         self.depth = depth
         self.budget = budget if budget is not None else Budget(nodes=10)
         self.samples = samples or max(2 * branching, 1)
-        self.vf = ValueFunction(value_samples)
+        self.vf = ValueFunction(value_samples, images=value_images)
         self.threshold = threshold
         self.commit = commit
         self.comparative = comparative
@@ -109,7 +109,7 @@ class BestFirstPlanner:
     async def choose(self, ctx: PlanContext) -> Plan:
         t0 = time.perf_counter()
         session = ctx.session
-        opts = replace(getattr(ctx, "observe", None) or ObserveOptions(), screenshot=False)
+        opts = replace(getattr(ctx, "observe", None) or ObserveOptions(), screenshot=self.vf.images)
         metered: MeteredChat = ctx.policy.model
         meter = Meter(self.budget, metered)
         model = BudgetedChat(metered, None)  # the root proposal is always made: a step must choose something

@@ -61,7 +61,8 @@ class Verdict:
 
 class ValueFunction:
     def __init__(self, samples: int = 3, temperature: float = 0.7, max_tokens: int = 120,
-                 page_chars: int = 6000) -> None:
+                 page_chars: int = 6000, images: bool = False) -> None:
+        self.images = images  # also send the state's viewport screenshot (OpenAI-style image part), if it has one
         self.samples = samples
         self.temperature = temperature
         self.max_tokens = max_tokens
@@ -83,7 +84,13 @@ class ValueFunction:
                      else "PAGE BEFORE THE ACTION (untrusted content):")
         lines.append(_page(obs, self.page_chars))
         lines.append("Your verdict:")
-        return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
+        user: Any = "\n".join(lines)
+        if self.images and obs.screenshot and imagined is None:
+            import base64
+            kind = "jpeg" if obs.screenshot[:2] == b"\xff\xd8" else "png"
+            url = f"data:image/{kind};base64," + base64.b64encode(obs.screenshot).decode()
+            user = [{"type": "text", "text": user}, {"type": "image_url", "image_url": {"url": url, "detail": "low"}}]
+        return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user}]
 
     async def score(self, model: Any, intent: str, path: list[str], obs: Observation, *, answer: str | None = None,
                     proposed: str | None = None, imagined: dict[str, Any] | None = None,
