@@ -292,7 +292,7 @@ def restructure(root: Node, ctx: PruneContext) -> Node:
 def props(root: Node, ctx: PruneContext) -> Node:
     """Keep the properties that change what an action does (focused, checked, selected, pressed, expanded,
     disabled, required, readonly, invalid, current); drop the rest, and `checked=false` / `pressed=false` (absent
-    means not checked) below high detail; cap names by detail."""
+    means not checked) below high detail; cap names by detail (and text lines at low detail)."""
     drop = DROPPED_STATES.get(ctx.detail, DROPPED_STATES["normal"])
     cap = DETAIL_NAME_CAP.get(ctx.detail, 150)
     false_dropped = () if ctx.detail == "high" else ("checked", "pressed")
@@ -304,8 +304,9 @@ def props(root: Node, ctx: PruneContext) -> Node:
             states = {k: v for k, v in states.items()
                       if k not in drop and not (v is False and k in false_dropped)}
         name = n.name
-        if len(name) > cap:
-            name = name[:cap - 1] + "…"
+        limit = (80 if ctx.detail == "low" else None) if n.role == "text" else cap
+        if limit is not None and len(name) > limit:
+            name = name[:limit - 1] + "…"
         if states is n.states and name is n.name:
             return _rebuild(n, kids)
         new = replace(n, states=states, name=name, children=kids)
