@@ -8,9 +8,11 @@ cost        LLM calls and tokens per step of each planner at its defaults (noisy
 experiment  success of reactive, best-first, world-model and hybrid at node budgets --budgets on a handful of shop
             tasks with gold sequences, with a noisy policy double (gold action with probability p among plausible
             distractors) and a noisy value double (true progress along the gold sequence plus Gaussian noise).
-            Budget 0 is the reactive choice for every planner. The tasks only read (the distractors are links and
-            exploration never sends a non-GET request), so the shop is not reset between episodes. World model: the budget caps the candidates
-            simulated per step (at most its branching, 5 here).
+            Budget 0 is the reactive choice for every planner. World model at budget c: min(c, 5) candidates,
+            each imagined c // 5 times (at least once). The tasks only read (the distractors are links and
+            exploration never sends a non-GET request), so the shop is not reset between episodes.
+            --tasks suite (default): the bundled suite's read-only shop tasks, scored by the suite's evaluators;
+            --tasks own: the four tasks defined below.
 """
 
 from __future__ import annotations
@@ -184,8 +186,8 @@ def planner_at(name: str, budget: int, seed: int):
         return BestFirstPlanner(branching=3, depth=3, budget=Budget(nodes=budget), samples=6, seed=seed)
     if name == "hybrid":
         return HybridPlanner(branching=5, depth=2, top_k=2, budget=Budget(nodes=budget), samples=6, seed=seed)
-    if name == "world-model":
-        return WorldModelPlanner(branching=5, samples=6, budget=Budget(nodes=min(budget, 5)))
+    if name == "world-model":  # c node evaluations: min(c, 5) candidates x c // 5 imagined outcomes each
+        return WorldModelPlanner(branching=min(budget, 5), samples=6, sim_samples=max(1, budget // 5))
     raise ValueError(name)
 
 
@@ -232,7 +234,8 @@ async def bench_cost(session: BrowserSession, base: str) -> list[dict]:
 
 
 async def bench_experiment(session: BrowserSession, shop: SiteServer, seeds: int, budgets: list[int], p: float,
-                           sigma: float, max_steps: int, tasks: list[GoldTask]) -> tuple[list[dict], dict]:
+                           sigma: float, max_steps: int, tasks: list[GoldTask],
+                           planners: tuple[str, ...] = ("best-first", "world-model", "hybrid")) -> tuple[list[dict], dict]:
     results: dict[tuple[str, int], list[bool]] = {}
     extra: dict[tuple[str, int], list[dict]] = {}
     reactive_runs = []
@@ -243,10 +246,10 @@ async def bench_experiment(session: BrowserSession, shop: SiteServer, seeds: int
             reactive_runs.append(e)
             print(f"  reactive {task.id} seed={seed}: {'ok' if e['ok'] else 'fail'} ({e['steps']} steps)",
                   file=sys.stderr, flush=True)
-    for name in ("reactive", "best-first", "world-model", "hybrid"):
+    for name in ("reactive", *planners):
         results[(name, 0)] = [e["ok"] for e in reactive_runs]
         extra[(name, 0)] = reactive_runs
-    for name in ("best-first", "world-model", "hybrid"):
+    for name in planners:
         for b in budgets:
             if b == 0:
                 continue
@@ -264,7 +267,7 @@ async def bench_experiment(session: BrowserSession, shop: SiteServer, seeds: int
             results[("reactive", b)] = results[("reactive", 0)]
             extra[("reactive", b)] = extra[("reactive", 0)]
     rows = []
-    for name in ("reactive", "best-first", "world-model", "hybrid"):
+    for name in ("reactive", *planners):
         row = {"planner": name}
         for b in budgets:
             oks = results[(name, b)]
@@ -295,6 +298,7 @@ async def main() -> None:
     ap.add_argument("--max-steps", type=int, default=6)
     ap.add_argument("--tasks", default="suite", choices=["suite", "own"],
                     help="suite: the bundled suite's read-only shop tasks (default); own: the four defined here")
+    ap.add_argument("--planners", default="best-first,world-model,hybrid")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
     out: dict = {}
@@ -320,7 +324,7 @@ async def main() -> None:
                     SPECS.update(specs)
                     print(f"suite tasks: {', '.join(t.id for t in tasks)}", flush=True)
                 rows, raw = await bench_experiment(session, shop, args.seeds, budgets, args.p, args.sigma,
-                                                   args.max_steps, tasks)
+                                                   args.max_steps, tasks, tuple(args.planners.split(",")))
                 out["experiment"] = {"rows": rows, "raw": raw, "p": args.p, "sigma": args.sigma,
                                      "seeds": args.seeds, "tasks": [t.id for t in tasks]}
                 print(f"\n## Success vs compute ({len(tasks)} tasks x {args.seeds} seeds, policy p={args.p}, "
