@@ -43,7 +43,9 @@ def test_sigkill_mid_run_leaves_every_finished_step_readable(tmp_path):
             deadline = time.monotonic() + 60
             path = out / "trajectory.jsonl"
             while time.monotonic() < deadline:
-                if path.exists() and path.read_text().count('"type": "step"') >= 2:
+                # two step records written in full (a line is finished once its newline is on disk)
+                lines = path.read_text().splitlines(keepends=True) if path.exists() else []
+                if sum(1 for line in lines if line.endswith("\n") and '"type": "step"' in line) >= 2:
                     break
                 assert proc.poll() is None, proc.communicate()
                 time.sleep(0.05)
