@@ -29,6 +29,23 @@ def _add_model_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cache", metavar="PATH", help="cache LLM replies in this SQLite file")
 
 
+def _add_observe_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("observation")
+    g.add_argument("--scope", choices=["page", "viewport"], default="page",
+                   help="whole page (default) or the viewport and a margin, with 'N more elements' hints")
+    g.add_argument("--detail", choices=["low", "normal", "high"], default="normal")
+    g.add_argument("--mode", choices=["text", "html"], default="text", help="accessibility tree or cleaned HTML")
+    g.add_argument("--max-chars", type=int, default=24_000, help="text budget, cut by priority (about 4 chars a token)")
+
+
+def _observe_options(args: argparse.Namespace, **overrides):
+    from observers import ObserveOptions
+    if args.max_chars is not None and args.max_chars < 200:
+        raise BadInput("--max-chars must be at least 200")
+    return ObserveOptions(scope=args.scope, detail=args.detail, mode=args.mode, max_chars=args.max_chars,
+                          **overrides)
+
+
 def make_model_from_args(args: argparse.Namespace):
     from webagent.llm.config import make_model
     return make_model(model=args.model, base_url=args.base_url, api_key=args.api_key,
@@ -60,7 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     browser = BrowserConfig(headless=not args.headful, allowed_domains=args.allow_domain or [],
                             storage_state=args.storage_state)
     run_dir = Path(args.out) if args.out else None
-    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps),
+    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps, observe=_observe_options(args)),
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
                                   trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None)))
     if result.status in ("navigation_error", "llm_error"):
@@ -90,13 +107,16 @@ def _run_on_bundled_site(args: argparse.Namespace) -> int:
 
 
 def cmd_observe(args: argparse.Namespace) -> int:
-    from observers import ObserveOptions
     from webagent.browser import BrowserConfig, BrowserSession
+
+    options = _observe_options(args, screenshot=bool(args.screenshot), set_of_marks=args.set_of_marks)
 
     async def go() -> int:
         async with BrowserSession(BrowserConfig(headless=not args.headful)) as s:
             await s.goto(args.url)
-            obs = await s.observe(ObserveOptions(screenshot=bool(args.screenshot), max_chars=args.max_chars))
+            obs = await s.observe(options)
+            if args.set_of_marks and obs.marked_screenshot:
+                obs.screenshot = obs.marked_screenshot
             if args.screenshot and obs.screenshot:
                 Path(args.screenshot).write_bytes(obs.screenshot)
             if args.format == "json":
@@ -133,6 +153,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--har", action="store_true", help="also save the network traffic as network.har "
                                                       "(for `webagent replay --har`)")
     _add_model_flags(p)
+    _add_observe_flags(p)
     add_planner_flags(p)
     handlers["run"] = cmd_run
 
@@ -140,7 +161,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("url")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--screenshot", metavar="PATH", help="also save the viewport screenshot")
-    p.add_argument("--max-chars", type=int, default=None, help="cut the text at this many characters")
+    p.add_argument("--set-of-marks", action="store_true", help="draw the ids on the saved screenshot")
+    _add_observe_flags(p)
     p.add_argument("--headful", action="store_true")
     handlers["observe"] = cmd_observe
 
