@@ -408,7 +408,10 @@ class BestFirstPlanner:
 
         def rank(n: Node) -> tuple:
             first = self._path_nodes(n)[0]
-            return (n.value if n.value is not None else -1.0, ok.get(n.status, 1), -n.depth,
+            status = ok.get(n.status, 1)
+            if n.status == "stop" and (n.value or 0.0) < self.threshold:
+                status = 1  # an unconvincing stop loses a tie to any action that keeps the task open
+            return (n.value if n.value is not None else -1.0, status, -n.depth,
                     first.cand.prior if first.cand else 0.0, -n.id)
         return max(scored, key=rank)
 
