@@ -38,6 +38,16 @@ def test_bench_gold_two_tasks(tmp_path):
         assert json.loads(lines[0])["type"] == "header" and json.loads(lines[-1])["type"] == "evaluation"
 
 
+def test_bench_with_two_worker_processes(tmp_path):
+    out = tmp_path / "pool"
+    p = wa("bench", "--suite", "local", "--task", "wiki_001", "wiki_006", "forum_001", "--gold", "--workers", "2",
+           "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    results = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines()]
+    assert sorted(r["task_id"] for r in results) == ["forum_001", "wiki_001", "wiki_006"]
+    assert all(r["score"] == 1.0 for r in results)
+
+
 def test_eval_scores_answer_and_url():
     shop = str(REPO / "tasks/suite/shop.json")
     p = wa("eval", "--task", shop, "--task-id", "shop_001", "--answer", "It is $1,478.99")
