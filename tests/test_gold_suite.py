@@ -43,10 +43,19 @@ def test_suite_shape():
 
 
 @pytest.mark.parametrize("task_id", [t.task_id for t in TASKS])
-async def test_gold_scores_one(worker, task_id):
+async def test_gold_scores_one_and_replays_the_same(worker, task_id):
+    """Each gold run scores 1.0; then `webagent replay` of its recorded trajectory on freshly reset sites matches
+    step by step and re-scores 1.0 (issue 5: every gold trajectory of the suite replays with its outcome)."""
+    from tasks.runner import _safe
+    from webagent.replay import MATCHED, replay
+
     r = await worker.run_task(BY_ID[task_id])
     assert r.score == 1.0, (r.status, r.reason, r.checks)
     assert r.status == "answered"
+    report = await replay(worker.run_dir / _safe(task_id), sites=worker.group.servers, session=worker.session)
+    assert report.outcome_matches and not report.first_divergence, (
+        report.outcome_detail, report.notices, [s.to_dict() for s in report.steps if s.status != MATCHED])
+    assert report.evaluation and report.evaluation["score"] == 1.0, report.evaluation
 
 
 def _variant(task, gold):

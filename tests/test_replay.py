@@ -109,36 +109,5 @@ async def test_har_replay_serves_the_recorded_pages_without_the_site(tmp_path):
     assert any("network.har" in n for n in report.notices)
 
 
-GOLD_SAMPLE = ("shop_001", "admin_001", "cross_002")
-
-
-def _gold_sample(tasks):
-    """A sample to keep the test fast: a shop task, an admin task and one spanning both sites.
-    WEBAGENT_GOLD_ALL=1 replays every gold run of the suite instead (76 tasks, about 6 minutes)."""
-    if os.environ.get("WEBAGENT_GOLD_ALL"):
-        return tasks
-    return [t for t in tasks if t.task_id in GOLD_SAMPLE] or tasks[:3]
-
-
-async def test_gold_runs_of_the_suite_replay_with_the_same_outcome(browser_session, tmp_path):
-    spec = pytest.importorskip("tasks.spec")
-    runner = pytest.importorskip("tasks.runner")
-    from tasks.sites.server import SiteGroup
-
-    tasks = _gold_sample([t for t in spec.load_tasks("local") if t.gold])
-    assert tasks
-    names = sorted({s for t in tasks for s in t.local_sites})
-    async with SiteGroup(names) as group:
-        worker = runner.Worker(runner.BenchConfig(gold=True), tmp_path, names, {}, group=group, session=browser_session)
-        await worker.start()
-        failures = []
-        for t in tasks:
-            res = await worker.run_task(t)
-            assert res.score == 1.0, (t.task_id, res)
-            run_dir = tmp_path / runner._safe(t.task_id)
-            report = await replay(run_dir, sites=group.servers, session=browser_session)
-            if not (report.outcome_matches and report.evaluation and report.evaluation["score"] == 1.0
-                    and not report.first_divergence):
-                failures.append((t.task_id, report.outcome_detail, report.notices,
-                                 [s.to_dict() for s in report.steps if s.status != MATCHED]))
-    assert not failures, failures
+# Replaying every gold trajectory of the suite is in tests/test_gold_suite.py, which records each gold run once
+# and replays it right after (no second recording).
