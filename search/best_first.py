@@ -24,6 +24,8 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from playwright.async_api import Error as PlaywrightError
+
 from observers import Observation, ObserveOptions
 from search.base import Plan, PlanContext
 from search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
@@ -34,7 +36,7 @@ from search.snapshot import Snapshot, Step, act_and_observe, rebind, restore, st
 from search.value import ValueFunction
 from search.world_model import WorldModel, imagine, imagine_all
 from webagent.actions import Action
-from webagent.errors import UnknownElement
+from webagent.errors import NavigationError, UnknownElement
 from webagent.llm.metered import MeteredChat
 
 _RISK_ORDER = {"read": 0, "reversible": 1, "irreversible": 2}
@@ -218,7 +220,14 @@ class BestFirstPlanner:
             new_nodes = []
             for p, c in batch:
                 self._meter.nodes += 1
-                new_nodes.append(await self._evaluate(self._nodes[p], c, score=not self.comparative))
+                try:
+                    new_nodes.append(await self._evaluate(self._nodes[p], c, score=not self.comparative))
+                except (PlaywrightError, NavigationError) as e:  # the page went away under us: a failed node
+                    n = self._nodes[-1] if self._nodes[-1].cand is c else None
+                    if n is not None:
+                        n.status, n.error = "error", f"browser: {str(e).splitlines()[0]}"
+                        new_nodes.append(n)
+                    self._cur_key, self._cur_obs = None, None
             if self.comparative:
                 await self._compare(self._nodes[pid], new_nodes)
             done = False
@@ -426,10 +435,20 @@ class BestFirstPlanner:
             tree["best"] = {"node": best.id, "value": best.value, "path": [str(c.action) for c in path_cands]}
         commit_obs = None
         if self._cur_key != root.key or self._cur_obs is not self._ctx.obs:
-            res = await restore(self._ctx.session, root.snapshot, root.snapshot, self._opts,
-                                current_key=self._cur_key, secrets=self._ctx.secrets)
-            tree["final_restore"] = {"method": res.method, "ms": round(res.ms, 1)}
-            commit_obs = res.obs
+            for attempt in range(2):
+                try:
+                    res = await restore(self._ctx.session, root.snapshot, root.snapshot, self._opts,
+                                        current_key=self._cur_key if attempt == 0 else None,
+                                        secrets=self._ctx.secrets)
+                except (PlaywrightError, NavigationError) as e:
+                    tree["final_restore_error"] = str(e).splitlines()[0]
+                    continue
+                tree["final_restore"] = {"method": res.method, "ms": round(res.ms, 1)}
+                commit_obs = res.obs
+                break
+            else:
+                await self._ctx.session.goto(root.url)
+                commit_obs = await self._ctx.session.observe(self._opts)
         first = path_cands[0]
         action: Action = first.action
         if commit_obs is not None:

@@ -138,18 +138,8 @@ async def take_snapshot(session: BrowserSession, obs: Observation, path: list[St
                     (time.perf_counter() - t0) * 1000)
 
 
-async def _apply(session: BrowserSession, snap: Snapshot) -> None:
-    ctx = session.context
-    for p in session.pages[:-1]:
-        await p.close()
-    page = session.page
-    await ctx.clear_cookies()
-    if snap.storage.get("cookies"):
-        await ctx.add_cookies(snap.storage["cookies"])
-    try:  # a URL the session already visited: no domain check, and a short settle (restore is on the hot path)
-        await page.goto(snap.url, wait_until="domcontentloaded")
-    except PlaywrightError:
-        await session.goto(snap.url)  # raises NavigationError with a clear message
+async def _refill(page, snap: Snapshot) -> None:
+    """localStorage, form values, focus and scroll of `snap` on the page just opened at its URL."""
     origin = re.match(r"^[a-z]+://[^/]+", snap.url)
     for o in snap.storage.get("origins", []):
         if origin and o.get("origin") == origin.group(0) and o.get("localStorage"):
@@ -162,7 +152,29 @@ async def _apply(session: BrowserSession, snap: Snapshot) -> None:
                             "if (e && e.focus) e.focus({preventScroll: true}); }", snap.focus)
     if snap.scroll != (0, 0):
         await page.evaluate("([x, y]) => scrollTo(x, y)", list(snap.scroll))
-    await settle(page, quiet_ms=30, max_ms=500)
+
+
+async def _apply(session: BrowserSession, snap: Snapshot) -> None:
+    ctx = session.context
+    for p in session.pages[:-1]:
+        await p.close()
+    page = session.page
+    await ctx.clear_cookies()
+    if snap.storage.get("cookies"):
+        await ctx.add_cookies(snap.storage["cookies"])
+    try:  # a URL the session already visited: no domain check, and a short settle (restore is on the hot path)
+        await page.goto(snap.url, wait_until="domcontentloaded")
+    except PlaywrightError:
+        await session.goto(snap.url)  # raises NavigationError with a clear message
+    try:  # a late navigation (a script of the previous page) can destroy the context: the key check decides
+        await _refill(page, snap)
+    except PlaywrightError:
+        await settle(page, quiet_ms=50, max_ms=1000)
+        try:
+            await _refill(page, snap)
+        except PlaywrightError:
+            pass
+    await settle(page, quiet_ms=30, max_ms=500)  # never raises
 
 
 async def observe(session: BrowserSession, options: ObserveOptions | None = None,
