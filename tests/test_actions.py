@@ -177,3 +177,10 @@ async def test_navigation_timeout_and_crashed_page(session, site):
     obs = await session.observe()
     assert "About us" in obs.text and obs.url.endswith("/about.html")
     assert any("crashed" in n for n in obs.notices)
+
+
+async def test_navigation_started_by_a_page_script_is_waited_for(session, site):
+    await session.goto(site.url + "/autosubmit.html")
+    obs = await session.observe()
+    r, _ = await do(session, f"select [{find(obs, 'combobox', 'Sort by')}] [price]", obs)
+    assert r.ok and "/about.html?sort=price" in r.url_after

@@ -292,23 +292,53 @@ class BrowserSession:
             await self.goto(url)
 
 
-async def settle(page: Page, quiet_ms: int = 50, max_ms: int = 1000) -> None:
-    """Wait until the page has loaded and its DOM stopped changing for `quiet_ms` (at most `max_ms`)."""
-    try:
-        await page.wait_for_load_state("load", timeout=max_ms * 2)
-    except PlaywrightError:
-        pass
-    try:
-        await page.evaluate(
-            """([quiet, max]) => new Promise((resolve) => {
-                let timer = setTimeout(done, quiet);
-                const cap = setTimeout(done, max);
-                const obs = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet); });
-                function done() { obs.disconnect(); clearTimeout(cap); clearTimeout(timer); resolve(); }
-                obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-            })""",
-            [quiet_ms, max_ms],
-        )
-    except PlaywrightError:
-        pass  # navigated away mid-wait: the next observation shows the new page
+_QUIET_JS = """([quiet, max]) => new Promise((resolve) => {
+    let timer = setTimeout(done, quiet);
+    const cap = setTimeout(done, max);
+    const obs = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet); });
+    function done() { obs.disconnect(); clearTimeout(cap); clearTimeout(timer); resolve(); }
+    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
+})"""
 
+
+async def settle(page: Page, quiet_ms: int = 50, max_ms: int = 1000) -> None:
+    """Wait until the page has loaded and its DOM stopped changing for `quiet_ms` (at most `max_ms`).
+
+    A navigation that a page script starts during the wait (a select whose change submits its form) destroys the
+    document being watched: then wait for the new page to load and go quiet instead."""
+    started: list[Any] = []
+    committed: list[str] = []
+
+    def on_request(req: Any) -> None:
+        try:
+            if req.is_navigation_request() and req.frame == page.main_frame:
+                started.append(req)
+        except PlaywrightError:  # a service-worker request has no frame
+            pass
+
+    def on_navigated(frame: Any) -> None:
+        if frame == page.main_frame:
+            committed.append(frame.url)
+
+    page.on("request", on_request)
+    page.on("framenavigated", on_navigated)
+    try:
+        for _ in range(3):
+            try:
+                await page.wait_for_load_state("load", timeout=max_ms * 2)
+            except PlaywrightError:
+                pass
+            try:
+                await page.evaluate(_QUIET_JS, [quiet_ms, max_ms])
+            except PlaywrightError:
+                continue  # navigated mid-wait: settle on the new document
+            if len(started) > len(committed):  # a script started a navigation that has not arrived yet
+                try:
+                    await page.wait_for_event("framenavigated", timeout=max_ms * 3)
+                except PlaywrightError:
+                    return
+                continue
+            return
+    finally:
+        page.remove_listener("request", on_request)
+        page.remove_listener("framenavigated", on_navigated)
