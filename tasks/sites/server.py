@@ -149,8 +149,10 @@ class SiteServer:
         if self.requested_port is not None and not port_is_free(self.requested_port):
             raise SetupError(f"port {self.requested_port} is already in use; cannot start site {self.name!r} there "
                              f"(choose another port or stop whatever listens on it)")
-        self.seed_path = ensure_seed(self.name)
         self._tmp = tempfile.mkdtemp(prefix=f"webagent-site-{self.name}-")
+        # a private copy of the seed: another process may rebuild the cache (and delete this version) meanwhile
+        self.seed_path = Path(self._tmp) / "seed.sqlite"
+        shutil.copyfile(ensure_seed(self.name), self.seed_path)
         if self.shared_db is not None:
             self.db_path = self.shared_db
         else:
