@@ -67,11 +67,7 @@ def create_app(db_path: str) -> Flask:
     db = common.get_db  # one connection per request, closed at teardown
     common.close_db_after_requests(app)
 
-    def me():
-        if "me" not in g:
-            uid = session.get("uid")
-            g.me = db().execute("SELECT * FROM users WHERE id = ?", (uid,)).fetchone() if uid else None
-        return g.me
+    me = common.current_user
 
     def login_redirect():
         return redirect(url_for("sign_in", redirect_to=request.full_path.rstrip("?")))

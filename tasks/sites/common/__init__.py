@@ -73,6 +73,14 @@ def check_password(stored: str, password: str) -> bool:
     return stored == hash_password(password)
 
 
+def current_user(session_key: str = "uid", table: str = "users") -> sqlite3.Row | None:
+    """The logged-in user's row from `table` by the id in `session[session_key]`, cached for the request."""
+    if "me" not in g:
+        uid = session.get(session_key)
+        g.me = get_db().execute(f"SELECT * FROM {table} WHERE id = ?", (uid,)).fetchone() if uid else None
+    return g.me
+
+
 def login_required(session_key: str, login_endpoint: str) -> Callable:
     """Decorator: redirect to `login_endpoint` (with ?next=) unless `session[session_key]` is set."""
 

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from urllib.parse import urlencode
 
-from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
 
 from tasks.sites import common
 
@@ -43,11 +43,7 @@ def create_app(db_path: str) -> Flask:
     db = common.get_db  # one connection per request, closed at teardown
     common.close_db_after_requests(app)
 
-    def me():
-        if "me" not in g:
-            uid = session.get("uid")
-            g.me = db().execute("SELECT * FROM users WHERE id = ?", (uid,)).fetchone() if uid else None
-        return g.me
+    me = common.current_user
 
     def require_login():
         if me() is None:
