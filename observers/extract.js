@@ -307,6 +307,7 @@
     const name = (role === "generic" && !actionable) ? "" : nameOf(e, role, actionable);
     const id = actionable || isFrame ? assignId(e) : null;
     if (!actionable && !vis) return children.length ? ["__promote__", children] : null;
+    if (offPage && rect.width > 0 && rect.height > 0 && !isFrame) return null;  // parked off the page: not seen
     const st = states(e, role);
     const value = valueOf(e, role);
     const bbox = sized ? [Math.round(rect.left + frameBox[0]), Math.round(rect.top + frameBox[1]),

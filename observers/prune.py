@@ -25,6 +25,7 @@ WRAPPER_ROLES = frozenset({
 # Wrappers that `collapse` may replace by their only child even when they are landmarks.
 COLLAPSIBLE_ROLES = WRAPPER_ROLES | {"navigation", "main", "banner", "contentinfo", "complementary", "dialog",
                                      "listbox", "menu", "menubar", "toolbar", "tablist", "tabpanel"}
+INLINE_ROLES = frozenset({"strong", "emphasis"})
 STRUCTURAL_ROLES = frozenset({"table", "grid", "row", "cell", "gridcell", "columnheader", "rowheader", "heading"})
 DETAIL_NAME_CAP = {"low": 60, "normal": 150, "high": 300}
 DETAIL_OPTIONS = {"low": 5, "normal": 8, "high": 30}
@@ -191,9 +192,13 @@ def text_dedupe(root: Node, ctx: PruneContext) -> Node:
         sibling_names = {c.name.lower() for c in n.children if c.id is not None and c.name}
         kids: list[Node] = []
         for c in n.children:
+            if c.role in INLINE_ROLES and c.id is None and not c.children and c.name:
+                c = replace(c, role="text")  # bold or italic words are part of the sentence around them
             if c.role == "text":
                 t = c.name.lower()
-                if ((name and (n.name_from_content or t in name)) or t in sibling_names or c.name in recent
+                # a repeated short text (a count, a price) is data, not boilerplate: only longer lines are deduped
+                if ((name and (n.name_from_content or t in name)) or t in sibling_names
+                        or (kids and kids[-1].name == c.name) or (len(c.name) >= 20 and c.name in recent)
                         or not any(ch.isalnum() for ch in t)):
                     ctx.removed(1, _line_len(c))
                     continue
@@ -214,7 +219,13 @@ def text_dedupe(root: Node, ctx: PruneContext) -> Node:
                     recent.append(c.name)
                     if len(recent) > 3:
                         recent.pop(0)
-                kids.append(go(c) if c.children else c)
+                c = go(c) if c.children else c
+                if (c.role in WRAPPER_ROLES and c.id is None and c.name and not c.states and c.children
+                        and c.children[0].role == "heading" and c.children[0].name == c.name):
+                    ctx.removed(1, _line_len(c))  # a region named by its own heading: the heading says it
+                    kids.extend(c.children)
+                    continue
+                kids.append(c)
         if (len(kids) == 1 and n.id is None and n.name and kids[0].name == n.name and kids[0].role != "text"
                 and n.role not in ("row", "RootWebArea", "iframe")):
             ctx.removed(0, len(n.name) + 3)  # a heading that only wraps a link of the same name: say it once

@@ -208,3 +208,11 @@ def test_dense_window_from_layout_and_edges():
     x, y, w, h = edge_window(img, (800, 600))
     assert y <= 1300 and y + h >= 1300 + 12 * 39 - 100
     assert np.asarray(img).shape == (2000, 800, 3)
+
+
+def test_text_dedupe_keeps_repeated_short_values_and_inlines_bold_words():
+    root = N("RootWebArea", "",
+             N("link", "Capitals", id=1), T("(12)"), N("link", "Countries", id=2), T("(12)"),
+             T("The"), N("strong", "Bo River"), T("is a river"))
+    out, _ = run(text_dedupe, root)
+    assert text(out) == "[1] link 'Capitals'\n(12)\n[2] link 'Countries'\n(12) The Bo River is a river"
