@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 
 from tasks.sites.common import (
     check_password,
+    float_arg,
     get_db,
     int_arg,
     login_required,
@@ -121,10 +122,7 @@ def create_app(db_path: str):
             where.append("date(o.created_at) <= ?")
             args.append(f["date_to"])
         for key, op in (("total_from", ">="), ("total_to", "<=")):
-            try:
-                v = float(f[key]) if f[key] else None
-            except ValueError:
-                v = None
+            v = float_arg(key)  # the same request arg `f[key]` holds, as a number or None
             if v is not None:
                 where.append(f"o.grand_total {op} ?")
                 args.append(v)
@@ -229,10 +227,7 @@ def create_app(db_path: str):
                 args += [slug, slug + "/%"]
         for key, col, op in (("price_from", "p.price", ">="), ("price_to", "p.price", "<="),
                              ("qty_from", "p.qty", ">="), ("qty_to", "p.qty", "<=")):
-            try:
-                v = float(f[key]) if f[key] else None
-            except ValueError:
-                v = None
+            v = float_arg(key)  # the same request arg `f[key]` holds, as a number or None
             if v is not None:
                 where.append(f"{col} {op} ?")
                 args.append(v)
