@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import random
-import sqlite3
 
 from .. import _textgen as tg
+from .. import common
 
 ACCOUNTS: dict[str, str] = {
     "byteblaze": "hello1234",
@@ -271,11 +270,8 @@ def _readme(rng: random.Random, name: str, desc: str, lang: str) -> str:
 
 def seed(db_path: str) -> None:
     """Create ``db_path`` with the schema and deterministic data (replaces an existing file)."""
-    if os.path.exists(db_path):
-        os.remove(db_path)
     rng = random.Random(8023)
-    con = sqlite3.connect(db_path)
-    con.executescript(SCHEMA)
+    con = common.new_db(db_path, SCHEMA)  # replaces an existing file
 
     # users
     usernames = list(ACCOUNTS) + ["kilian"]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import random
-import sqlite3
 
 from .. import _textgen as tg
+from .. import common
 
 ACCOUNTS: dict[str, str] = {
     "MarvelsGrantMan136": "test1234",
@@ -134,11 +133,8 @@ def _depth(parents: dict[int, int | None], cid: int) -> int:
 
 def seed(db_path: str) -> None:
     """Create ``db_path`` with the schema and deterministic data (replaces an existing file)."""
-    if os.path.exists(db_path):
-        os.remove(db_path)
     rng = random.Random(1361)
-    con = sqlite3.connect(db_path)
-    con.executescript(SCHEMA)
+    con = common.new_db(db_path, SCHEMA)  # replaces an existing file
 
     # users
     names: list[str] = list(ACCOUNTS)

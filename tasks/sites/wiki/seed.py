@@ -6,12 +6,11 @@ become internal links; paragraphs are separated by blank lines.
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import sqlite3
 
 from .. import _textgen as tg
+from .. import common
 
 ACCOUNTS: dict[str, str] = {}  # read-only site, no login
 
@@ -103,8 +102,6 @@ def _num(n: int) -> str:
 
 def seed(db_path: str) -> None:
     """Create ``db_path`` with the schema and deterministic articles (replaces an existing file)."""
-    if os.path.exists(db_path):
-        os.remove(db_path)
     rng = random.Random(8888)
     used: set[str] = set()
 
@@ -275,8 +272,7 @@ def seed(db_path: str) -> None:
     rng.shuffle(articles)
     articles.sort(key=lambda a: a["title"])  # ids in title order, deterministic
     cat_names = sorted({c for a in articles for c in a["cats"]})
-    con = sqlite3.connect(db_path)
-    con.executescript(SCHEMA)
+    con = common.new_db(db_path, SCHEMA)  # replaces an existing file
     for ci, name in enumerate(cat_names, 1):
         con.execute("INSERT INTO categories VALUES (?,?,?)", (ci, name, f"Articles in the category {name}."))
     cat_id = {n: i for i, n in enumerate(cat_names, 1)}
