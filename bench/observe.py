@@ -34,9 +34,10 @@ from urllib.parse import urljoin, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from observers import ObserveOptions  # noqa: E402
-from observers.extract import IdCounter, extract  # noqa: E402
-from observers.render import render  # noqa: E402
+from webagent.observers import ObserveOptions  # noqa: E402
+from webagent.observers.extract import IdCounter, extract  # noqa: E402
+from webagent.observers.render import render  # noqa: E402
+
 from tests.fixture_site import FixtureServer  # noqa: E402
 from webagent.browser import BrowserConfig, BrowserSession  # noqa: E402
 
@@ -214,8 +215,8 @@ async def main(args) -> list[dict]:
     rows: list[dict] = []
     group = None
     if not args.no_sites:
-        from tasks.sites import registry
-        from tasks.sites.server import SiteGroup
+        from webagent.tasks.sites import registry
+        from webagent.tasks.sites.server import SiteGroup
         names = args.site or registry.available()
         try:
             group = SiteGroup(names).start()

@@ -28,14 +28,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from webagent.observers import ObserveOptions  # noqa: E402
+from webagent.search import Budget, ReactivePlanner, make_planner  # noqa: E402
+from webagent.search.best_first import BestFirstPlanner  # noqa: E402
+from webagent.search.hybrid import HybridPlanner  # noqa: E402
+from webagent.search.snapshot import (  # noqa: E402
+    Step,
+    act_and_observe,
+    replay,
+    restore,
+    state_key,
+    take_snapshot,
+    target_for,
+)
+from webagent.search.world_model import WorldModelPlanner  # noqa: E402
+from webagent.tasks.sites.server import SiteServer  # noqa: E402
+
 import webagent  # noqa: E402,F401  (import order: webagent before search)
-from observers import ObserveOptions  # noqa: E402
-from search import Budget, ReactivePlanner, make_planner  # noqa: E402
-from search.best_first import BestFirstPlanner  # noqa: E402
-from search.hybrid import HybridPlanner  # noqa: E402
-from search.snapshot import Step, act_and_observe, replay, restore, state_key, take_snapshot, target_for  # noqa: E402
-from search.world_model import WorldModelPlanner  # noqa: E402
-from tasks.sites.server import SiteServer  # noqa: E402
 from tests.doubles_search import GoldStep, GoldTask, NoisyShopDouble  # noqa: E402
 from webagent.actions import Action  # noqa: E402
 from webagent.agent import Agent, AgentConfig  # noqa: E402
@@ -77,7 +86,7 @@ async def suite_tasks(session: BrowserSession, base: str) -> tuple[list[GoldTask
     double's notion of progress). Returns the tasks and their suite specs (for the suite's own evaluators)."""
     import re
 
-    from tasks.spec import load_tasks, select, url_map
+    from webagent.tasks.spec import load_tasks, select, url_map
     out, specs = [], {}
     for t in select(load_tasks("local"), sites=["shop"]):
         if t.require_login or set(t.eval_types) - {"string_match", "url_match"} or not t.gold:
@@ -110,7 +119,7 @@ async def suite_tasks(session: BrowserSession, base: str) -> tuple[list[GoldTask
 
 
 async def suite_ok(spec, answer: str | None, final_url: str) -> bool:
-    from tasks.evaluators import evaluate_string, evaluate_url
+    from webagent.tasks.evaluators import evaluate_string, evaluate_url
     checks = []
     if "string_match" in spec.eval_types:
         checks += await evaluate_string(spec.eval, answer, spec.intent)

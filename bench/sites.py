@@ -14,8 +14,8 @@ import time
 import urllib.parse
 import urllib.request
 
-from tasks.sites import registry
-from tasks.sites.server import SiteServer
+from webagent.tasks.sites import registry
+from webagent.tasks.sites.server import SiteServer
 
 # site -> (heaviest page, login (path, form) or None). Sites not listed: "/" without login.
 HEAVY = {

@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.sites.server import SiteServer  # noqa: E402
+from webagent.tasks.sites.server import SiteServer  # noqa: E402
+
 from tests.fixture_site import FixtureServer  # noqa: E402
 from webagent.actions import parse_action  # noqa: E402
 from webagent.browser import BrowserConfig, BrowserSession  # noqa: E402

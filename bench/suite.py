@@ -16,9 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tasks.runner import BenchConfig, Worker  # noqa: E402
-from tasks.sites.server import SiteGroup  # noqa: E402
-from tasks.spec import load_tasks  # noqa: E402
+from webagent.tasks.runner import BenchConfig, Worker  # noqa: E402
+from webagent.tasks.sites.server import SiteGroup  # noqa: E402
+from webagent.tasks.spec import load_tasks  # noqa: E402
+
 from webagent.browser import BrowserConfig, BrowserSession  # noqa: E402
 
 SITES = ["shop", "shop_admin", "forum", "codehost", "wiki"]

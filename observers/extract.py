@@ -10,11 +10,10 @@ from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Page
-
-from observers.types import Element, Node
+from webagent.observers.types import Element, Node
 
 ID_ATTR = "data-wa-id"
-_WALKER = files("observers").joinpath("extract.js").read_text()
+_WALKER = files("webagent.observers").joinpath("extract.js").read_text()
 
 
 class IdCounter:

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 from lxml import etree
-
-from observers.types import Node
+from webagent.observers.types import Node
 
 # the tag a node is written as when the walker did not record one (trees built by hand, text mode extractions)
 ROLE_TAGS = {

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
-
-from observers.extract import IdCounter, extract
-from observers.prune import DEFAULT_STAGES, PruneContext, Stage, prune
-from observers.render import node_line, render
-from observers.types import Crop, Element, Node, Observation, Tab
+from webagent.observers.extract import IdCounter, extract
+from webagent.observers.prune import DEFAULT_STAGES, PruneContext, Stage, prune
+from webagent.observers.render import node_line, render
+from webagent.observers.types import Crop, Element, Node, Observation, Tab
 
 MODES = ("text", "html")
 SCOPES = ("page", "viewport")
@@ -90,7 +89,7 @@ async def tabs_of(page: Page) -> list[Tab]:
 def text_of(tree: Node, options: ObserveOptions) -> tuple[str, list[int]]:
     """The text the policy reads and the ids it shows, in page order."""
     if options.mode == "html":
-        from observers.html import render_html
+        from webagent.observers.html import render_html
         return render_html(tree, options.max_chars)
     text, _ = render(tree, None)
     return text, [n.id for n in tree.walk() if n.id is not None and n is not tree]
@@ -118,7 +117,7 @@ async def observe(page: Page, counter: IdCounter | None = None, options: Observe
     shot = marked = None
     crops: list[Crop] = []
     if options.screenshot or options.crop_ids or options.crop_focused or options.set_of_marks or options.dense_crop:
-        from observers import screenshots
+        from webagent.observers import screenshots
         want = list(options.crop_ids) + ([focused] if options.crop_focused and focused is not None else [])
         lines = {n.id: node_line(n) for n in pruned.walk() if n.id is not None and n.id in want}
         try:

@@ -13,8 +13,8 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from observers.render import inline_text, node_line
-from observers.types import Node
+from webagent.observers.render import inline_text, node_line
+from webagent.observers.types import Node
 
 # Roles that say nothing on their own: without a name, an id or a state, their children take their place.
 WRAPPER_ROLES = frozenset({

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from observers.types import Node
+from webagent.observers.types import Node
 
 _STATE_ORDER = ("focused", "checked", "selected", "pressed", "expanded", "disabled", "required", "readonly",
                 "invalid", "level", "haspopup", "current")

@@ -8,13 +8,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
-
-from observers.types import Crop, Element, Node
+from webagent.observers.types import Crop, Element, Node
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
-
-    from observers.observe import ObserveOptions
+    from webagent.observers.observe import ObserveOptions
 
 Box = tuple[int, int, int, int]  # x, y, width, height
 

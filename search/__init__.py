@@ -1,8 +1,8 @@
 """Planners that choose the next action: reactive, best-first tree search, world model, hybrid."""
 
-from search.base import Plan, PlanContext, Planner
-from search.budget import Budget
-from search.reactive import ReactivePlanner
+from webagent.search.budget import Budget
+
+from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
 
 __all__ = ["Budget", "Plan", "PlanContext", "Planner", "ReactivePlanner", "make_planner", "PLANNERS"]
 
@@ -30,7 +30,7 @@ def make_planner(name: str = "reactive", *, samples: int | None = None, branchin
         kw["budget"] = Budget(nodes=budget if budget is not None else default_nodes, tokens=budget_tokens,
                               seconds=budget_seconds)
     if name == "world-model":
-        from search.world_model import WorldModelPlanner
+        from webagent.search.world_model import WorldModelPlanner
         if sim_samples:
             kw["sim_samples"] = sim_samples
         return WorldModelPlanner(**kw)
@@ -41,10 +41,10 @@ def make_planner(name: str = "reactive", *, samples: int | None = None, branchin
     if comparative:
         kw["comparative"] = True
     if name == "best-first":
-        from search.best_first import BestFirstPlanner
+        from webagent.search.best_first import BestFirstPlanner
         return BestFirstPlanner(**kw)
     if name == "hybrid":
-        from search.hybrid import HybridPlanner
+        from webagent.search.hybrid import HybridPlanner
         if sim_samples:
             kw["sim_samples"] = sim_samples
         if top_k:

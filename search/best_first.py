@@ -25,19 +25,27 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
+from webagent.observers import Observation, ObserveOptions
+from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
+from webagent.search.cache import Caches, digest
+from webagent.search.candidates import Cand, policy_for, propose
+from webagent.search.safety import IRREVERSIBLE, classify
+from webagent.search.snapshot import (
+    Snapshot,
+    Step,
+    act_and_observe,
+    rebind,
+    restore,
+    state_key,
+    take_snapshot,
+)
+from webagent.search.value import ValueFunction
+from webagent.search.world_model import WorldModel, imagine, imagine_all
 
-from observers import Observation, ObserveOptions
-from search.base import Plan, PlanContext
-from search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
-from search.cache import Caches, digest
-from search.candidates import Cand, policy_for, propose
-from search.safety import IRREVERSIBLE, classify
-from search.snapshot import Snapshot, Step, act_and_observe, rebind, restore, state_key, take_snapshot
-from search.value import ValueFunction
-from search.world_model import WorldModel, imagine, imagine_all
 from webagent.actions import Action
 from webagent.errors import NavigationError, UnknownElement
 from webagent.llm.metered import MeteredChat
+from webagent.planner import Plan, PlanContext
 
 _RISK_ORDER = {"read": 0, "reversible": 1, "irreversible": 2}
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from observers import Observation
-from search.safety import classify
-from search.snapshot import target_for
+from webagent.observers import Observation
+from webagent.search.safety import classify
+from webagent.search.snapshot import target_for
+
 from webagent.actions import Action
 from webagent.policy import Policy, StepSummary
 from webagent.resolve import Target

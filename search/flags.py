@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from search import PLANNERS, Planner, make_planner
+from webagent.search import PLANNERS, Planner, make_planner
 
 
 def add_planner_flags(p: argparse.ArgumentParser) -> None:

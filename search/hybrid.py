@@ -4,9 +4,9 @@ executed while exploring, their imagined value stands in for a real one."""
 
 from __future__ import annotations
 
-from search.best_first import BestFirstPlanner
-from search.budget import Budget
-from search.world_model import WorldModel
+from webagent.search.best_first import BestFirstPlanner
+from webagent.search.budget import Budget
+from webagent.search.world_model import WorldModel
 
 
 class HybridPlanner(BestFirstPlanner):

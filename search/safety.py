@@ -14,8 +14,8 @@ import re
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
+from webagent.observers import Observation
 
-from observers import Observation
 from webagent.actions import Action
 
 READ, REVERSIBLE, IRREVERSIBLE = "read", "reversible", "irreversible"

@@ -13,47 +13,20 @@ action prefix in a fresh context from the search root's snapshot, and it reports
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
+from webagent.observers import Observation, ObserveOptions
 
-from observers import Observation, ObserveOptions
-from webagent.actions import ELEMENT_VERBS, Action
+from webagent.actions import Action
 from webagent.browser import BrowserSession, settle
 from webagent.errors import UnknownElement
 from webagent.execute import execute
-from webagent.resolve import Target, bind, matches
+from webagent.resolve import Target, bind, matches, rebind, state_key, target_for  # noqa: F401 (re-exported)
 from webagent.safety import Secrets
-
-_ID_RE = re.compile(r"\[\d+\] ?")
-
-
-def state_key(obs: Observation) -> str:
-    """A digest of what the agent sees, independent of element ids: equal for equal pages."""
-    text = _ID_RE.sub("", obs.text)
-    return hashlib.sha256(f"{obs.url}\n{text}".encode()).hexdigest()[:16]
-
-
-def target_for(obs: Observation, action: Action) -> Target | None:
-    """How to find the action's element again in a later observation of the same page (role, name, nth)."""
-    if action.verb not in ELEMENT_VERBS or action.id is None:
-        return None
-    el = obs.elements.get(action.id)
-    if el is None:
-        return None
-    same = matches(obs, Target(el.role, el.name))
-    nth = next((i for i, e in enumerate(same) if e.id == el.id), 0)
-    return Target(el.role, el.name, nth)
-
-
-def rebind(action: Action, obs: Observation, target: Target | None) -> Action:
-    """`action` with its id moved to `obs` (raises UnknownElement when the target is gone)."""
-    return bind(action, obs, target) if target is not None else action
-
 
 _FORMS_JS = """() => [...document.querySelectorAll('input, textarea, select')].map((e, i) => {
   const t = (e.type || '').toLowerCase();

@@ -12,14 +12,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from observers import Observation
-from search.base import Plan, PlanContext
-from search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
-from search.cache import Caches, digest
-from search.candidates import Cand, policy_for, propose
-from search.snapshot import state_key
-from search.value import ValueFunction
+from webagent.observers import Observation
+from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
+from webagent.search.cache import Caches, digest
+from webagent.search.candidates import Cand, policy_for, propose
+from webagent.search.snapshot import state_key
+from webagent.search.value import ValueFunction
+
 from webagent.llm.metered import MeteredChat
+from webagent.planner import Plan, PlanContext
 
 WM_SYSTEM = """You are a world model of web pages. Given a task, a web page (accessibility tree) and an action, predict
 what the page will look like right after the action. Do not judge the action; only predict its effect.

@@ -11,8 +11,8 @@ from webagent.errors import BadInput
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
-    from tasks.sites import registry
-    from tasks.sites.server import sites_up
+    from webagent.tasks.sites import registry
+    from webagent.tasks.sites.server import sites_up
     if args.sites_command != "up":
         raise BadInput("usage: webagent sites up [--site NAME ...] [--port N]")
     for s in args.site or []:
@@ -25,12 +25,12 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from tasks.runner import BenchConfig, run_bench
-    from tasks.spec import parse_site_urls
+    from webagent.tasks.runner import BenchConfig, run_bench
+    from webagent.tasks.spec import parse_site_urls
     if args.max_steps is not None and args.max_steps < 1:
         raise BadInput("--max-steps must be at least 1")
     if args.executor == "ray":
-        from tasks.runner import RayExecutor
+        from webagent.tasks.runner import RayExecutor
         RayExecutor()
     cfg = BenchConfig(suite=args.suite, sites=args.site or [], task_ids=[str(t) for t in args.task or []],
                       max_steps=args.max_steps, out=args.out, gold=args.gold, planner=args.planner,
@@ -42,9 +42,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from tasks.evaluators import evaluate
-    from tasks.runner import explicit_model_configured
-    from tasks.spec import load_file, parse_site_urls, url_map
+    from webagent.tasks.evaluators import evaluate
+    from webagent.tasks.runner import explicit_model_configured
+    from webagent.tasks.spec import load_file, parse_site_urls, url_map
     tasks = load_file(args.task)
     if args.task_id is not None:
         tasks = [t for t in tasks if t.task_id == str(args.task_id)]

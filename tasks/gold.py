@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from search.base import Plan, PlanContext
 from webagent.actions import Action
 from webagent.errors import ParseError, UnknownElement
+from webagent.planner import Plan, PlanContext
 from webagent.resolve import Target, bind
 
 

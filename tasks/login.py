@@ -30,7 +30,7 @@ FORMS: dict[str, LoginForm] = {
 
 
 def default_account(site: str) -> tuple[str, str] | None:
-    from tasks.sites import registry
+    from webagent.tasks.sites import registry
     accounts = dict(getattr(registry.load(site), "ACCOUNTS", {}) or {})
     if not accounts:
         return None

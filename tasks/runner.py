@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tasks.evaluators import evaluate
-from tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in, select, url_map
+from webagent.tasks.evaluators import evaluate
+from webagent.tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in, select, url_map
+
 from webagent.errors import BadInput, SetupError
 
 
@@ -123,8 +124,9 @@ class Worker:
         await self.close()
 
     async def start(self) -> None:
-        from tasks.login import StateCache
-        from tasks.sites.server import SiteGroup
+        from webagent.tasks.login import StateCache
+        from webagent.tasks.sites.server import SiteGroup
+
         from webagent.browser import BrowserConfig, BrowserSession
 
         if self.group is None and self.site_names:
@@ -153,8 +155,9 @@ class Worker:
             await asyncio.to_thread(self.group.stop)
 
     async def run_task(self, task: Task) -> TaskResult:
-        from search import make_planner
-        from tasks.gold import GoldPlanner
+        from webagent.search import make_planner
+        from webagent.tasks.gold import GoldPlanner
+
         from webagent.agent import Agent, AgentConfig
 
         t0 = time.perf_counter()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from tasks.evaluators import (
+from webagent.tasks.evaluators import (
     check_contents,
     evaluate,
     evaluate_string,
@@ -14,7 +13,8 @@ from tasks.evaluators import (
     must_include,
     url_match,
 )
-from tasks.spec import load_file, load_tasks, url_map
+from webagent.tasks.spec import load_file, load_tasks, url_map
+
 from tests.scripted import ScriptedChat
 from webagent.errors import BadInput
 

@@ -9,9 +9,8 @@ import dataclasses
 
 import pytest
 import pytest_asyncio
-
-from tasks.runner import BenchConfig, Worker
-from tasks.spec import load_tasks
+from webagent.tasks.runner import BenchConfig, Worker
+from webagent.tasks.spec import load_tasks
 
 TASKS = load_tasks("local")
 BY_ID = {t.task_id: t for t in TASKS}
@@ -20,7 +19,7 @@ SITES = ["shop", "shop_admin", "forum", "codehost", "wiki"]
 
 @pytest_asyncio.fixture(scope="module")
 async def worker(browser_session, tmp_path_factory):
-    from tasks.sites.server import SiteGroup
+    from webagent.tasks.sites.server import SiteGroup
     group = SiteGroup(SITES)
     group.start()
     w = Worker(BenchConfig(gold=True), tmp_path_factory.mktemp("gold"), SITES, {}, group=group,
@@ -46,7 +45,8 @@ def test_suite_shape():
 async def test_gold_scores_one_and_replays_the_same(worker, task_id):
     """Each gold run scores 1.0; then `webagent replay` of its recorded trajectory on freshly reset sites matches
     step by step and re-scores 1.0 (issue 5: every gold trajectory of the suite replays with its outcome)."""
-    from tasks.runner import _safe
+    from webagent.tasks.runner import _safe
+
     from webagent.replay import MATCHED, replay
 
     r = await worker.run_task(BY_ID[task_id])

@@ -9,9 +9,9 @@ import re
 import statistics
 
 from PIL import Image
+from webagent.observers import ObserveOptions
 
 from bench.observe import ground_truth
-from observers import ObserveOptions
 
 P = "/observers/"
 

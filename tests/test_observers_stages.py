@@ -8,10 +8,9 @@ import copy
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-
-from observers.history import acted_lines, diff
-from observers.html import render_html
-from observers.prune import (
+from webagent.observers.history import acted_lines, diff
+from webagent.observers.html import render_html
+from webagent.observers.prune import (
     DEFAULT_STAGES,
     PruneContext,
     budget,
@@ -26,9 +25,9 @@ from observers.prune import (
     text_dedupe,
     visibility,
 )
-from observers.render import render
-from observers.screenshots import crop_box, dense_window, edge_window
-from observers.types import Node
+from webagent.observers.render import render
+from webagent.observers.screenshots import crop_box, dense_window, edge_window
+from webagent.observers.types import Node
 
 
 def T(s):

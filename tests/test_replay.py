@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from webagent.tasks.sites.server import SiteServer
 
-from tasks.sites.server import SiteServer
 from tests.scripted import ScriptedChat, act
 from webagent.agent import AgentConfig, run_task
 from webagent.replay import DIVERGED, MATCHED, replay

@@ -7,9 +7,9 @@ import json
 import sqlite3
 
 import pytest
+from webagent.search import Budget, ReactivePlanner
+from webagent.search.best_first import BestFirstPlanner
 
-from search import Budget, ReactivePlanner
-from search.best_first import BestFirstPlanner
 from tests.doubles_search import SearchDouble, field_of, find_id, outcome_json, spread, url_of, verdict
 from webagent.agent import Agent, AgentConfig
 
@@ -20,7 +20,7 @@ TASK = f"What is the price of the {PRODUCT}?"
 
 @pytest.fixture(scope="module")
 def shop():
-    from tasks.sites.server import SiteServer
+    from webagent.tasks.sites.server import SiteServer
     with SiteServer("shop") as s:
         yield s
 
@@ -158,12 +158,12 @@ async def test_exploring_a_checkout_places_no_order_until_the_commit(session, sh
 
 async def test_the_network_guard_blocks_a_misclassified_order_while_exploring(session, shop, tmp_path, monkeypatch):
     """Second line of defence: even if an order button were classed harmless, exploring it sends no POST."""
-    import search.best_first as bf
+    import webagent.search.best_first as bf
 
     async def harmless(action, obs):
         return "read", "pretend"
     monkeypatch.setattr(bf, "classify", harmless)
-    monkeypatch.setattr("search.candidates.classify", harmless)
+    monkeypatch.setattr("webagent.search.candidates.classify", harmless)
     shop.reset()
     await _login_and_fill_cart(session, shop)
     before = orders(shop)
@@ -176,8 +176,8 @@ async def test_the_network_guard_blocks_a_misclassified_order_while_exploring(se
     def value(prompt, n, rng):
         return [verdict(False, True)] * n
 
-    from search.base import PlanContext
     from webagent.llm.metered import MeteredChat
+    from webagent.planner import PlanContext
     from webagent.policy import Policy
     await session.goto(shop.url + "/checkout/")
     obs = await session.observe()
@@ -203,8 +203,8 @@ def lukewarm(prompt, n, rng):
 
 
 async def _plan_once(session, shop, planner, double):
-    from search.base import PlanContext
     from webagent.llm.metered import MeteredChat
+    from webagent.planner import PlanContext
     from webagent.policy import Policy
     await session.goto(shop.url + "/")
     obs = await session.observe()

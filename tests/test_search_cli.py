@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import pytest
+from webagent.search import make_planner
+from webagent.search.best_first import BestFirstPlanner
+from webagent.search.hybrid import HybridPlanner
+from webagent.search.world_model import WorldModelPlanner
 
-from search import make_planner
-from search.best_first import BestFirstPlanner
-from search.hybrid import HybridPlanner
-from search.world_model import WorldModelPlanner
 from webagent.cli import build_parser, main
 from webagent.errors import BadInput
 
 
 def planner_for(*flags):
-    from search.flags import planner_from_args
+    from webagent.search.flags import planner_from_args
     parser, _ = build_parser()
     return planner_from_args(parser.parse_args(["run", "--task", "t", "--url", "http://x", *flags]))
 
@@ -40,8 +40,8 @@ def test_bad_planner_flags_are_one_line_errors(capsys):
 
 
 def test_value_judge_can_send_the_screenshot():
-    from observers import Observation
-    from search.value import ValueFunction, parse_verdict
+    from webagent.observers import Observation
+    from webagent.search.value import ValueFunction, parse_verdict
     obs = Observation("[1] link 'a'", {}, "http://x/", "t", screenshot=b"\xff\xd8jpegbytes")
     msgs = ValueFunction(images=True).messages("task", [], obs)
     parts = msgs[-1]["content"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from webagent.observers import ObserveOptions
+from webagent.search.safety import IRREVERSIBLE, READ, REVERSIBLE, classify
 
-from observers import ObserveOptions
-from search.safety import IRREVERSIBLE, READ, REVERSIBLE, classify
 from webagent.actions import Action
 
 OPTS = ObserveOptions(screenshot=False)
@@ -13,7 +13,7 @@ OPTS = ObserveOptions(screenshot=False)
 
 @pytest.fixture(scope="module")
 def shop():
-    from tasks.sites.server import SiteServer
+    from webagent.tasks.sites.server import SiteServer
     with SiteServer("shop") as s:
         yield s
 

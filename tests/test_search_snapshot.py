@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from webagent.observers import ObserveOptions
+from webagent.search.snapshot import Step, replay, restore, state_key, take_snapshot, target_for
 
-from observers import ObserveOptions
-from search.snapshot import Step, replay, restore, state_key, take_snapshot, target_for
 from webagent.actions import Action
 from webagent.execute import execute
 
@@ -14,7 +14,7 @@ OPTS = ObserveOptions(screenshot=False)
 
 @pytest.fixture(scope="module")
 def shop():
-    from tasks.sites.server import SiteServer
+    from webagent.tasks.sites.server import SiteServer
     with SiteServer("shop") as s:
         yield s
 

@@ -7,10 +7,10 @@ import json
 import time
 
 import pytest
+from webagent.search import Budget
+from webagent.search.hybrid import HybridPlanner
+from webagent.search.world_model import WorldModelPlanner
 
-from search import Budget
-from search.hybrid import HybridPlanner
-from search.world_model import WorldModelPlanner
 from tests.doubles_search import SearchDouble, field_of, find_id, outcome_json, spread, url_of, verdict
 from webagent.agent import Agent, AgentConfig
 
@@ -19,7 +19,7 @@ TASK = "What is the price of the Corvex Active Laptop Mini?"
 
 @pytest.fixture(scope="module")
 def shop():
-    from tasks.sites.server import SiteServer
+    from webagent.tasks.sites.server import SiteServer
     with SiteServer("shop") as s:
         yield s
 
@@ -75,8 +75,8 @@ async def test_world_model_executes_the_best_imagined_candidate_with_concurrent_
 
 
 async def test_world_model_respects_its_node_budget(session, shop):
-    from search.base import PlanContext
     from webagent.llm.metered import MeteredChat
+    from webagent.planner import PlanContext
     from webagent.policy import Policy
     await session.goto(shop.url + "/")
     obs = await session.observe()

@@ -11,9 +11,9 @@ import urllib.parse
 import urllib.request
 
 import pytest
+from webagent.tasks.sites import registry
+from webagent.tasks.sites.server import SiteGroup, SiteServer, ensure_seed, site_version
 
-from tasks.sites import registry
-from tasks.sites.server import SiteGroup, SiteServer, ensure_seed, site_version
 from webagent.errors import SetupError
 
 

@@ -52,7 +52,7 @@ class Client:
 
 class Site:
     def __init__(self, name: str, tmp_path_factory):
-        self.mod = importlib.import_module(f"tasks.sites.{name}")
+        self.mod = importlib.import_module(f"webagent.tasks.sites.{name}")
         self.db = str(tmp_path_factory.mktemp(name) / f"{name}.db")
         self.mod.seed(self.db)
         self.server = make_server("127.0.0.1", 0, self.mod.create_app(self.db), threaded=True)
@@ -107,7 +107,7 @@ def _dom_count(page) -> int:
 # ---------------------------------------------------------------- contract & determinism
 @pytest.mark.parametrize("name", ["forum", "codehost", "wiki"])
 def test_contract_and_determinism(name, tmp_path):
-    mod = importlib.import_module(f"tasks.sites.{name}")
+    mod = importlib.import_module(f"webagent.tasks.sites.{name}")
     assert mod.NAME == name and isinstance(mod.ACCOUNTS, dict)
     a, b = str(tmp_path / "a.db"), str(tmp_path / "b.db")
     mod.seed(a)

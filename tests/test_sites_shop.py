@@ -9,8 +9,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-
-from tasks.sites.server import SiteGroup
+from webagent.tasks.sites.server import SiteGroup
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -124,8 +124,7 @@ def test_corrupt_lines_name_the_line_and_foreign_formats_are_upgraded_or_rejecte
 async def test_secrets_reach_the_page_but_no_artifact(tmp_path):
     import numpy as np
     from PIL import Image
-
-    from tasks.sites.server import SiteServer
+    from webagent.tasks.sites.server import SiteServer
 
     secret = "Zyxwvu-Secret"
     printed: list[str] = []

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from search import Plan, ReactivePlanner
+from webagent.search import Plan, ReactivePlanner
+
 from tests.scripted import ScriptedChat, act
 from webagent.agent import Agent, AgentConfig
 from webagent.view import render_path

@@ -13,8 +13,8 @@ from playwright.async_api import Browser, BrowserContext, Dialog, Download, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from observers import IdCounter, Observation, ObserveOptions, observe
 from webagent.errors import NavigationError, SetupError
+from webagent.observers import IdCounter, Observation, ObserveOptions, observe
 from webagent.safety import DomainPolicy, check_url
 
 # Without these Chromium stalls on a closed network (component updates, sync, first-run pings).

@@ -13,7 +13,7 @@ from pathlib import Path
 from webagent.errors import BadInput, LLMError, NavigationError, SetupError, WebAgentError
 
 # Modules that add their own subcommands through `add_commands(subparsers)`; absent ones are skipped.
-COMMAND_MODULES = ("tasks.cli", "webagent.replay_cli")
+COMMAND_MODULES = ("webagent.tasks.cli", "webagent.replay_cli")
 
 
 def _err(msg: str) -> int:
@@ -39,7 +39,7 @@ def _add_observe_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _observe_options(args: argparse.Namespace, **overrides):
-    from observers import ObserveOptions
+    from webagent.observers import ObserveOptions
     if args.max_chars is not None and args.max_chars < 200:
         raise BadInput("--max-chars must be at least 200")
     return ObserveOptions(scope=args.scope, detail=args.detail, mode=args.mode, max_chars=args.max_chars,
@@ -59,10 +59,10 @@ def _print_step(s) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from search.flags import planner_from_args
     from webagent.agent import AgentConfig, run_task
     from webagent.browser import BrowserConfig
     from webagent.safety import Secrets, check_url
+    from webagent.search.flags import planner_from_args
 
     if args.site:
         return _run_on_bundled_site(args)
@@ -93,7 +93,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_on_bundled_site(args: argparse.Namespace) -> int:
     """`run --site shop [--url /path]`: start the bundled site on a free port, run there, stop it."""
-    from tasks.sites.server import SiteServer
+    from webagent.tasks.sites.server import SiteServer
 
     with SiteServer(args.site) as server:
         path = args.url or "/"
@@ -130,7 +130,7 @@ def cmd_observe(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
-    from search.flags import add_planner_flags
+    from webagent.search.flags import add_planner_flags
 
     parser = argparse.ArgumentParser(prog="webagent", description="Run LLM web agents in a real browser.")
     sub = parser.add_subparsers(dest="command", required=True)

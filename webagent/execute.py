@@ -10,7 +10,6 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from observers import Element, Observation
 from webagent.actions import ELEMENT_VERBS, META_VERBS, Action
 from webagent.browser import BrowserSession, explain_navigation_error, settle
 from webagent.errors import (
@@ -23,6 +22,7 @@ from webagent.errors import (
     NavigationError,
     UnknownElement,
 )
+from webagent.observers import Element, Observation
 from webagent.safety import Secrets, check_url
 
 _EDITABLE_JS = """e => {

@@ -6,11 +6,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from observers import Observation
-from observers.history import diff
 from webagent.actions import Action, action_gbnf, canonical, extract_action
 from webagent.errors import ParseError
 from webagent.llm.metered import MeteredChat
+from webagent.observers import Observation
+from webagent.observers.history import diff
 
 SYSTEM_PROMPT = """You are a web agent. You complete the user's task in a web browser, one action at a time.
 The page is shown as an accessibility tree: one element per line, and elements you can act on carry an [id].

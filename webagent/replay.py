@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from observers import Element, Observation, ObserveOptions
 from webagent.actions import ELEMENT_VERBS, Action, parse_action
 from webagent.browser import BrowserConfig, BrowserSession
 from webagent.errors import BadInput, NavigationError, SetupError
+from webagent.observers import Element, Observation, ObserveOptions
 from webagent.recorder import mask_secrets
 from webagent.resolve import Target, matches
 from webagent.safety import Secrets
@@ -196,7 +196,7 @@ class _Sites:
                     self.notices.append(f"site {name} at {srv.url} (not reset)")
         if start:
             try:
-                from tasks.sites.server import SiteGroup
+                from webagent.tasks.sites.server import SiteGroup
             except ImportError as e:
                 raise SetupError(f"the run used the bundled site(s) {', '.join(start)} but tasks.sites is not "
                                  f"available ({e})") from None
@@ -212,7 +212,7 @@ class _Sites:
                                     "URLs on it are not mapped")
         placeholders: dict[str, str] = {}
         try:
-            from tasks.spec import LOCAL_TO_PLACEHOLDER
+            from webagent.tasks.spec import LOCAL_TO_PLACEHOLDER
             placeholders = {LOCAL_TO_PLACEHOLDER[n]: u for n, u in self.urls.items() if n in LOCAL_TO_PLACEHOLDER}
         except ImportError:
             pass
@@ -234,7 +234,7 @@ async def _storage_state(session: BrowserSession, traj: Trajectory, sites: _Site
         return str(path)
     if require_login and sites.urls:
         try:
-            from tasks.login import StateCache
+            from webagent.tasks.login import StateCache
         except ImportError:
             notices.append("the task requires login but tasks.login is not available; replaying logged out")
             return None
@@ -252,7 +252,7 @@ async def _evaluate(traj: Trajectory, sites: _Sites, answer: str | None, session
     if ev is None:
         return None
     try:
-        from tasks import evaluators
+        from webagent.tasks import evaluators
     except ImportError:
         notices.append("the task has an eval block but tasks.evaluators is not installed; evaluation skipped")
         return None
@@ -426,9 +426,9 @@ def _page_url(session: BrowserSession) -> str:
 async def _rerun_with_recorded_llm(traj: Trajectory, st: _Sites, session: BrowserSession, secrets: Secrets,
                                    report: ReplayReport, out: str | Path | None,
                                    on_step: Callable[[StepReport], None] | None) -> None:
-    from search import make_planner
     from webagent.agent import Agent, AgentConfig
     from webagent.llm.recorded import RecordedChat
+    from webagent.search import make_planner
 
     cfg = traj.header.get("config") or {}
     outputs = traj.llm_outputs()

@@ -3,12 +3,14 @@ runs: used by gold action sequences, replay and any recorded target."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from observers import Element, Observation
-from webagent.actions import Action
+from webagent.actions import ELEMENT_VERBS, Action
 from webagent.errors import UnknownElement
+from webagent.observers import Element, Observation
 
 
 @dataclass(frozen=True)
@@ -69,3 +71,29 @@ def bind(action: Action, obs: Observation, target: Target | None) -> Action:
     el = find_element(obs, target)
     return Action(action.verb, el.id, action.text, action.press_enter, action.key, action.direction, action.url,
                   action.index)
+
+
+_ID_RE = re.compile(r"\[\d+\] ?")
+
+
+def state_key(obs: Observation) -> str:
+    """A digest of what the agent sees, independent of element ids: equal for equal pages."""
+    text = _ID_RE.sub("", obs.text)
+    return hashlib.sha256(f"{obs.url}\n{text}".encode()).hexdigest()[:16]
+
+
+def target_for(obs: Observation, action: Action) -> Target | None:
+    """How to find the action's element again in a later observation of the same page (role, name, nth)."""
+    if action.verb not in ELEMENT_VERBS or action.id is None:
+        return None
+    el = obs.elements.get(action.id)
+    if el is None:
+        return None
+    same = matches(obs, Target(el.role, el.name))
+    nth = next((i for i, e in enumerate(same) if e.id == el.id), 0)
+    return Target(el.role, el.name, nth)
+
+
+def rebind(action: Action, obs: Observation, target: Target | None) -> Action:
+    """`action` with its id moved to `obs` (raises UnknownElement when the target is gone)."""
+    return bind(action, obs, target) if target is not None else action

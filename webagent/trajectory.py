@@ -123,7 +123,7 @@ def _origins_from_suite(traj: Trajectory) -> dict[str, str]:
     if tid is None:
         return {}
     try:
-        from tasks.spec import PLACEHOLDER_RE, PLACEHOLDERS, load_tasks
+        from webagent.tasks.spec import PLACEHOLDER_RE, PLACEHOLDERS, load_tasks
         raw = next((t.raw for t in load_tasks("local") if str(t.task_id) == str(tid)), None)
     except Exception:  # noqa: BLE001 - no suite installed, or a broken one: nothing to infer from
         return {}
@@ -161,7 +161,7 @@ ALIASES = {"shopping": "shop", "shopping_admin": "shop_admin", "reddit": "forum"
 def local_site_name(name: str) -> str | None:
     """A bundled site name for `name` (ours, or WebArena's), or None."""
     try:
-        from tasks.sites import registry
+        from webagent.tasks.sites import registry
         known = registry.names()
     except ImportError:
         known = ["shop", "shop_admin", "forum", "codehost", "wiki"]

@@ -8,8 +8,8 @@ Templates/static live inside the package (package data) and may use tasks/sites/
 Accounts: each site has a documented default login in `ACCOUNTS: dict[str, str]` (username -> password) exported
 from `__init__.py`. No reset URL is reachable from the app.
 
-Launcher: `tasks.sites.registry` maps site names to modules (imported lazily); `python -m tasks.sites.serve
---site NAME --port N --db PATH` runs one site; `tasks.sites.server.SiteServer` / `SiteGroup` seed once into
+Launcher: `webagent.tasks.sites.registry` maps site names to modules (imported lazily); `python -m webagent.tasks.sites.serve
+--site NAME --port N --db PATH` runs one site; `webagent.tasks.sites.server.SiteServer` / `SiteGroup` seed once into
 ~/.cache/webagent/sites/, copy the seed into a per-run working DB, run each site as a subprocess on a loopback
 port, and reset the working DB from the seed file with sqlite3's backup API; `sites_up()` backs
 `webagent sites up`.

@@ -8,11 +8,11 @@ from types import ModuleType
 from webagent.errors import SetupError
 
 SITES: dict[str, str] = {
-    "shop": "tasks.sites.shop",
-    "shop_admin": "tasks.sites.shop_admin",
-    "forum": "tasks.sites.forum",
-    "codehost": "tasks.sites.codehost",
-    "wiki": "tasks.sites.wiki",
+    "shop": "webagent.tasks.sites.shop",
+    "shop_admin": "webagent.tasks.sites.shop_admin",
+    "forum": "webagent.tasks.sites.forum",
+    "codehost": "webagent.tasks.sites.codehost",
+    "wiki": "webagent.tasks.sites.wiki",
 }
 
 

@@ -1,4 +1,4 @@
-"""Run one local site: `python -m tasks.sites.serve --site NAME --port N --db PATH` (werkzeug, threaded, 127.0.0.1)."""
+"""Run one local site: `python -m webagent.tasks.sites.serve --site NAME --port N --db PATH` (werkzeug, threaded, 127.0.0.1)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tasks.sites.serve", description=__doc__)
-    ap.add_argument("--site", required=True, help="site name (see tasks.sites.registry)")
+    ap = argparse.ArgumentParser(prog="python -m webagent.tasks.sites.serve", description=__doc__)
+    ap.add_argument("--site", required=True, help="site name (see webagent.tasks.sites.registry)")
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--db", required=True, help="working SQLite file (must exist; see tasks.sites.server)")
+    ap.add_argument("--db", required=True, help="working SQLite file (must exist; see webagent.tasks.sites.server)")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--quiet", action="store_true", help="do not log every request")
     args = ap.parse_args(argv)
 
+    from webagent.tasks.sites import registry
     from werkzeug.serving import run_simple
 
-    from tasks.sites import registry
     from webagent.errors import SetupError
 
     try:

@@ -2,7 +2,7 @@
 
 Each site is seeded once into a cache file (~/.cache/webagent/sites/<name>-<version>.sqlite; the version hashes
 the site's code, so a code change rebuilds it). Every `SiteServer` copies that seed into its own per-run working
-DB, runs `python -m tasks.sites.serve` on it, and `reset()` copies the seed back over the working DB with
+DB, runs `python -m webagent.tasks.sites.serve` on it, and `reset()` copies the seed back over the working DB with
 sqlite3's online backup API, which is safe while the server is running (the apps open one connection per request).
 """
 
@@ -28,7 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
-from tasks.sites import registry
+from webagent.tasks.sites import registry
+
 from webagent.errors import SetupError
 
 SITES_DIR = Path(__file__).resolve().parent
@@ -164,7 +165,7 @@ class SiteServer:
         env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
         env["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tasks.sites.serve", "--site", self.name, "--port", str(self.port),
+            [sys.executable, "-m", "webagent.tasks.sites.serve", "--site", self.name, "--port", str(self.port),
              "--db", str(self.db_path), "--quiet"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr, env=env, cwd=str(REPO_ROOT))
         atexit.register(self.stop)  # never leave a server behind if the caller forgets stop()

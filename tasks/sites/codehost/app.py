@@ -9,8 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, abort, flash, g, redirect, render_template, request, session, url_for
 from markupsafe import Markup
-
-from tasks.sites import common
+from webagent.tasks.sites import common
 
 from .. import _textgen as tg
 from .seed import ROLES

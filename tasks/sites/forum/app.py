@@ -7,8 +7,7 @@ import math
 from urllib.parse import urlencode
 
 from flask import Flask, abort, flash, redirect, render_template, request, session, url_for
-
-from tasks.sites import common
+from webagent.tasks.sites import common
 
 from .. import _textgen as tg
 

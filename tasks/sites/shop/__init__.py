@@ -12,8 +12,8 @@ POST /wishlist/add, POST /wishlist/remove/<product>; /contact/; /cms/<page>.
 
 from __future__ import annotations
 
-from tasks.sites.shop.app import create_app
-from tasks.sites.shop.seed import DEFAULT_EMAIL, DEFAULT_PASSWORD, SCHEMA_VERSION, seed
+from webagent.tasks.sites.shop.app import create_app
+from webagent.tasks.sites.shop.seed import DEFAULT_EMAIL, DEFAULT_PASSWORD, SCHEMA_VERSION, seed
 
 NAME = "shop"
 ACCOUNTS: dict[str, str] = {DEFAULT_EMAIL: DEFAULT_PASSWORD}

@@ -7,8 +7,7 @@ import re
 import secrets
 
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
-
-from tasks.sites.common import (
+from webagent.tasks.sites.common import (
     check_password,
     get_db,
     hash_password,
@@ -20,7 +19,7 @@ from tasks.sites.common import (
     safe_next,
     scalar,
 )
-from tasks.sites.shop.seed import STATUS_LABELS
+from webagent.tasks.sites.shop.seed import STATUS_LABELS
 
 # A special price applies from its start date on.
 FINAL_PRICE = ("(CASE WHEN p.special_price IS NOT NULL AND (p.special_from IS NULL OR p.special_from <= date('now')) "

@@ -6,8 +6,8 @@ import datetime as dt
 import random
 import re
 
-from tasks.sites.common import hash_password, new_db
-from tasks.sites.shop import words as W
+from webagent.tasks.sites.common import hash_password, new_db
+from webagent.tasks.sites.shop import words as W
 
 SEED = 20230601
 SCHEMA_VERSION = 1

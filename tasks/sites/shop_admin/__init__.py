@@ -14,9 +14,9 @@ Routes: /admin/auth/login, /admin/auth/logout, /admin/ and /admin/dashboard/; /a
 
 from __future__ import annotations
 
-from tasks.sites.shop.seed import ADMIN_PASSWORD, ADMIN_USER, SCHEMA_VERSION
-from tasks.sites.shop.seed import seed as _shop_seed
-from tasks.sites.shop_admin.app import create_app
+from webagent.tasks.sites.shop.seed import ADMIN_PASSWORD, ADMIN_USER, SCHEMA_VERSION
+from webagent.tasks.sites.shop.seed import seed as _shop_seed
+from webagent.tasks.sites.shop_admin.app import create_app
 
 NAME = "shop_admin"
 ACCOUNTS: dict[str, str] = {ADMIN_USER: ADMIN_PASSWORD}

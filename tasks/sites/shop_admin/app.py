@@ -6,8 +6,7 @@ import datetime as dt
 import re
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-
-from tasks.sites.common import (
+from webagent.tasks.sites.common import (
     check_password,
     float_arg,
     get_db,
@@ -20,8 +19,8 @@ from tasks.sites.common import (
     scalar,
     sort_clause,
 )
-from tasks.sites.shop.app import US_STATES
-from tasks.sites.shop.seed import ORDER_STATUSES, STATUS_LABELS
+from webagent.tasks.sites.shop.app import US_STATES
+from webagent.tasks.sites.shop.seed import ORDER_STATUSES, STATUS_LABELS
 
 PAGE_SIZES = [20, 30, 50, 100, 200]
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -275,7 +274,7 @@ def create_app(db_path: str):
         return errors
 
     def _save_product(form: dict, pid: int | None) -> int:
-        from tasks.sites.shop.seed import slugify
+        from webagent.tasks.sites.shop.seed import slugify
 
         db = get_db()
         vals = {

@@ -10,8 +10,7 @@ from urllib.parse import quote
 
 from flask import Flask, abort, redirect, render_template, request
 from markupsafe import Markup
-
-from tasks.sites import common
+from webagent.tasks.sites import common
 
 PER_PAGE = 20
 LINK_RE = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]+))?\]\]")

@@ -3,7 +3,7 @@ tasks/suite/<site>.json with true answers and gold sequences. Run them in alphab
 written by two of them). Terse on purpose; excluded from ruff."""
 
 import json, sqlite3
-from tasks.sites.server import ensure_seed
+from webagent.tasks.sites.server import ensure_seed
 
 def db(site):
     c = sqlite3.connect(ensure_seed(site)); c.row_factory = sqlite3.Row; return c

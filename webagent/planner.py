@@ -1,15 +1,18 @@
-"""The Planner seam: given the state of a step, choose the action(s) to execute."""
+"""The Planner seam (given the state of a step, choose the action(s) to execute) and the default reactive planner.
+
+Search planners in `webagent.search` implement this protocol; the agent loop knows only this module."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from observers import Observation, ObserveOptions
 from webagent.actions import Action
 from webagent.browser import BrowserSession
+from webagent.errors import UnknownElement
+from webagent.observers import Observation, ObserveOptions
 from webagent.policy import Policy, StepSummary
-from webagent.resolve import Target
+from webagent.resolve import Target, rebind, state_key
 from webagent.safety import Secrets
 
 
@@ -47,9 +50,6 @@ class Plan:
 
     def continue_at(self, i: int, obs: Observation) -> Plan | None:
         """A one-action plan for action i on `obs`, or None when the page is not the state the search saw there."""
-        from search.snapshot import rebind, state_key
-        from webagent.errors import UnknownElement
-
         if i >= len(self.actions) or i >= len(self.expected):
             return None
         key = state_key(obs)
@@ -66,3 +66,21 @@ class Planner(Protocol):
     name: str
 
     async def choose(self, ctx: PlanContext) -> Plan: ...
+
+
+class ReactivePlanner:
+    """Ask the policy, execute its top-voted action."""
+
+    name = "reactive"
+
+    def __init__(self, samples: int = 1) -> None:
+        self.samples = samples
+
+    def params(self) -> dict:
+        return {"samples": self.samples}
+
+    async def choose(self, ctx: PlanContext) -> Plan:
+        cands = await ctx.policy.propose(ctx.intent, ctx.obs, ctx.history, n=self.samples,
+                                         last_error=ctx.last_error, notes=ctx.notes)
+        return Plan([cands[0].action], candidates=[
+            {"action": str(c.action), "votes": c.votes, "share": round(c.share, 3)} for c in cands])
