@@ -6,8 +6,12 @@ import argparse
 import asyncio
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from webagent.errors import BadInput
+
+if TYPE_CHECKING:
+    from webagent.tasks.runner import BenchConfig
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
@@ -24,20 +28,37 @@ def cmd_sites(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from webagent.tasks.runner import BenchConfig, run_bench
+_BENCH_DEFAULTS: dict[str, object] = {}  # the bench parser's defaults: a flag differing from them was given
+
+
+def bench_config(args: argparse.Namespace) -> BenchConfig:
+    from webagent.tasks.runner import BenchConfig
     from webagent.tasks.spec import parse_site_urls
+    return BenchConfig(suite=args.suite, sites=args.site or [], task_ids=[str(t) for t in args.task or []],
+                       max_steps=args.max_steps, out=args.out, gold=args.gold, planner=args.planner,
+                       samples=args.samples, workers=args.workers, executor=args.executor,
+                       ray_address=args.ray_address, task_timeout=args.task_timeout,
+                       site_urls=parse_site_urls(args.site_url),
+                       model={"model": args.model, "base_url": args.base_url, "api_key": args.api_key,
+                              "cache": args.cache}, headless=not args.headful)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from dataclasses import fields
+
+    from webagent.tasks.runner import run_bench
     if args.max_steps is not None and args.max_steps < 1:
         raise BadInput("--max-steps must be at least 1")
-    if args.executor == "ray":
-        from webagent.tasks.runner import RayExecutor
-        RayExecutor()
-    cfg = BenchConfig(suite=args.suite, sites=args.site or [], task_ids=[str(t) for t in args.task or []],
-                      max_steps=args.max_steps, out=args.out, gold=args.gold, planner=args.planner,
-                      samples=args.samples, workers=args.workers, site_urls=parse_site_urls(args.site_url),
-                      model={"model": args.model, "base_url": args.base_url, "api_key": args.api_key,
-                             "cache": args.cache}, headless=not args.headful)
-    _run_dir, summary = run_bench(cfg)
+    if args.ray_address and args.executor != "ray":
+        raise BadInput("--ray-address needs --executor ray")
+    cfg = bench_config(args)
+    given: set[str] = set()
+    if args.resume:
+        if args.out:
+            raise BadInput("--resume RUN_DIR already names the run directory; drop --out")
+        defaults = bench_config(argparse.Namespace(**{**vars(args), **_BENCH_DEFAULTS}))
+        given = {f.name for f in fields(cfg) if getattr(cfg, f.name) != getattr(defaults, f.name)}
+    run_bench(cfg, resume=args.resume, force=args.force, given=given)
     return 0
 
 
@@ -105,13 +126,25 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--gold", action="store_true", help="replay each task's gold actions instead of a model")
     b.add_argument("--planner", default="reactive")
     b.add_argument("--samples", type=int, default=1, help="policy samples per step")
-    b.add_argument("--workers", type=int, default=1, help="local worker processes, each with its own sites")
-    b.add_argument("--executor", choices=["local", "ray"], default="local")
+    b.add_argument("--workers", type=int, default=1, help="worker processes (or Ray actors), each with its own "
+                   "sites and browser")
+    b.add_argument("--executor", choices=["local", "ray"], default="local",
+                   help="local: a process pool on this machine; ray: Ray actors (pip install 'webagent[ray]')")
+    b.add_argument("--ray-address", metavar="ADDR", help="join a running Ray cluster (e.g. ray://head:10001 or "
+                   "head:6379); default: start Ray on this machine")
+    b.add_argument("--task-timeout", type=float, metavar="SECONDS",
+                   help="wall-clock deadline per task, enforced from outside its worker (default: 60 s plus 10 s "
+                        "per step with --gold, 240 s per step with a model)")
+    b.add_argument("--resume", metavar="RUN_DIR", help="finish a run: run only its tasks without a result, with "
+                   "its recorded configuration")
+    b.add_argument("--force", action="store_true", help="with --resume: accept a configuration that differs "
+                   "from the recorded one")
     b.add_argument("--site-url", action="append", metavar="NAME=URL",
                    help="use a deployed site, e.g. SHOPPING=http://host:7770 (also read from WebArena's env vars "
                         "SHOPPING, SHOPPING_ADMIN, REDDIT, GITLAB, WIKIPEDIA, MAP, HOMEPAGE for --suite PATH)")
     b.add_argument("--headful", action="store_true")
     add_model_flags(b)
+    _BENCH_DEFAULTS.update({a.dest: a.default for a in b._actions if a.dest != "help"})
 
     e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks")
     e.add_argument("--task", required=True, metavar="FILE", help="task JSON file")

@@ -1,8 +1,9 @@
 """The benchmark runner: tasks -> episodes (fresh browser context on freshly reset sites) -> scores.
 
-A run directory holds `<task_id>/trajectory.jsonl` per task (the agent's trajectory plus an `evaluation` record),
-`results.jsonl` (one line per task, written as it finishes) and `summary.json`. Executors: `LocalExecutor` runs
-shards of the tasks in 1..N processes, each with its own sites and Chromium; Ray is not implemented yet.
+A run directory (tasks.rundir) holds `<task_id>/trajectory.jsonl` per task (the agent's trajectory plus an
+`evaluation` record), `results.jsonl` (one line per task, appended as it finishes) and `summary.json`. Executors run
+each task in a worker process with its own sites and Chromium, under a deadline: the process pool (tasks.pool, the
+default) and Ray (tasks.ray_executor, `webagent[ray]`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from webagent.tasks import rundir
 from webagent.tasks.evaluators import evaluate
+from webagent.tasks.rundir import safe_name
 from webagent.tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in, select, url_map
 
 from webagent.errors import BadInput, SetupError
@@ -34,6 +37,9 @@ class BenchConfig:
     planner: str = "reactive"
     samples: int = 1
     workers: int = 1
+    executor: str = "local"  # local (process pool) | ray
+    ray_address: str | None = None
+    task_timeout: float | None = None  # seconds per task; default from the step budget (task_timeout())
     site_urls: dict[str, str] = field(default_factory=dict)  # --site-url overrides (NAME -> URL)
     model: dict[str, Any] = field(default_factory=dict)  # make_model kwargs: model, base_url, api_key, cache
     headless: bool = True
@@ -148,6 +154,16 @@ class Worker:
             from webagent.llm.config import make_model
             self.judge = self.model if not self.cfg.gold else make_model(**self.cfg.model)
 
+    def health(self) -> str:
+        """'' when this worker can run another task; else what broke (the browser, a site server)."""
+        browser = getattr(self.session, "_browser", None)
+        if browser is not None and not browser.is_connected():
+            return "its browser is gone"
+        for name, srv in (self.group.servers.items() if self.group is not None else []):
+            if srv.proc is not None and srv.proc.poll() is not None:
+                return f"site {name} exited ({srv.proc.returncode})"
+        return ""
+
     async def close(self) -> None:
         if self._own_session and self.session is not None:
             await self.session.close()
@@ -184,10 +200,9 @@ class Worker:
             if not task.gold:
                 raise BadInput(f"{task.path}: task {task.task_id} has no 'gold' actions to replay (--gold)")
             planner: Any = GoldPlanner(bound.gold or [])
-            max_steps = self.cfg.max_steps or len(task.gold) + 5
         else:
             planner = make_planner(self.cfg.planner, samples=self.cfg.samples)
-            max_steps = self.cfg.max_steps or 15
+        max_steps = step_budget(self.cfg, task)
         agent = Agent(self.model, planner, AgentConfig(max_steps=max_steps))
         run_dir = self.run_dir / _safe(task.task_id)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}
@@ -203,86 +218,37 @@ class Worker:
         return out
 
 
-def _safe(s: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(s))
+_safe = safe_name
 
 
-# ------------------------------------------------------------------------------------------------ executors
-
-def _run_shard(cfg: BenchConfig, run_dir: str, sites: list[str], external: dict[str, str],
-               tasks: list[Task], queue: Any = None) -> list[dict[str, Any]]:
-    """One worker process: its own sites and browser; streams each result to `queue`."""
-    async def go() -> list[dict[str, Any]]:
-        out = []
-        async with Worker(cfg, Path(run_dir), sites, external) as w:
-            for t in tasks:
-                r = (await w.run_task(t)).to_dict()
-                out.append(r)
-                if queue is not None:
-                    queue.put(r)
-        return out
-    return asyncio.run(go())
+def step_budget(cfg: BenchConfig, task: Task) -> int:
+    """--max-steps, else 15 for a model and the gold sequence's length + 5 with --gold."""
+    return cfg.max_steps or (len(task.gold or []) + 5 if cfg.gold else 15)
 
 
-class LocalExecutor:
-    """Runs the tasks in `workers` processes (1: in this process). Tasks are dealt round-robin."""
-
-    def __init__(self, workers: int = 1) -> None:
-        if workers < 1:
-            raise BadInput("--workers must be at least 1")
-        self.workers = workers
-
-    def run(self, cfg: BenchConfig, run_dir: Path, sites: list[str], external: dict[str, str], tasks: list[Task],
-            on_result: Callable[[dict[str, Any]], None]) -> list[dict[str, Any]]:
-        if self.workers == 1 or len(tasks) == 1:
-            async def go() -> list[dict[str, Any]]:
-                out = []
-                async with Worker(cfg, run_dir, sites, external) as w:
-                    for t in tasks:
-                        r = (await w.run_task(t)).to_dict()
-                        out.append(r)
-                        on_result(r)
-                return out
-            return asyncio.run(go())
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-        ctx = mp.get_context("spawn")
-        n = min(self.workers, len(tasks))
-        shards = [tasks[i::n] for i in range(n)]
-        with ctx.Manager() as manager:
-            q = manager.Queue()
-            with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-                futs = [pool.submit(_run_shard, cfg, str(run_dir), sites, external, sh, q) for sh in shards]
-                got = 0
-                while got < len(tasks):
-                    if all(f.done() for f in futs) and q.empty():
-                        break
-                    try:
-                        r = q.get(timeout=0.5)
-                    except Exception:  # noqa: BLE001 (queue.Empty through the manager proxy)
-                        continue
-                    got += 1
-                    on_result(r)
-                results = []
-                for f in futs:
-                    results += f.result()  # re-raises a worker's error
-        return results
+GOLD_SECONDS_PER_STEP = 10.0
+MODEL_SECONDS_PER_STEP = 240.0  # the embedded model can take minutes per step on 2 cores
+TASK_SETUP_SECONDS = 60.0
 
 
-class RayExecutor:
-    """TODO: run shards as Ray tasks (`pip install webagent[ray]`). Not implemented yet."""
-
-    def __init__(self, *a: Any, **kw: Any) -> None:
-        raise SetupError("the Ray executor is not implemented yet; use --workers N for local processes")
+def task_timeout(cfg: BenchConfig, task: Task) -> float:
+    """The task's wall-clock deadline: --task-timeout, else set-up time plus a per-step allowance times its budget."""
+    if cfg.task_timeout:
+        return float(cfg.task_timeout)
+    per_step = GOLD_SECONDS_PER_STEP if cfg.gold else MODEL_SECONDS_PER_STEP
+    return TASK_SETUP_SECONDS + per_step * step_budget(cfg, task)
 
 
 # ------------------------------------------------------------------------------------------------ summary
 
 def summarize(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
+    """Counts per block: passed and failed among scored tasks; errors (no result: timeout, crash) kept apart;
+    success_rate = passed / scored."""
     def block(rs: list[dict[str, Any]]) -> dict[str, Any]:
         scored = [r for r in rs if r["score"] is not None]
         ok = sum(1 for r in scored if r["score"] == 1.0)
-        return {"tasks": len(rs), "scored": len(scored), "passed": ok,
+        return {"tasks": len(rs), "scored": len(scored), "passed": ok, "failed": len(scored) - ok,
+                "errors": sum(1 for r in rs if r["status"] == "error"),
                 "success_rate": round(ok / len(scored), 4) if scored else None,
                 "mean_score": round(sum(r["score"] for r in scored) / len(scored), 4) if scored else None,
                 "mean_steps": round(sum(r["steps"] for r in rs) / len(rs), 2) if rs else 0,
@@ -295,17 +261,20 @@ def summarize(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
             by_type[t].append(r)
     return {"overall": block(results), "by_site": {k: block(v) for k, v in sorted(by_site.items())},
             "by_eval_type": {k: block(v) for k, v in sorted(by_type.items())}, "wall_seconds": round(wall, 1),
-            "not_scorable": [r["task_id"] for r in results if r["score"] is None]}
+            "not_scorable": [r["task_id"] for r in results if r["score"] is None and r["status"] != "error"],
+            "errors": {r["task_id"]: r.get("reason", "") for r in results if r["status"] == "error"}}
 
 
 def format_summary(s: dict[str, Any]) -> str:
     def pct(b: dict[str, Any]) -> str:
         return "   n/a" if b["success_rate"] is None else f"{100 * b['success_rate']:5.1f}%"
-    lines = [f"{'':<24} {'tasks':>5} {'passed':>6} {'success':>7} {'steps':>6} {'tokens':>8} {'seconds':>8}"]
+    lines = [f"{'':<24} {'tasks':>5} {'passed':>6} {'failed':>6} {'errors':>6} {'success':>7} {'steps':>6} "
+             f"{'tokens':>8} {'seconds':>8}"]
 
     def row(label: str, b: dict[str, Any]) -> None:
-        lines.append(f"{label:<24.24} {b['tasks']:>5} {b['passed']:>6} {pct(b):>7} {b['mean_steps']:>6.1f} "
-                     f"{b['tokens']:>8} {b['seconds']:>8.1f}")
+        lines.append(f"{label:<24.24} {b['tasks']:>5} {b['passed']:>6} {b.get('failed', 0):>6} "
+                     f"{b.get('errors', 0):>6} {pct(b):>7} {b['mean_steps']:>6.1f} {b['tokens']:>8} "
+                     f"{b['seconds']:>8.1f}")
     row("overall", s["overall"])
     lines.append("by site")
     for k, b in s["by_site"].items():
@@ -316,44 +285,116 @@ def format_summary(s: dict[str, Any]) -> str:
     lines.append(f"wall time {s['wall_seconds']:.1f} s")
     if s["not_scorable"]:
         lines.append(f"not scorable (fuzzy_match without an LLM): {', '.join(s['not_scorable'])}")
+    for tid, why in (s.get("errors") or {}).items():
+        lines.append(f"error {tid}: {why}")
     return "\n".join(lines)
 
 
 def progress_line(i: int, n: int, r: dict[str, Any]) -> str:
     score = r["score"]
-    verdict = "SKIP" if score is None else ("PASS" if score == 1.0 else "FAIL")
+    if r["status"] == "error":
+        verdict = "ERR "
+    else:
+        verdict = "SKIP" if score is None else ("PASS" if score == 1.0 else "FAIL")
     sc = "  -- " if score is None else f"{score:4.2f}"
-    return (f"[{i:>{len(str(n))}}/{n}] {r['task_id']:<18.18} {r['site']:<20.20} {verdict} {sc}  "
+    line = (f"[{i:>{len(str(n))}}/{n}] {r['task_id']:<18.18} {r['site']:<20.20} {verdict} {sc}  "
             f"{r['steps']:>2} steps {r['tokens']:>7} tok {r['seconds']:>6.1f} s  {r['status']}")
+    return line + (f": {r['reason']}" if r["status"] == "error" else "")
 
 
-def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print) -> tuple[Path, dict[str, Any]]:
-    """Run a benchmark; returns (run directory, summary)."""
+# ------------------------------------------------------------------------------------------------ the run
+
+# Fields that decide what a run measures: a resumed run must keep them (or be --force'd). The rest (workers,
+# executor, deadline, headless, out) only decide how it runs and may change between sessions.
+RESULT_FIELDS = ("suite", "sites", "task_ids", "max_steps", "gold", "planner", "samples", "site_urls", "model",
+                 "judge")
+
+
+def config_record(cfg: BenchConfig) -> dict[str, Any]:
+    """The configuration as stored in config.json: everything but secrets (the API key)."""
+    d = asdict(cfg)
+    d["model"] = {k: v for k, v in cfg.model.items() if k != "api_key"}
+    return d
+
+
+def resumed_config(recorded: dict[str, Any], asked: BenchConfig, given: set[str], force: bool) -> BenchConfig:
+    """The configuration of a resumed run: the recorded one, with the execution options the user gave again.
+    A result field given with a different value is refused unless `force` (then the new value is used)."""
+    rec = dict(recorded)
+    fields = set(BenchConfig.__dataclass_fields__)
+    rec = {k: v for k, v in rec.items() if k in fields}
+    out = BenchConfig(**rec)
+    asked_rec = config_record(asked)
+    diffs = [k for k in RESULT_FIELDS if k in given and asked_rec.get(k) != rec.get(k)]
+    if diffs and not force:
+        what = ", ".join(f"{k}={rec.get(k)!r} (asked {asked_rec.get(k)!r})" for k in diffs)
+        raise BadInput(f"this run was recorded with {what}; resume it without those flags, or pass --force "
+                       "to resume with the new values")
+    for k in diffs:
+        setattr(out, k, getattr(asked, k))
+    for k in fields - set(RESULT_FIELDS):
+        if k in given:
+            setattr(out, k, getattr(asked, k))
+    # the API key is never recorded: take it from this invocation
+    if asked.model.get("api_key"):
+        out.model = {**out.model, "api_key": asked.model["api_key"]}
+    return out
+
+
+def make_executor(cfg: BenchConfig, notice: Callable[[str], None]) -> Any:
+    if cfg.executor == "ray":
+        from webagent.tasks.ray_executor import RayExecutor
+        return RayExecutor(cfg.workers, address=cfg.ray_address, timeout_for=lambda t: task_timeout(cfg, t),
+                           notice=notice)
+    from webagent.tasks.pool import PoolExecutor
+    return PoolExecutor(cfg.workers, timeout_for=lambda t: task_timeout(cfg, t), notice=notice)
+
+
+def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print, *, resume: str | Path | None = None,
+              force: bool = False, given: set[str] | None = None) -> tuple[Path, dict[str, Any]]:
+    """Run a benchmark (or resume one: `resume` is its directory; `given` names the fields the user set again);
+    returns (run directory, summary of every result in the run)."""
     from webagent.recorder import new_run_dir
-    tasks, sites, external = plan_run(cfg)
     if cfg.workers < 1:
         raise BadInput("--workers must be at least 1")
-    run_dir = Path(cfg.out) if cfg.out else new_run_dir("runs", "bench-gold" if cfg.gold else "bench")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(json.dumps({**asdict(cfg), "model": {
-        k: v for k, v in cfg.model.items() if k != "api_key"}, "tasks": [t.task_id for t in tasks],
-        "sites_started": sites, "external_urls": external}, indent=1))
-    print_fn(f"bench: {len(tasks)} task(s) on {', '.join(sites) or 'external sites'}"
-             f"{' (gold actions)' if cfg.gold else ''}; run directory {run_dir}")
+    if cfg.task_timeout is not None and cfg.task_timeout <= 0:
+        raise BadInput("--task-timeout must be a positive number of seconds")
+    if resume is not None:
+        run_dir = Path(resume)
+        record = rundir.read_config(run_dir)
+        cfg = resumed_config(record.get("config", {}), cfg, given or set(), force)
+        all_tasks, sites, external = plan_run(cfg)
+        by_id = {t.task_id: t for t in all_tasks}
+        missing = [i for i in record["tasks"] if i not in by_id]
+        if missing:
+            raise BadInput(f"{run_dir}: task(s) {', '.join(missing[:5])} of the run are no longer in the suite")
+        todo = rundir.pending(run_dir, record["tasks"])
+        for tid in todo:
+            rundir.set_aside(run_dir, tid)
+        tasks = [by_id[i] for i in todo]
+        record["config"] = config_record(cfg)
+        record.setdefault("sessions", []).append({"started": time.time(), "tasks": len(tasks)})
+        rundir.write_config(run_dir, record)
+        print_fn(f"bench: resuming {run_dir}: {len(record['tasks']) - len(todo)} of {len(record['tasks'])} "
+                 f"task(s) already have a result; running {len(todo)}")
+    else:
+        tasks, sites, external = plan_run(cfg)
+        run_dir = Path(cfg.out) if cfg.out else new_run_dir("runs", "bench-gold" if cfg.gold else "bench")
+        rundir.create(run_dir, {"config": config_record(cfg), "tasks": [t.task_id for t in tasks],
+                                "sites_started": sites, "external_urls": external,
+                                "sessions": [{"started": time.time(), "tasks": len(tasks)}]})
+        print_fn(f"bench: {len(tasks)} task(s) on {', '.join(sites) or 'external sites'}"
+                 f"{' (gold actions)' if cfg.gold else ''}; run directory {run_dir}")
     t0 = time.perf_counter()
     done = [0]
-    results_path = run_dir / "results.jsonl"
-    results_path.write_text("")
 
     def on_result(r: dict[str, Any]) -> None:
         done[0] += 1
-        with open(results_path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        rundir.append_result(run_dir, r)
         print_fn(progress_line(done[0], len(tasks), r))
 
-    LocalExecutor(cfg.workers).run(cfg, run_dir, sites, external, tasks, on_result)
-    results = [json.loads(line) for line in results_path.read_text().splitlines() if line.strip()]
-    summary = summarize(results, time.perf_counter() - t0)
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+    make_executor(cfg, lambda msg: print_fn(f"note: {msg}")).run(cfg, run_dir, sites, external, tasks, on_result)
+    summary = summarize(rundir.read_results(run_dir), time.perf_counter() - t0)
+    (run_dir / rundir.SUMMARY).write_text(json.dumps(summary, indent=1))
     print_fn(format_summary(summary))
     return run_dir, summary

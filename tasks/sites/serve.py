@@ -17,6 +17,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quiet", action="store_true", help="do not log every request")
     args = ap.parse_args(argv)
 
+    from webagent.tasks.procs import exit_with_parent_from_env
+    exit_with_parent_from_env()  # a server never outlives the process that started it
+
     from webagent.tasks.sites import registry
     from werkzeug.serving import run_simple
 

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
+from webagent.tasks.procs import child_env
 from webagent.tasks.sites import registry
 
 from webagent.errors import SetupError
@@ -161,7 +162,7 @@ class SiteServer:
             shutil.copyfile(self.seed_path, self.db_path)
         self.port = self.requested_port or free_port()
         self._stderr = open(Path(self._tmp) / "stderr.log", "w+b")  # noqa: SIM115 (closed in stop())
-        env = dict(os.environ)
+        env = child_env()  # the server dies with this process (serve.py watches its parent)
         env["PYTHONPATH"] = os.pathsep.join([str(REPO_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
         env["PYTHONUNBUFFERED"] = "1"
         self.proc = subprocess.Popen(
