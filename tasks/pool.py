@@ -145,6 +145,7 @@ class PoolExecutor:
         args = (cfg, str(run_dir), sites, external)
         queue: deque[tuple[Task, int]] = deque((t, 0) for t in tasks)
         remaining = len(tasks)
+        setup_failures = 0
         want = min(self.workers, len(tasks))
         slots = [self._spawn(args) for _ in range(want)]
 
@@ -194,10 +195,18 @@ class PoolExecutor:
                                 finish(s, payload)
                             elif kind == "unhealthy":
                                 self.notice(f"worker {s.proc.pid}: {payload}; starting a fresh one")
-                            elif kind == "setup_error":
-                                raise SetupError(f"a bench worker could not start: {payload}")
+                            elif kind == "setup_error":  # transient on a loaded machine: try a fresh one
+                                setup_failures += 1
+                                if setup_failures >= 2 * self.workers:
+                                    raise SetupError(f"a bench worker could not start: {payload}")
+                                self.notice(f"a worker could not start ({payload}); starting another")
+                                s.dead = True
+                                break
                     except (EOFError, OSError):
                         pass
+                    if s.dead:
+                        kill_tree(s.proc.pid)
+                        continue
                     if s.proc.exitcode is not None or not s.proc.is_alive():
                         s.proc.join(1)
                         lost(s, f"its worker process died ({describe_exit(s.proc.exitcode)})")

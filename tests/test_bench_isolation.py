@@ -140,7 +140,7 @@ def test_sigkill_leaves_no_orphans_and_resume_finishes_without_duplicates(tmp_pa
                              capture_output=True, text=True, cwd=REPO, env=env())
     assert changed.returncode == 2 and "max_steps" in changed.stderr and "--force" in changed.stderr
 
-    r = subprocess.run([sys.executable, "-m", "webagent", "bench", "--resume", str(out), "--workers", "2"],
+    r = subprocess.run([sys.executable, "-m", "webagent", "bench", "--resume", str(out)],
                        capture_output=True, text=True, cwd=REPO, env=env(), timeout=400)
     assert r.returncode == 0, r.stderr
     assert f"{len(before)} of {len(ids)} task(s) already have a result" in r.stdout

@@ -35,7 +35,7 @@ from webagent.errors import SetupError
 
 SITES_DIR = Path(__file__).resolve().parent
 REPO_ROOT = SITES_DIR.parent.parent
-START_TIMEOUT = 30.0
+START_TIMEOUT = 60.0  # generous: a loaded 2-core machine can take tens of seconds to import Flask
 
 
 def cache_dir() -> Path:
