@@ -40,7 +40,7 @@ def bench_config(args: argparse.Namespace) -> BenchConfig:
                        ray_address=args.ray_address, task_timeout=args.task_timeout,
                        site_urls=parse_site_urls(args.site_url),
                        model={"model": args.model, "base_url": args.base_url, "api_key": args.api_key,
-                              "cache": args.cache}, headless=not args.headful)
+                              "cache": args.cache}, headless=not args.headful, images=args.images)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
