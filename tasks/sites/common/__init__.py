@@ -15,7 +15,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, abort, g, redirect, request, send_from_directory, session, url_for
+from flask import (
+    Flask,
+    abort,
+    g,
+    has_request_context,
+    redirect,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from jinja2 import ChoiceLoader, FileSystemLoader
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -32,12 +42,23 @@ def connect(db_path: str) -> sqlite3.Connection:
     return con
 
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def get_db() -> sqlite3.Connection:
-    """The request's connection, opened on first use and closed at teardown (never shared across requests)."""
+    """The request's connection, opened on first use and closed at teardown (never shared across requests).
+
+    A request that may write (POST, PUT, PATCH, DELETE) runs in one `BEGIN IMMEDIATE` transaction taken before its
+    first read, so its read-then-write (stock check then cart update, next issue number, vote toggle) cannot
+    interleave with another request's: concurrent writers queue on SQLite's lock (up to the 10 s busy timeout)
+    instead of losing updates. The handler's commit() ends it; a request that returns without committing (a
+    validation error) is rolled back when the connection closes."""
     from flask import current_app
 
     if "db" not in g:
         g.db = connect(current_app.config["DB_PATH"])
+        if has_request_context() and request.method in WRITE_METHODS:
+            g.db.execute("BEGIN IMMEDIATE")
     return g.db
 
 
