@@ -371,6 +371,8 @@ def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print, *, resu
         raise BadInput("--workers must be at least 1")
     if cfg.task_timeout is not None and cfg.task_timeout <= 0:
         raise BadInput("--task-timeout must be a positive number of seconds")
+    notice = lambda msg: print_fn(f"note: {msg}")  # noqa: E731
+    executor = make_executor(cfg, notice)  # before touching the run directory: a missing Ray fails cleanly
     if resume is not None:
         run_dir = Path(resume)
         record = rundir.read_config(run_dir)
@@ -405,7 +407,9 @@ def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print, *, resu
         rundir.append_result(run_dir, r)
         print_fn(progress_line(done[0], len(tasks), r))
 
-    make_executor(cfg, lambda msg: print_fn(f"note: {msg}")).run(cfg, run_dir, sites, external, tasks, on_result)
+    if resume is not None:
+        executor = make_executor(cfg, notice)  # the resumed configuration may name another executor
+    executor.run(cfg, run_dir, sites, external, tasks, on_result)
     summary = summarize(rundir.read_results(run_dir), time.perf_counter() - t0)
     (run_dir / rundir.SUMMARY).write_text(json.dumps(summary, indent=1))
     print_fn(format_summary(summary))
