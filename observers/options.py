@@ -27,7 +27,8 @@ class ObserveOptions:
     `dense_crop` an information-dense cut-out (layout density) on pages taller than 1.5 viewports;
     `far_after_elements`: in the "page" scope, a page with more elements than this is walked in full detail only
     near the viewport (+- `margin`); beyond, only actionable elements (as many as the budget could show) are kept.
-    `set_of_marks` the viewport screenshot with every shown id drawn on its element."""
+    `set_of_marks` the viewport screenshot with every shown id drawn on its element.
+    `mask_selector`: elements matching it (in every frame) are painted `mask_color` in every picture (secrets)."""
 
     screenshot: bool = True
     screenshot_format: str = "jpeg"
@@ -48,6 +49,8 @@ class ObserveOptions:
     crop_max: int = 768
     dense_crop: bool = False
     set_of_marks: bool = False
+    mask_selector: str | None = None
+    mask_color: str = "#FF00FF"
     max_text: int = 300
     far_after_elements: int | None = 4000  # whole-page scope on bigger pages: full detail near the viewport only
 
