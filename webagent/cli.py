@@ -38,6 +38,25 @@ def _add_observe_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-chars", type=int, default=24_000, help="text budget, cut by priority (about 4 chars a token)")
 
 
+def add_image_flags(p: argparse.ArgumentParser, task_files: bool = True) -> None:
+    """`--images MODE` (run, bench) and, for `run`, `--image FILE` (repeatable task images)."""
+    from webagent.vision import MODES
+    g = p.add_argument_group("images (need a model that takes images)")
+    g.add_argument("--images", choices=MODES, default="none",
+                   help="pictures of the page for the model: none (text only, default), screenshot (the viewport), "
+                        "som (the screenshot with the text's [id]s drawn on), crops (the elements that matter "
+                        "now, each with its text line, and the densest region of a tall page)")
+    if task_files:
+        g.add_argument("--image", action="append", metavar="FILE",
+                       help="an image that comes with the task (repeatable); sent with every step")
+
+
+def _vision(args: argparse.Namespace):
+    from webagent.vision import Vision, load_images
+    return Vision(getattr(args, "images", "none") or "none", task_images=load_images(getattr(args, "image", None)
+                                                                                     or []))
+
+
 def _observe_options(args: argparse.Namespace, **overrides):
     from webagent.observers import ObserveOptions
     if args.max_chars is not None and args.max_chars < 200:
@@ -72,12 +91,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.max_steps < 1:
         raise BadInput("--max-steps must be at least 1")
     secrets = Secrets.parse(args.secret or [])
+    vision = _vision(args)
     model = make_model_from_args(args)
     planner = planner_from_args(args)
     browser = BrowserConfig(headless=not args.headful, allowed_domains=args.allow_domain or [],
                             storage_state=args.storage_state)
     run_dir = Path(args.out) if args.out else None
-    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps, observe=_observe_options(args)),
+    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps, observe=_observe_options(args),
+                                                    vision=vision),
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
                                   trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None)))
     if result.status in ("navigation_error", "llm_error"):
@@ -154,6 +175,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
                                                       "(for `webagent replay --har`)")
     _add_model_flags(p)
     _add_observe_flags(p)
+    add_image_flags(p)
     add_planner_flags(p)
     handlers["run"] = cmd_run
 
