@@ -220,7 +220,7 @@ class Worker:
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}
         res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
         ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page, intent=bound.intent,
-                            model=self.judge)
+                            model=self.judge, sites=self.urls)
         out = TaskResult(task.task_id, task.site, task.eval_types, ev.score, res.status, res.steps,
                          res.usage.total_tokens, round(time.perf_counter() - t0, 2), res.answer, res.final_url,
                          res.reason, [c.to_dict() for c in ev.checks], ev.notices,
