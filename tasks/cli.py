@@ -144,6 +144,8 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
                         "SHOPPING, SHOPPING_ADMIN, REDDIT, GITLAB, WIKIPEDIA, MAP, HOMEPAGE for --suite PATH)")
     b.add_argument("--headful", action="store_true")
     add_model_flags(b)
+    from webagent.cli import add_image_flags
+    add_image_flags(b, task_files=False)
     _BENCH_DEFAULTS.update({a.dest: a.default for a in b._actions if a.dest != "help"})
 
     e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks")
