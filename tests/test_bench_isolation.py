@@ -8,87 +8,22 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 from webagent.tasks.procs import descendants
 from webagent.tasks.rundir import append_result, pending, read_results
 
-REPO = Path(__file__).resolve().parent.parent
-WIKI = json.loads((REPO / "tasks/suite/wiki.json").read_text())
-
-
-def env() -> dict[str, str]:
-    e = dict(os.environ)
-    for k in ("SHOPPING", "SHOPPING_ADMIN", "REDDIT", "GITLAB", "WIKIPEDIA"):
-        e.pop(k, None)
-    return e
-
-
-def bench(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "webagent", "bench", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=REPO, env=env())
-
-
-class SilentServer:
-    """Accepts TCP connections and never answers: a page load that hangs. Counts the connections."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.conns: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(c)
-
-    def close(self) -> None:
-        self.sock.close()
-        for c in self.conns:
-            c.close()
-
-
-def alive(pids: list[int]) -> list[str]:
-    out = []
-    for p in pids:
-        try:
-            state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
-            comm = Path(f"/proc/{p}/comm").read_text().strip()
-        except OSError:
-            continue
-        if state != "Z":
-            out.append(f"{p} {comm}")
-    return out
-
-
-def wait_for(cond, timeout: float, what: str) -> None:
-    end = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < end, f"timed out waiting for {what}"
-        time.sleep(0.2)
+from tests.bench_helpers import REPO, WIKI, SilentServer, alive, bench, env, hang_suite, wait_for
 
 
 def test_hanging_task_times_out_and_a_killed_worker_is_retried(tmp_path):
     """A task whose page never loads is killed at its deadline and recorded as `error` with the reason; the worker
     running it is SIGKILLed once mid-task, which costs a retry, not the run; the next task still passes."""
     silent = SilentServer()
-    hang = {"task_id": "hang_1", "sites": ["wikipedia"], "start_url": f"http://127.0.0.1:{silent.port}/",
-            "intent": "Wait for a page that never comes", "require_login": False,
-            "eval": {"eval_types": ["string_match"], "reference_answers": {"must_include": ["x"]}},
-            "gold": [{"verb": "stop", "text": "x"}]}
-    suite = tmp_path / "suite.json"
-    suite.write_text(json.dumps([hang, WIKI[0]]))
+    suite = hang_suite(tmp_path, silent.port)
     out = tmp_path / "run"
     p = bench("--suite", str(suite), "--gold", "--task-timeout", "12", "--out", str(out))
     try:
