@@ -10,6 +10,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from webagent import pointer
 from webagent.actions import ELEMENT_VERBS, META_VERBS, Action
 from webagent.browser import BrowserSession, explain_navigation_error, settle
 from webagent.errors import (
@@ -82,14 +83,9 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
     if verb != "hover" and el.states.get("disabled") and await loc.is_disabled():
         raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled")
     try:
-        if verb == "click":
-            try:
-                await loc.click(timeout=timeout)
-            except PlaywrightTimeout:
-                # covered by an overlay or still animating: one forced retry, as a user would click anyway
-                await loc.click(timeout=timeout, force=True)
-        elif verb == "hover":
-            await loc.hover(timeout=timeout)
+        if verb in ("click", "hover"):
+            await pointer.press(session.page, loc, obs.frames[el.frame], _label(el), timeout,
+                                hover_only=verb == "hover")
         elif verb == "type":
             kind = await loc.evaluate(_EDITABLE_JS, timeout=timeout)
             if kind == "no":
@@ -110,6 +106,10 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
         if "not attached" in msg or "detached" in msg:
             raise ElementNotActionable(f"element [{el.id}] was removed from the page during the action") from None
         raise ElementNotActionable(f"{verb} on [{el.id}] failed: {msg}") from None
+
+
+def _label(el: Element) -> str:
+    return f"[{el.id}] {el.role} {el.name!r}" if el.name else f"[{el.id}] {el.role}"
 
 
 async def _select(loc: Locator, el: Element, option: str, timeout: int) -> None:
