@@ -16,6 +16,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from webagent.errors import NavigationError, SetupError
 from webagent.observers import IdCounter, Observation, ObserveOptions, observe
 from webagent.safety import DomainPolicy, check_url
+from webagent.settle import TRACKER_JS, now_ms, settle
 
 # Without these Chromium stalls on a closed network (component updates, sync, first-run pings).
 CHROMIUM_ARGS = [
@@ -138,6 +139,7 @@ class BrowserSession:
         self.context.set_default_timeout(self.config.action_timeout_ms)
         self.context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
         self.context.on("page", self._on_page)
+        await self.context.add_init_script(TRACKER_JS)
         await self.context.route("**/*", self._guard)
         self._active = await self.context.new_page()
         return self.context
@@ -258,11 +260,12 @@ class BrowserSession:
         if not self.policy.allows(url):
             raise NavigationError(f"{url} is outside the allowed domains ({', '.join(self.policy.allowed)})")
         page = self.page
+        since = now_ms()
         try:
             await page.goto(url, wait_until="domcontentloaded")
         except PlaywrightError as e:
             raise NavigationError(explain_navigation_error(url, e)) from None
-        await settle(page)
+        await settle(page, since=since)
 
     async def observe(self, options: ObserveOptions | None = None) -> Observation:
         """Observe the active tab; a crashed tab is replaced by a fresh one at the same URL first."""
@@ -290,55 +293,3 @@ class BrowserSession:
         self.notices.append(f"the page crashed and was reloaded ({url})")
         if url and not url.startswith(("about:", "chrome")):
             await self.goto(url)
-
-
-_QUIET_JS = """([quiet, max]) => new Promise((resolve) => {
-    let timer = setTimeout(done, quiet);
-    const cap = setTimeout(done, max);
-    const obs = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet); });
-    function done() { obs.disconnect(); clearTimeout(cap); clearTimeout(timer); resolve(); }
-    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-})"""
-
-
-async def settle(page: Page, quiet_ms: int = 50, max_ms: int = 1000) -> None:
-    """Wait until the page has loaded and its DOM stopped changing for `quiet_ms` (at most `max_ms`).
-
-    A navigation that a page script starts during the wait (a select whose change submits its form) destroys the
-    document being watched: then wait for the new page to load and go quiet instead."""
-    started: list[Any] = []
-    committed: list[str] = []
-
-    def on_request(req: Any) -> None:
-        try:
-            if req.is_navigation_request() and req.frame == page.main_frame:
-                started.append(req)
-        except PlaywrightError:  # a service-worker request has no frame
-            pass
-
-    def on_navigated(frame: Any) -> None:
-        if frame == page.main_frame:
-            committed.append(frame.url)
-
-    page.on("request", on_request)
-    page.on("framenavigated", on_navigated)
-    try:
-        for _ in range(3):
-            try:
-                await page.wait_for_load_state("load", timeout=max_ms * 2)
-            except PlaywrightError:
-                pass
-            try:
-                await page.evaluate(_QUIET_JS, [quiet_ms, max_ms])
-            except PlaywrightError:
-                continue  # navigated mid-wait: settle on the new document
-            if len(started) > len(committed):  # a script started a navigation that has not arrived yet
-                try:
-                    await page.wait_for_event("framenavigated", timeout=max_ms * 3)
-                except PlaywrightError:
-                    return
-                continue
-            return
-    finally:
-        page.remove_listener("request", on_request)
-        page.remove_listener("framenavigated", on_navigated)
