@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Locator, Page
 
 from webagent import pointer
@@ -120,7 +121,10 @@ async def _native(loc: Locator, label: str, text: str, info: dict, timeout: int)
     if disabled:
         raise ElementNotActionable(f"{label}: option {disabled[0]!r} is disabled")
     await loc.select_option(index=idx, timeout=timeout)
-    after = await loc.evaluate(_NATIVE_JS, timeout=timeout)
+    try:
+        after = await loc.evaluate(_NATIVE_JS, timeout=1000)
+    except PlaywrightError:  # the choice navigated (a form that submits on change): nothing left to check
+        return [texts[i] for i in idx]
     chosen = [o["text"] for o in after["options"] if o["selected"]]
     if sorted(chosen) != sorted(texts[i] for i in idx):
         raise ElementNotActionable(f"{label}: after selecting, the selected options are {chosen or 'none'} "
@@ -158,7 +162,10 @@ async def _aria(page: Page, frame: Frame, loc: Locator, label: str, text: str, i
 
 
 async def _verify_aria(loc: Locator, label: str, want: set[str], is_box: bool, timeout: int) -> list[str]:
-    after = await loc.evaluate(_ARIA_JS, timeout=timeout)
+    try:
+        after = await loc.evaluate(_ARIA_JS, timeout=1000)
+    except PlaywrightError:  # the choice navigated or replaced the widget
+        return sorted(want)
     chosen = [o["text"] for o in after["options"] if o["selected"]] if after else []
     if want <= set(chosen):
         return chosen

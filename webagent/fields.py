@@ -169,7 +169,10 @@ async def type_verified(loc: Locator, label: str, text: str, timeout: int, redac
             raise TypingMismatch(f"{label} is a {kind} field and needs {NEEDS[kind]}; "
                                  f"it refused {redact(text)!r}") from None
         raise
-    info = await field_state(loc, timeout)
+    try:
+        info = await field_state(loc, 1000)
+    except PlaywrightError:  # typing navigated or replaced the field (a search-as-you-type page)
+        return value
     if holds(kind, value, info["value"]):
         return info["value"]
     # a script rewrote the value (masked or controlled inputs): type it key by key, as a person would
