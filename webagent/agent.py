@@ -11,7 +11,7 @@ from typing import Any
 
 from webagent.actions import Action
 from webagent.browser import BrowserConfig, BrowserSession
-from webagent.errors import LLMError, NavigationError, ParseError
+from webagent.errors import LLMError, NavigationError, PageUnresponsive, ParseError
 from webagent.execute import ActionResult, execute
 from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
@@ -30,6 +30,7 @@ class AgentConfig:
     observe: ObserveOptions = field(default_factory=ObserveOptions)
     temperature: float = 0.0
     constrain: bool = True  # send the action grammar to backends that can use it
+    max_seconds: float | None = 3600.0  # the run's watchdog: past this the run ends with status "timeout"
 
 
 @dataclass
@@ -47,7 +48,7 @@ class StepRecord:
 
 @dataclass
 class RunResult:
-    status: str  # answered | max_steps | loop | errors | llm_error | navigation_error | interrupted
+    status: str  # answered | max_steps | loop | errors | llm_error | navigation_error | timeout | interrupted
     answer: str | None
     steps: int
     reason: str
@@ -81,6 +82,25 @@ class Agent:
         if session.config.downloads_dir is None:
             session.config.downloads_dir = rec.dir / "downloads"
         rec.header({"intent": intent, "start_url": start_url, **(task_meta or {})}, self._config_dict(session))
+        progress = [0]  # the step being run, for the footer when the run ends by an exception
+        status, answer, reason = "max_steps", None, ""
+        try:
+            async with asyncio.timeout(self.config.max_seconds):
+                status, answer, reason = await self._loop(intent, start_url, session, rec, progress)
+        except TimeoutError:
+            status, answer = "timeout", None
+            reason = f"the run's watchdog stopped it after {self.config.max_seconds:g} s"
+        except LLMError as e:
+            status, reason = "llm_error", str(e)
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            status, reason = "interrupted", "interrupted by the user"
+            self._finish(rec, status, None, reason, progress[0], session, t_start)
+            raise
+        return self._finish(rec, status, answer, reason, progress[0], session, t_start)
+
+    async def _loop(self, intent: str, start_url: str, session: BrowserSession, rec: Recorder, progress: list[int]
+                    ) -> tuple[str, str | None, str]:
+        """The steps of a run; returns (status, answer, reason) and keeps the current step in `progress`."""
         history: list[StepSummary] = []
         notes: list[str] = []
         last_error: str | None = None
@@ -89,66 +109,63 @@ class Agent:
         pending: tuple[Plan, int] | None = None  # a multi-action plan being committed, and its next index
         status, answer, reason, step = "max_steps", None, f"reached --max-steps {self.config.max_steps}", 0
         try:
+            await session.goto(start_url)
+        except NavigationError as e:
+            return "navigation_error", None, str(e)
+        for step in range(1, self.config.max_steps + 1):
+            progress[0] = step
+            t0 = time.perf_counter()
+            obs = await session.observe(self.config.observe)
+            try:  # the model, the record, the screenshot
+                await session.guard(mask_secrets(session.page, obs, self.secrets), "masking secrets")
+            except PageUnresponsive as e:
+                obs.screenshot = None  # it may show a secret that could not be masked
+                obs.notices.append(str(e))
+            t_obs = time.perf_counter()
+            ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes, self.config.observe,
+                              self.secrets)
+            plan: Plan | None = None
+            if pending is not None:  # the next action of a committed path, only if the page is what search saw
+                plan = pending[0].continue_at(pending[1], obs)
+                pending = (pending[0], pending[1] + 1) if plan is not None else None
             try:
-                await session.goto(start_url)
-            except NavigationError as e:
-                status, reason = "navigation_error", str(e)
-                return self._finish(rec, status, None, reason, 0, session, t_start)
-            for step in range(1, self.config.max_steps + 1):
-                t0 = time.perf_counter()
-                obs = await session.observe(self.config.observe)
-                await mask_secrets(session.page, obs, self.secrets)  # the model, the record, the screenshot
-                t_obs = time.perf_counter()
-                ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes, self.config.observe,
-                                  self.secrets)
-                plan: Plan | None = None
-                if pending is not None:  # the next action of a committed path, only if the page is what search saw
-                    plan = pending[0].continue_at(pending[1], obs)
-                    pending = (pending[0], pending[1] + 1) if plan is not None else None
-                try:
-                    if plan is None:
-                        plan = await self.planner.choose(ctx)
-                        pending = (plan, 1) if len(plan.actions) > 1 else None
-                except ParseError as e:
-                    last_error = f"your reply was not a valid action: {e}"
-                    consecutive_errors += 1
-                    self._record_step(rec, step, obs, None, None, None, t0, t_obs, time.perf_counter(), last_error)
-                    history.append(StepSummary("(invalid reply)", ok=False, error=str(e), url=obs.url))
-                    if consecutive_errors >= self.config.max_consecutive_errors:
-                        status, reason = "errors", f"{consecutive_errors} invalid replies in a row"
-                        break
-                    continue
-                t_plan = time.perf_counter()
-                action = plan.actions[0]
-                if action.verb == "stop":
-                    self._record_step(rec, step, obs, action, None, plan, t0, t_obs, t_plan, None)
-                    status, answer, reason = "answered", action.text or "", "the agent stopped with an answer"
-                    break
-                if action.verb == "note":
-                    notes.append(action.text or "")
-                key = (str(action), obs.hash)
-                repeats[key] = repeats.get(key, 0) + 1
-                result = await execute(session, plan.observation or obs, action, self.secrets)
-                t_act = time.perf_counter()
-                self._record_step(rec, step, obs, action, result, plan, t0, t_obs, t_plan, None, t_act)
-                target = f"{result.target.role} {result.target.name!r}" if result.target else ""
-                history.append(StepSummary(str(action), target, result.ok, result.error, obs.url, obs.text))
-                last_error = result.error
-                consecutive_errors = 0 if result.ok else consecutive_errors + 1
-                if repeats[key] >= self.config.loop_limit:
-                    status = "loop"
-                    reason = f"the same action ({action}) repeated {repeats[key]} times on an unchanged page"
-                    break
+                if plan is None:
+                    plan = await self.planner.choose(ctx)
+                    pending = (plan, 1) if len(plan.actions) > 1 else None
+            except ParseError as e:
+                last_error = f"your reply was not a valid action: {e}"
+                consecutive_errors += 1
+                self._record_step(rec, step, obs, None, None, None, t0, t_obs, time.perf_counter(), last_error)
+                history.append(StepSummary("(invalid reply)", ok=False, error=str(e), url=obs.url))
                 if consecutive_errors >= self.config.max_consecutive_errors:
-                    status, reason = "errors", f"{consecutive_errors} failed actions in a row; last: {result.error}"
+                    status, reason = "errors", f"{consecutive_errors} invalid replies in a row"
                     break
-        except LLMError as e:
-            status, reason = "llm_error", str(e)
-        except (asyncio.CancelledError, KeyboardInterrupt):
-            status, reason = "interrupted", "interrupted by the user"
-            self._finish(rec, status, None, reason, step, session, t_start)
-            raise
-        return self._finish(rec, status, answer, reason, step, session, t_start)
+                continue
+            t_plan = time.perf_counter()
+            action = plan.actions[0]
+            if action.verb == "stop":
+                self._record_step(rec, step, obs, action, None, plan, t0, t_obs, t_plan, None)
+                status, answer, reason = "answered", action.text or "", "the agent stopped with an answer"
+                break
+            if action.verb == "note":
+                notes.append(action.text or "")
+            key = (str(action), obs.hash)
+            repeats[key] = repeats.get(key, 0) + 1
+            result = await execute(session, plan.observation or obs, action, self.secrets)
+            t_act = time.perf_counter()
+            self._record_step(rec, step, obs, action, result, plan, t0, t_obs, t_plan, None, t_act)
+            target = f"{result.target.role} {result.target.name!r}" if result.target else ""
+            history.append(StepSummary(str(action), target, result.ok, result.error, obs.url, obs.text))
+            last_error = result.error
+            consecutive_errors = 0 if result.ok else consecutive_errors + 1
+            if repeats[key] >= self.config.loop_limit:
+                status = "loop"
+                reason = f"the same action ({action}) repeated {repeats[key]} times on an unchanged page"
+                break
+            if consecutive_errors >= self.config.max_consecutive_errors:
+                status, reason = "errors", f"{consecutive_errors} failed actions in a row; last: {result.error}"
+                break
+        return status, answer, reason
 
     def _finish(self, rec: Recorder, status: str, answer: str | None, reason: str, steps: int,
                 session: BrowserSession, t_start: float) -> RunResult:

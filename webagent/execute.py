@@ -163,6 +163,20 @@ async def _act_on_page(session: BrowserSession, action: Action, timeout: int) ->
         await session.focus(len(session.pages) - 1)
 
 
+async def _carry_out(session: BrowserSession, obs: Observation, action: Action, result: ActionResult,
+                     secrets: Secrets, timeout: int, since: float, blocked_before: int) -> None:
+    """The action itself and the wait for the page to settle after it."""
+    if result.target is not None:
+        result.details.update(await _act_on_element(session, obs, action, result.target, secrets, timeout))
+    else:
+        await _act_on_page(session, action, timeout)
+    await settle(session.page, since=since)
+    if len(session.blocked_requests) > blocked_before and session.page.url.startswith("chrome-error:"):
+        await session.page.go_back()  # leave the error page of the blocked navigation
+        raise DisallowedURL(f"{session.blocked_requests[-1].split(' ', 1)[1]} is outside the allowed "
+                            "domains; the navigation was blocked")
+
+
 async def execute(session: BrowserSession, obs: Observation, action: Action, secrets: Secrets | None = None,
                   timeout_ms: int | None = None) -> ActionResult:
     """Execute `action` chosen from `obs`. Never raises for the agent's mistakes: they come back as errors."""
@@ -176,15 +190,10 @@ async def execute(session: BrowserSession, obs: Observation, action: Action, sec
         if action.verb in ELEMENT_VERBS:
             el = target_of(obs, action)
             result.target = el
-            result.details.update(await _act_on_element(session, obs, action, el, secrets, timeout))
-        elif action.verb not in META_VERBS:
-            await _act_on_page(session, action, timeout)
         if action.verb not in META_VERBS:
-            await settle(session.page, since=since)
-            if len(session.blocked_requests) > blocked_before and session.page.url.startswith("chrome-error:"):
-                await session.page.go_back()  # leave the error page of the blocked navigation
-                raise DisallowedURL(f"{session.blocked_requests[-1].split(' ', 1)[1]} is outside the allowed "
-                                    "domains; the navigation was blocked")
+            deadline = timeout + session.config.page_deadline_ms
+            await session.guard(_carry_out(session, obs, action, result, secrets, timeout, since, blocked_before),
+                                f"carrying out {action}", deadline)
     except ActionError as e:
         result.ok, result.error, result.error_kind = False, str(e), e.kind
     except NavigationError as e:
