@@ -150,8 +150,18 @@ class BrowserSession:
         self.context.on("page", self._on_page)
         await self.context.add_init_script(TRACKER_JS)
         await self.context.route("**/*", self._guard)
-        self._active = await self.context.new_page()
+        self._active = await self._open_tab()
         return self.context
+
+    async def _open_tab(self) -> Page:
+        """A tab we open ourselves (the first tab, new_tab, a replacement), with its watchdog attached."""
+        self._own_pages += 1
+        try:
+            page = await self.context.new_page()
+        finally:
+            self._own_pages = max(0, self._own_pages - 1)
+        await self.watchdog.attach(page)
+        return page
 
     async def _close_context(self) -> None:
         """Close the context, saving the trace first (the HAR is written by the close itself)."""
