@@ -36,7 +36,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                       max_steps=args.max_steps, out=args.out, gold=args.gold, planner=args.planner,
                       samples=args.samples, workers=args.workers, site_urls=parse_site_urls(args.site_url),
                       model={"model": args.model, "base_url": args.base_url, "api_key": args.api_key,
-                             "cache": args.cache}, headless=not args.headful)
+                             "cache": args.cache}, headless=not args.headful, images=args.images)
     _run_dir, summary = run_bench(cfg)
     return 0
 
@@ -112,6 +112,8 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
                         "SHOPPING, SHOPPING_ADMIN, REDDIT, GITLAB, WIKIPEDIA, MAP, HOMEPAGE for --suite PATH)")
     b.add_argument("--headful", action="store_true")
     add_model_flags(b)
+    from webagent.cli import add_image_flags
+    add_image_flags(b, task_files=False)
 
     e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks")
     e.add_argument("--task", required=True, metavar="FILE", help="task JSON file")

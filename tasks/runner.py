@@ -38,6 +38,7 @@ class BenchConfig:
     model: dict[str, Any] = field(default_factory=dict)  # make_model kwargs: model, base_url, api_key, cache
     headless: bool = True
     judge: bool = True  # use the configured LLM for fuzzy_match / N/A reasons (only if one is configured explicitly)
+    images: str = "none"  # --images: what pictures of the page the model gets (webagent.vision.MODES)
 
 
 @dataclass
@@ -141,7 +142,9 @@ class Worker:
         self.states = StateCache(self.session._browser, local, self.run_dir / ".auth")
         if not self.cfg.gold:
             from webagent.llm.config import make_model
+            from webagent.vision import Vision, require_vision
             self.model = make_model(**self.cfg.model)
+            require_vision(self.model, Vision(self.cfg.images))  # text-only model asked for images: at start
         else:
             self.model = NoModel()
         if self.cfg.judge and explicit_model_configured(self.cfg.model):
@@ -153,6 +156,15 @@ class Worker:
             await self.session.close()
         if self._own_group and self.group is not None:
             await asyncio.to_thread(self.group.stop)
+
+    def _vision(self, task: Task) -> Any:
+        """The images setting for a task: the run's mode and the task's own input images (VisualWebArena)."""
+        from webagent.tasks.spec import image_sources
+
+        from webagent.vision import Vision, load_images
+        if self.cfg.gold:
+            return Vision()  # gold actions ask no model
+        return Vision(self.cfg.images, task_images=load_images(image_sources(task.bind(self.urls))))
 
     async def run_task(self, task: Task) -> TaskResult:
         from webagent.search import make_planner
@@ -188,12 +200,12 @@ class Worker:
         else:
             planner = make_planner(self.cfg.planner, samples=self.cfg.samples)
             max_steps = self.cfg.max_steps or 15
-        agent = Agent(self.model, planner, AgentConfig(max_steps=max_steps))
+        agent = Agent(self.model, planner, AgentConfig(max_steps=max_steps, vision=self._vision(task)))
         run_dir = self.run_dir / _safe(task.task_id)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}
         res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
         ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page, intent=bound.intent,
-                            model=self.judge)
+                            model=self.judge, sites=self.urls)
         out = TaskResult(task.task_id, task.site, task.eval_types, ev.score, res.status, res.steps,
                          res.usage.total_tokens, round(time.perf_counter() - t0, 2), res.answer, res.final_url,
                          res.reason, [c.to_dict() for c in ev.checks], ev.notices,

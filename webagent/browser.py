@@ -7,7 +7,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -18,6 +18,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from webagent.errors import NavigationError, PageUnresponsive, SetupError
 from webagent.observers import IdCounter, Observation, ObserveOptions, observe
+from webagent.observers.types import Crop
 from webagent.safety import DomainPolicy, check_url
 from webagent.settle import TRACKER_JS, now_ms, settle
 from webagent.watchdog import Watchdog
@@ -99,6 +100,7 @@ class BrowserSession:
         self.notices: list[str] = []
         self.block_mutations = False  # set by planners while exploring: abort every non-GET request
         self.blocked_requests: list[str] = []
+        self.mask_values: list[str] = []  # secret values: elements showing one are masked in every picture taken
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
         self.context: BrowserContext | None = None
@@ -310,7 +312,7 @@ class BrowserSession:
         obs = None
         for attempt in range(3):
             try:
-                obs = await self.guard(observe(self.page, self.counter, options), "observing the page")
+                obs = await self.guard(self._observe_once(options), "observing the page")
                 break
             except PageUnresponsive as e:
                 self.notices.append(str(e))
@@ -346,6 +348,35 @@ class BrowserSession:
         except (TimeoutError, PlaywrightError):
             pass
         return url
+
+    async def _observe_once(self, options: ObserveOptions | None) -> Observation:
+        """One observation of the active tab, typed secrets masked in its pictures."""
+        if self.mask_values:
+            from webagent.recorder import SECRET_SELECTOR, mark_secret_elements, unmark_secret_elements
+            marked = await mark_secret_elements(self.page, self.mask_values)
+            try:
+                obs = await observe(self.page, self.counter, replace(options or ObserveOptions(),
+                                                                     mask_selector=SECRET_SELECTOR))
+            finally:
+                await unmark_secret_elements(self.page)
+            obs.stats["masked"] = marked
+        else:
+            obs = await observe(self.page, self.counter, options)
+        return obs
+
+    async def crop_elements(self, obs: Observation, ids: list[int], options: ObserveOptions | None = None
+                            ) -> list[Crop]:
+        """Crops of elements of `obs` (just observed on the active tab), secrets masked as in `observe`."""
+        from webagent.observers.observe import crop_elements
+        options = options or ObserveOptions()
+        if not self.mask_values:
+            return await crop_elements(self.page, obs, ids, options)
+        from webagent.recorder import SECRET_SELECTOR, mark_secret_elements, unmark_secret_elements
+        await mark_secret_elements(self.page, self.mask_values)
+        try:
+            return await crop_elements(self.page, obs, ids, replace(options, mask_selector=SECRET_SELECTOR))
+        finally:
+            await unmark_secret_elements(self.page)
 
     async def _recover(self, page: Page) -> None:
         url = page.url
