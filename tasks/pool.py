@@ -32,10 +32,11 @@ UNHEALTHY_EXIT = 3  # a worker exits with this after reporting a task whose brow
 
 
 def error_result(task: Task, reason: str, seconds: float) -> dict[str, Any]:
-    """The result line of a task that did not finish: status `error`, no score, the reason in one line."""
+    """The result line of a task that did not finish: status `error`, no score, the reason in one line (`error`)."""
     from webagent.tasks.runner import TaskResult
+    line = (reason.strip().splitlines() or ["error"])[0][:300]
     return TaskResult(task.task_id, task.site, task.eval_types, None, "error", 0, 0, round(seconds, 2), None,
-                      reason=reason.strip().splitlines()[0] if reason.strip() else "error").to_dict()
+                      reason=line, error=line).to_dict()
 
 
 def describe_exit(code: int | None) -> str:

@@ -39,11 +39,11 @@ def test_hanging_task_times_out_and_a_killed_worker_is_retried(tmp_path):
     results = {r["task_id"]: r for r in read_results(out)}
     assert set(results) == {"hang_1", "wiki_001"}
     h = results["hang_1"]
-    assert h["status"] == "error" and h["score"] is None and "timed out" in h["reason"], h
+    assert h["status"] == "error" and h["score"] is None and "timed out" in h["error"], h
     assert 11 <= h["seconds"] < 40, h
     assert "hang_1: its worker process died (killed by SIGKILL); retrying it" in stdout, stdout
     assert results["wiki_001"]["score"] == 1.0
-    assert "ERR" in stdout and "errors" in stdout
+    assert "ERROR" in stdout and "errors" in stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["overall"]["errors"] == 1 and summary["overall"]["passed"] == 1
     assert summary["overall"]["success_rate"] == 1.0 and "hang_1" in summary["errors"]

@@ -53,5 +53,5 @@ def test_ray_actor_killed_mid_task_is_retried_once(tmp_path):
     assert set(results) == {"hang_1", "wiki_001"}
     assert stdout.count("retrying it on a fresh actor") == 1, stdout
     h = results["hang_1"]
-    assert h["status"] == "error" and "timed out" in h["reason"], h
+    assert h["status"] == "error" and "timed out" in h["error"], h
     assert results["wiki_001"]["score"] == 1.0
