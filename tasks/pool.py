@@ -65,7 +65,7 @@ def worker_main(conn: Connection, parent: int, cfg: Any, run_dir: str, sites: li
 
 
 async def _serve(conn: Connection, cfg: Any, run_dir: Path, sites: list[str], external: dict[str, str]) -> int:
-    from webagent.tasks.runner import Worker
+    from webagent.tasks.runner import Worker, one_line
     w = Worker(cfg, run_dir, sites, external)
     try:
         await w.start()
@@ -84,7 +84,7 @@ async def _serve(conn: Connection, cfg: Any, run_dir: Path, sites: list[str], ex
             try:
                 result = (await w.run_task(task)).to_dict()
             except Exception as e:  # noqa: BLE001 (one task's failure is that task's error, never the run's)
-                result = error_result(task, f"{type(e).__name__}: {e}", time.perf_counter() - t0)
+                result = error_result(task, one_line("running", e), time.perf_counter() - t0)
             conn.send(("result", result))
             problem = w.health()
             if problem:

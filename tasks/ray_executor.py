@@ -57,11 +57,12 @@ class BenchActor:
 
     def run(self, task: Task) -> tuple[dict[str, Any], bytes]:
         """(result, the task's folder as a tar) for one task; an exception is the task's error, never the actor's."""
+        from webagent.tasks.runner import one_line
         t0 = time.perf_counter()
         try:
             result = self.loop.run_until_complete(self.worker.run_task(task)).to_dict()
         except Exception as e:  # noqa: BLE001
-            result = error_result(task, f"{type(e).__name__}: {e}", time.perf_counter() - t0)
+            result = error_result(task, one_line("running", e), time.perf_counter() - t0)
         folder = self.scratch / safe_name(task.task_id)
         buf = io.BytesIO()
         if folder.exists():

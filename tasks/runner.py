@@ -66,6 +66,7 @@ class TaskResult:
     trajectory: str = ""
     error: str = ""  # why the task could not be run or scored (one line); such a task is an error, not a failure
     phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (PhaseClock.PHASES)
+    cost_usd: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -293,7 +294,8 @@ class Worker:
                          res.steps, res.usage.total_tokens, round(time.perf_counter() - t0, 2), res.answer,
                          res.final_url, res.reason, [c.to_dict() for c in ev.checks], ev.notices,
                          str(run_dir / "trajectory.jsonl"), error,
-                         phases=clock.split_agent(run_dir / "trajectory.jsonl"))
+                         phases=clock.split_agent(run_dir / "trajectory.jsonl"),
+                         cost_usd=round(res.usage.cost_usd, 6))
         with open(run_dir / "trajectory.jsonl", "a", encoding="utf-8") as f:
             f.write(json.dumps({"type": "evaluation", **ev.to_dict(), **({"error": error} if error else {})},
                                ensure_ascii=False) + "\n")
@@ -334,7 +336,8 @@ def summarize(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
                 "success_rate": round(ok / len(scored), 4) if scored else None,
                 "mean_score": round(sum(r["score"] for r in scored) / len(scored), 4) if scored else None,
                 "mean_steps": round(sum(r["steps"] for r in rs) / len(rs), 2) if rs else 0,
-                "tokens": sum(r["tokens"] for r in rs), "seconds": round(sum(r["seconds"] for r in rs), 1)}
+                "tokens": sum(r["tokens"] for r in rs), "cost_usd": round(sum(r.get("cost_usd", 0.0) for r in rs), 4),
+                "seconds": round(sum(r["seconds"] for r in rs), 1)}
     by_site: dict[str, list] = defaultdict(list)
     by_type: dict[str, list] = defaultdict(list)
     for r in results:
@@ -381,6 +384,39 @@ def progress_line(i: int, n: int, r: dict[str, Any]) -> str:
     return (f"[{i:>{len(str(n))}}/{n}] {r['task_id']:<18.18} {r['site']:<20.20} {verdict} {sc}  "
             f"{r['steps']:>2} steps {r['tokens']:>7} tok {r['seconds']:>6.1f} s  {r['status']}"
             + (f"  {r['error']}" if r.get("error") else ""))
+
+
+class Status:
+    """The live status of a run for the terminal: done / running / ETA / tokens / cost."""
+
+    def __init__(self, total: int, workers: int) -> None:
+        self.total, self.workers = total, workers
+        self.t0 = time.monotonic()
+        self.running: set[str] = set()
+        self.done = 0
+        self.tokens = 0
+        self.cost = 0.0
+
+    def started(self, task: Task) -> None:
+        self.running.add(task.task_id)
+
+    def finished(self, r: dict[str, Any]) -> None:
+        self.running.discard(r["task_id"])
+        self.done += 1
+        self.tokens += int(r.get("tokens") or 0)
+        self.cost += float(r.get("cost_usd") or 0.0)
+
+    def line(self) -> str:
+        elapsed = time.monotonic() - self.t0
+        left = self.total - self.done
+        eta = elapsed / self.done * left if self.done else 0.0
+        return (f"{self.done}/{self.total} done, {len(self.running)} running, ETA {_duration(eta)}, "
+                f"{self.tokens} tok, ${self.cost:.4f}")
+
+
+def _duration(s: float) -> str:
+    s = int(round(s))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
 
 
 # ------------------------------------------------------------------------------------------------ the run
@@ -478,15 +514,17 @@ def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print, *, resu
             print_fn(f"  {tid}: {'; '.join(ps)}")
     t0 = time.perf_counter()
     done = [0]
+    status = Status(len(tasks), cfg.workers)
 
     def on_result(r: dict[str, Any]) -> None:
         done[0] += 1
         rundir.append_result(run_dir, r)
-        print_fn(progress_line(done[0], len(tasks), r))
+        status.finished(r)
+        print_fn(progress_line(done[0], len(tasks), r) + "  | " + status.line())
 
     if resume is not None:
         executor = make_executor(cfg, notice)  # the resumed configuration may name another executor
-    executor.run(cfg, run_dir, sites, external, tasks, on_result)
+    executor.run(cfg, run_dir, sites, external, tasks, on_result, on_start=status.started)
     summary = summarize(rundir.read_results(run_dir), time.perf_counter() - t0)
     (run_dir / rundir.SUMMARY).write_text(json.dumps(summary, indent=1))
     print_fn(format_summary(summary))

@@ -12,7 +12,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def wa(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+def wa(*args: str, timeout: float = 400) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     for k in ("SHOPPING", "SHOPPING_ADMIN", "REDDIT", "GITLAB", "WIKIPEDIA"):
         env.pop(k, None)

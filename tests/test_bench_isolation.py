@@ -25,9 +25,10 @@ def test_hanging_task_times_out_and_a_killed_worker_is_retried(tmp_path):
     silent = SilentServer()
     suite = hang_suite(tmp_path, silent.port)
     out = tmp_path / "run"
-    p = bench("--suite", str(suite), "--gold", "--task-timeout", "12", "--out", str(out))
+    p = bench("--suite", str(suite), "--bundled-sites", "--gold", "--task-timeout", "12", "--out", str(out))
     try:
-        wait_for(lambda: silent.conns, 120, "the hanging task to start")
+        wait_for(lambda: silent.conns or p.poll() is not None, 300, "the hanging task to start")
+        assert p.poll() is None, p.communicate()
         workers = [w for w in descendants(p.pid) if b"spawn_main" in Path(f"/proc/{w}/cmdline").read_bytes()]
         assert len(workers) == 1, workers
         os.kill(workers[0], signal.SIGKILL)

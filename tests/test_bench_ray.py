@@ -37,9 +37,10 @@ def test_ray_actor_killed_mid_task_is_retried_once(tmp_path):
     silent = SilentServer()
     suite = hang_suite(tmp_path, silent.port)
     out = tmp_path / "run"
-    p = bench("--suite", str(suite), "--gold", "--executor", "ray", "--task-timeout", "12", "--out", str(out))
+    p = bench("--suite", str(suite), "--bundled-sites", "--gold", "--executor", "ray", "--task-timeout", "12", "--out", str(out))
     try:
         wait_for(lambda: silent.conns or p.poll() is not None, 300, "the hanging task to start")
+        assert p.poll() is None, p.communicate()
         actors = procs_matching(b"ray::BenchActor")
         assert actors, "no Ray actor process found"
         for a in actors:

@@ -303,10 +303,15 @@ def render_run_html(traj: Trajectory) -> str:
     return _page(f"webagent run: {task.get('intent', '')}", head, body)
 
 
-def render_run(run_dir: str | Path, out: str | Path | None = None) -> Path:
+def render_run(run_dir: str | Path, out: str | Path | None = None, back: str | None = None) -> Path:
+    """The run's view.html; `back` is a link (relative to the run directory) to the index that lists it."""
     traj = load(run_dir)
     out = Path(out) if out else traj.run_dir / "view.html"
-    out.write_text(render_run_html(traj), encoding="utf-8")
+    page = render_run_html(traj)
+    if back:
+        page = page.replace("<header class=top>", f'<header class=top><a href="{_e(back)}">&larr; benchmark index</a>',
+                            1)
+    out.write_text(page, encoding="utf-8")
     return out
 
 
@@ -349,8 +354,26 @@ def _run_dir_of(bench_dir: Path, row: dict[str, Any]) -> Path | None:
     return None
 
 
-def render_bench(bench_dir: str | Path, out: str | Path | None = None) -> Path:
-    bench_dir = Path(bench_dir)
+def _expected(task: dict[str, Any]) -> str:
+    """What a task's checks expect, in one short line (reference answers, else the reference URL)."""
+    if isinstance(task.get("task"), dict):  # a bench trajectory's header nests the task spec
+        task = task["task"]
+    ev = task.get("eval") if isinstance(task.get("eval"), dict) else {}
+    ref = ev.get("reference_answers") if isinstance(ev.get("reference_answers"), dict) else {}
+    parts = [f"{k}: {v if isinstance(v, str) else ', '.join(map(str, v)) if isinstance(v, list) else v}"
+             for k, v in ref.items() if v not in (None, "", [])]
+    if not parts and ev.get("reference_url"):
+        parts = [f"url: {ev['reference_url']}"]
+    if not parts and ev.get("program_html"):
+        parts = [f"{len(ev['program_html'])} page check(s)"]
+    return "; ".join(parts)
+
+
+SORT_KEYS = {"task": "task_id", "site": "site", "type": "types", "score": "score", "status": "status",
+             "steps": "steps", "tokens": "tokens", "cost": "cost", "seconds": "seconds"}
+
+
+def _bench_rows(bench_dir: Path, out: Path) -> list[dict[str, Any]]:
     rows = _results(bench_dir)
     seen: set[Path] = set()
     entries: list[tuple[dict[str, Any], Path | None]] = []
@@ -362,46 +385,97 @@ def render_bench(bench_dir: str | Path, out: str | Path | None = None) -> Path:
     for d in sorted(bench_dir.iterdir()):
         if d.is_dir() and (d / TRAJECTORY).exists() and d.resolve() not in seen:
             entries.append(({"task_id": d.name}, d))
-    out = Path(out) if out else bench_dir / "index.html"
-    table = ""
-    n_ok = n_scored = 0
+    out_rows = []
     for row, d in entries:
         traj: Trajectory | None = None
         link, problem = "", ""
         if d is not None:
             try:
                 traj = load(d)
-                view = render_run(d)
+                view = render_run(d, back=os.path.relpath(out, d))
                 link = os.path.relpath(view, out.parent)
             except TrajectoryError as e:
                 problem = str(e)
         score = row.get("score")
         if score is None and traj is not None:
             score = traj.score
-        if score is None and isinstance(row.get("evaluation"), dict):
-            score = row["evaluation"].get("score")
-        status = row.get("status") or (traj.status if traj else "missing")
-        if score is not None:
-            n_scored += 1
-            n_ok += score == 1
-        intent = row.get("intent") or (traj.task.get("intent") if traj else "")
-        tid = row.get("task_id", d.name if d else "?")
-        name = f'<a href="{_e(link)}">{_e(tid)}</a>' if link else _e(tid)
-        steps = row.get("steps", len(traj.steps) if traj else "")
         tokens = row.get("tokens")
         if tokens is None and traj is not None:
             u = traj.usage()
             tokens = u["prompt_tokens"] + u["completion_tokens"]
-        table += (f"<tr><td>{name}</td><td>{_e(row.get('site', ''))}</td><td>{_e(intent)}</td>"
-                  f"<td>{_badge(str(score) if score is not None else '—', None if score is None else score == 1)}"
-                  f"</td><td>{_e(status)}</td><td>{_e(steps)}</td><td>{_e(tokens)}</td>"
-                  f"<td>{_e(row.get('seconds', ''))}</td><td class=err>{_e(problem or row.get('error', ''))}</td>"
-                  "</tr>")
-    rate = f"{n_ok}/{n_scored} scored tasks succeeded" if n_scored else "no scores recorded"
-    head = f"<h1>Benchmark: {_e(bench_dir.name)}</h1><div>{_e(len(entries))} tasks · {_e(rate)}</div>"
-    body = ("<table><tr><th>task</th><th>site</th><th>intent</th><th>score</th><th>status</th><th>steps</th>"
-            f"<th>tokens</th><th>seconds</th><th>problem</th></tr>{table}</table>")
-    out.write_text(_page(f"webagent benchmark {bench_dir.name}", head, body), encoding="utf-8")
+        task = traj.task if traj is not None else {}
+        out_rows.append({
+            "task_id": str(row.get("task_id", d.name if d else "?")), "link": link, "site": row.get("site", ""),
+            "types": ", ".join(row.get("eval_types") or []), "score": score,
+            "status": row.get("status") or (traj.status if traj else "missing"),
+            "steps": row.get("steps", len(traj.steps) if traj else 0), "tokens": tokens or 0,
+            "cost": float(row.get("cost_usd") or 0.0), "seconds": row.get("seconds", 0) or 0,
+            "intent": row.get("intent") or task.get("intent", ""), "answer": row.get("answer"),
+            "expected": _expected(task), "error": problem or row.get("error", "")})
+    return out_rows
+
+
+def _bench_plots(rows: list[dict[str, Any]]) -> str:
+    from webagent.plots import bars, histogram
+    by_site: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_site.setdefault(str(r["site"] or "?"), []).append(r)
+    success = [(site, sum(1 for r in rs if r["score"] == 1) / len(scored))
+               for site, rs in sorted(by_site.items()) if (scored := [r for r in rs if r["score"] is not None])]
+    svgs = [bars("success by site", success, y_max=1.0, pct=True),
+            histogram("steps per task", [float(r["steps"]) for r in rows], bins=min(10, max(2, len(rows))))]
+    costs = [r["cost"] for r in rows if r["cost"]]
+    if costs:
+        svgs.append(histogram("cost per task (USD)", costs, bins=min(10, max(2, len(costs)))))
+    else:
+        svgs.append(histogram("seconds per task", [float(r["seconds"]) for r in rows],
+                              bins=min(10, max(2, len(rows)))))
+    return "<section class=card>" + "".join(s for s in svgs if s) + "</section>"
+
+
+def _bench_table(rows: list[dict[str, Any]], sort: str, page_of: dict[str, str]) -> str:
+    key = SORT_KEYS[sort]
+    desc = sort in ("score", "steps", "tokens", "cost", "seconds")
+
+    def k(r: dict[str, Any]) -> tuple:
+        v = r[key]
+        return (v is None, v if v is not None else 0) if not isinstance(v, str) else (False, v.lower())
+    ordered = sorted(rows, key=k, reverse=desc)
+    if desc:  # rows without a value last, also when sorting high to low
+        ordered = [r for r in ordered if r[key] is not None] + [r for r in ordered if r[key] is None]
+    head = "".join(f'<th><a href="{_e(page_of[c])}">{_e(c)}</a>{" ▾" if c == sort else ""}</th>'
+                   for c in SORT_KEYS) + "<th>intent</th><th>answer</th><th>expected</th><th>error</th>"
+    body = ""
+    for r in ordered:
+        name = f'<a href="{_e(r["link"])}">{_e(r["task_id"])}</a>' if r["link"] else _e(r["task_id"])
+        sc = r["score"]
+        body += (f"<tr><td>{name}</td><td>{_e(r['site'])}</td><td>{_e(r['types'])}</td>"
+                 f"<td>{_badge(str(sc) if sc is not None else '—', None if sc is None else sc == 1)}</td>"
+                 f"<td>{_e(r['status'])}</td><td>{_e(r['steps'])}</td><td>{_e(r['tokens'])}</td>"
+                 f"<td>{r['cost']:.4f}</td><td>{_e(r['seconds'])}</td><td>{_e(r['intent'])}</td>"
+                 f"<td>{_e(r['answer'] if r['answer'] is not None else '')}</td><td>{_e(r['expected'])}</td>"
+                 f"<td class=err>{_e(r['error'])}</td></tr>")
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def render_bench(bench_dir: str | Path, out: str | Path | None = None) -> Path:
+    """index.html of a bench directory: plots (inline SVG), then the table of tasks, sortable by any column
+    through pre-rendered copies (index-by-<column>.html; the pages carry no script), each task linking to its
+    run's view.html, which links back."""
+    bench_dir = Path(bench_dir)
+    out = Path(out) if out else bench_dir / "index.html"
+    rows = _bench_rows(bench_dir, out)
+    scored = [r for r in rows if r["score"] is not None]
+    n_ok = sum(1 for r in scored if r["score"] == 1)
+    errors = sum(1 for r in rows if r["error"])
+    rate = f"{n_ok}/{len(scored)} scored tasks succeeded" if scored else "no scores recorded"
+    head = (f"<h1>Benchmark: {_e(bench_dir.name)}</h1><div>{_e(len(rows))} tasks · {_e(rate)}"
+            f"{f' · {errors} errors' if errors else ''}</div>")
+    page_of = {c: out.name if c == "task" else f"{out.stem}-by-{c}{out.suffix}" for c in SORT_KEYS}
+    plots = _bench_plots(rows) if rows else ""
+    for c, name in page_of.items():
+        body = plots + _bench_table(rows, c, page_of)
+        (out.parent / name).write_text(_page(f"webagent benchmark {bench_dir.name}", head, body), encoding="utf-8")
     return out
 
 
