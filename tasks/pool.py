@@ -23,20 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from webagent.tasks.procs import exit_with_parent, kill_tree
+from webagent.tasks.results import error_result, one_line
 from webagent.tasks.spec import Task
 
 from webagent.errors import BadInput, SetupError
 
-WORKER_START_TIMEOUT = 180.0  # seconds for a worker to start its sites and browser (slow on a loaded 2-core box)
+WORKER_START_TIMEOUT = 600.0  # seconds for a worker to start its sites and browser (slow on a loaded 2-core box)
 UNHEALTHY_EXIT = 3  # a worker exits with this after reporting a task whose browser or site died under it
-
-
-def error_result(task: Task, reason: str, seconds: float) -> dict[str, Any]:
-    """The result line of a task that did not finish: status `error`, no score, the reason in one line (`error`)."""
-    from webagent.tasks.runner import TaskResult
-    line = (reason.strip().splitlines() or ["error"])[0][:300]
-    return TaskResult(task.task_id, task.site, task.eval_types, None, "error", 0, 0, round(seconds, 2), None,
-                      reason=line, error=line).to_dict()
 
 
 def describe_exit(code: int | None) -> str:
@@ -52,21 +45,20 @@ def describe_exit(code: int | None) -> str:
 
 # ------------------------------------------------------------------------------------------------ in the worker
 
-def worker_main(conn: Connection, parent: int, cfg: Any, run_dir: str, sites: list[str],
-                external: dict[str, str]) -> None:
-    """Entry point of a worker process: start sites and a browser, then run the tasks the driver sends."""
+def worker_main(conn: Connection, parent: int, make_worker: Callable[..., Any], cfg: Any, run_dir: str,
+                sites: list[str], external: dict[str, str]) -> None:
+    """Entry point of a worker process: `make_worker(cfg, run_dir, sites, external)` (the runner's Worker: it
+    starts sites and a browser), then run the tasks the driver sends."""
     exit_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle; it stops us
     try:
-        code = asyncio.run(_serve(conn, cfg, Path(run_dir), sites, external))
+        code = asyncio.run(_serve(conn, make_worker(cfg, Path(run_dir), sites, external)))
     except (EOFError, BrokenPipeError, KeyboardInterrupt):
         code = 0
     os._exit(code)
 
 
-async def _serve(conn: Connection, cfg: Any, run_dir: Path, sites: list[str], external: dict[str, str]) -> int:
-    from webagent.tasks.runner import Worker, one_line
-    w = Worker(cfg, run_dir, sites, external)
+async def _serve(conn: Connection, w: Any) -> int:
     try:
         await w.start()
     except Exception as e:  # noqa: BLE001 (reported to the driver as one line)
@@ -120,10 +112,12 @@ class PoolExecutor:
     """Runs tasks on `workers` processes with a per-task deadline (`timeout_for(task)` seconds) and one retry of a
     task whose worker died under it. The driver alone writes results: `on_result(dict)` per task, as it finishes."""
 
-    def __init__(self, workers: int = 1, timeout_for: Callable[[Task], float] | None = None, retries: int = 1,
+    def __init__(self, make_worker: Callable[..., Any], workers: int = 1,
+                 timeout_for: Callable[[Task], float] | None = None, retries: int = 1,
                  notice: Callable[[str], None] | None = None) -> None:
         if workers < 1:
             raise BadInput("--workers must be at least 1")
+        self.make_worker = make_worker  # picklable (a class or top-level function): it travels to the workers
         self.workers = workers
         self.timeout_for = timeout_for or (lambda t: 600.0)
         self.retries = retries
@@ -143,7 +137,7 @@ class PoolExecutor:
             on_start: Callable[[Task], None] | None = None) -> None:
         if not tasks:
             return
-        args = (cfg, str(run_dir), sites, external)
+        args = (self.make_worker, cfg, str(run_dir), sites, external)
         queue: deque[tuple[Task, int]] = deque((t, 0) for t in tasks)
         remaining = len(tasks)
         setup_failures = 0

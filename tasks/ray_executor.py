@@ -24,13 +24,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from webagent.tasks.pool import error_result
+from webagent.tasks.results import error_result, one_line
 from webagent.tasks.rundir import safe_name
 from webagent.tasks.spec import Task
 
 from webagent.errors import BadInput, SetupError
 
-ACTOR_START_TIMEOUT = 300.0
+ACTOR_START_TIMEOUT = 600.0
 
 
 def _ray() -> Any:
@@ -45,11 +45,10 @@ def _ray() -> Any:
 class BenchActor:
     """Runs tasks one at a time in its own event loop, Chromium and SiteGroup (made a Ray actor by RayExecutor)."""
 
-    def __init__(self, cfg: Any, sites: list[str], external: dict[str, str]) -> None:
-        from webagent.tasks.runner import Worker
+    def __init__(self, make_worker: Callable[..., Any], cfg: Any, sites: list[str], external: dict[str, str]) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="webagent-ray-"))
         self.loop = asyncio.new_event_loop()
-        self.worker = Worker(cfg, self.scratch, sites, external)
+        self.worker = make_worker(cfg, self.scratch, sites, external)
         self.loop.run_until_complete(self.worker.start())
 
     def pid(self) -> int:
@@ -57,7 +56,6 @@ class BenchActor:
 
     def run(self, task: Task) -> tuple[dict[str, Any], bytes]:
         """(result, the task's folder as a tar) for one task; an exception is the task's error, never the actor's."""
-        from webagent.tasks.runner import one_line
         t0 = time.perf_counter()
         try:
             result = self.loop.run_until_complete(self.worker.run_task(task)).to_dict()
@@ -95,12 +93,13 @@ def unpack(run_dir: Path, result: dict[str, Any], blob: bytes) -> dict[str, Any]
 class RayExecutor:
     """`workers` Ray actors fed one task at a time, under deadlines, with one retry of a task whose actor died."""
 
-    def __init__(self, workers: int = 1, address: str | None = None,
+    def __init__(self, make_worker: Callable[..., Any], workers: int = 1, address: str | None = None,
                  timeout_for: Callable[[Task], float] | None = None, retries: int = 1,
                  notice: Callable[[str], None] | None = None) -> None:
         if workers < 1:
             raise BadInput("--workers must be at least 1")
         self.ray = _ray()
+        self.make_worker = make_worker
         self.workers, self.address, self.retries = workers, address, retries
         self.timeout_for = timeout_for or (lambda t: 600.0)
         self.notice = notice or (lambda s: None)
@@ -128,6 +127,7 @@ class RayExecutor:
         if not tasks:
             return
         ray = self.ray
+        make_worker = self.make_worker
         self._init()
         actor_cls = ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)(BenchActor)
         queue: deque[tuple[Task, int]] = deque((t, 0) for t in tasks)
@@ -136,7 +136,7 @@ class RayExecutor:
 
         class Slot:
             def __init__(self) -> None:
-                self.actor = actor_cls.remote(cfg, sites, external)
+                self.actor = actor_cls.remote(make_worker, cfg, sites, external)
                 self.ref: Any = self.actor.pid.remote()  # resolves once the actor has started
                 self.born = time.monotonic()
                 self.ready = False

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from webagent.tasks import rundir
 from webagent.tasks.evaluators import EvalResult, eval_problems, evaluate
+from webagent.tasks.results import TaskResult, one_line
 from webagent.tasks.rundir import safe_name
 from webagent.tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in, select, url_map
 
@@ -46,37 +47,6 @@ class BenchConfig:
     judge: bool = True  # use the configured LLM for fuzzy_match / N/A reasons (only if one is configured explicitly)
     images: str = "none"  # --images: what pictures of the page the model gets (webagent.vision.MODES)
     bundled_sites: bool = False  # --bundled-sites: run a suite written for other sites on the bundled ones
-
-
-@dataclass
-class TaskResult:
-    task_id: str
-    site: str
-    eval_types: list[str]
-    score: float | None
-    status: str
-    steps: int
-    tokens: int
-    seconds: float
-    answer: str | None
-    final_url: str = ""
-    reason: str = ""
-    checks: list[dict[str, Any]] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-    trajectory: str = ""
-    error: str = ""  # why the task could not be run or scored (one line); such a task is an error, not a failure
-    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (PhaseClock.PHASES)
-    cost_usd: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def one_line(stage: str, e: BaseException) -> str:
-    """An exception as one line for a task's `error`: our typed errors by their message, others with their type."""
-    from webagent.errors import WebAgentError
-    first = (str(e).strip().splitlines() or [""])[0][:300]
-    return f"{stage}: {first}" if isinstance(e, WebAgentError) else f"{stage}: {type(e).__name__}: {first}"
 
 
 class PhaseClock:
@@ -461,10 +431,10 @@ def resumed_config(recorded: dict[str, Any], asked: BenchConfig, given: set[str]
 def make_executor(cfg: BenchConfig, notice: Callable[[str], None]) -> Any:
     if cfg.executor == "ray":
         from webagent.tasks.ray_executor import RayExecutor
-        return RayExecutor(cfg.workers, address=cfg.ray_address, timeout_for=lambda t: task_timeout(cfg, t),
+        return RayExecutor(Worker, cfg.workers, address=cfg.ray_address, timeout_for=lambda t: task_timeout(cfg, t),
                            notice=notice)
     from webagent.tasks.pool import PoolExecutor
-    return PoolExecutor(cfg.workers, timeout_for=lambda t: task_timeout(cfg, t), notice=notice)
+    return PoolExecutor(Worker, cfg.workers, timeout_for=lambda t: task_timeout(cfg, t), notice=notice)
 
 
 def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print, *, resume: str | Path | None = None,
