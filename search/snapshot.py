@@ -24,7 +24,7 @@ from webagent.observers import Observation, ObserveOptions
 from webagent.actions import Action
 from webagent.browser import BrowserSession, settle
 from webagent.errors import UnknownElement
-from webagent.execute import execute
+from webagent.executor import execute
 from webagent.resolve import Target, bind, matches, rebind, state_key, target_for  # noqa: F401 (re-exported)
 from webagent.safety import Secrets
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from collections.abc import Callable
 
@@ -71,6 +70,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from webagent.llm.config import make_model
         model = make_model(model=args.model, base_url=args.base_url, api_key=args.api_key, cache=args.cache)
     ev = dict(bound.eval, eval_types=types)
+    import asyncio
     res = asyncio.run(evaluate(ev, answer=args.answer, url=args.url, intent=bound.intent, model=model))
     skipped = [t for t in task.eval_types if t not in types]
     if args.json:

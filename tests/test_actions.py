@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from webagent.actions import Action, parse_action
-from webagent.execute import execute
+from webagent.executor import execute
 
 
 def find(obs, role, name, frame=None):

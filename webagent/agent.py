@@ -12,7 +12,7 @@ from typing import Any
 from webagent.actions import Action
 from webagent.browser import BrowserConfig, BrowserSession
 from webagent.errors import ImagesUnsupported, LLMError, NavigationError, ParseError
-from webagent.execute import ActionResult, execute
+from webagent.executor import ActionResult, execute
 from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
 from webagent.observers import Observation, ObserveOptions

@@ -294,7 +294,7 @@ class BrowserSession:
     async def crop_elements(self, obs: Observation, ids: list[int], options: ObserveOptions | None = None
                             ) -> list[Crop]:
         """Crops of elements of `obs` (just observed on the active tab), secrets masked as in `observe`."""
-        from webagent.observers.observe import crop_elements
+        from webagent.observers.pipeline import crop_elements
         options = options or ObserveOptions()
         if not self.mask_values:
             return await crop_elements(self.page, obs, ids, options)
