@@ -82,8 +82,7 @@ class Agent:
         """Run the task from `start_url` in `session`; the run directory keeps every finished step."""
         t_start = time.perf_counter()
         rec = Recorder(run_dir or new_run_dir("runs", intent[:30]), self.secrets)
-        if session.config.downloads_dir is None:
-            session.config.downloads_dir = rec.dir / "downloads"
+        session.downloads_dir = session.config.downloads_dir or rec.dir / "downloads"  # this run's, not a former's
         rec.header({"intent": intent, "start_url": start_url, **(task_meta or {})}, self._config_dict(session))
         history: list[StepSummary] = []
         notes: list[str] = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -89,15 +91,19 @@ class BrowserSession:
         self.config = config or BrowserConfig()
         self.policy = DomainPolicy(list(self.config.allowed_domains))
         self.counter = IdCounter()
+        # the episode (reset by new_context): what happened that the agent should hear, requests the guard
+        # blocked, and where downloads go (default config.downloads_dir; the agent points it at its run directory)
         self.notices: list[str] = []
-        self.block_mutations = False  # set by planners while exploring: abort every non-GET request
         self.blocked_requests: list[str] = []
+        self.downloads_dir: Path | None = None
+        self.block_mutations = False  # inside `exploring()`: abort every request that could change server state
         self.mask_values: list[str] = []  # secret values: elements showing one are masked in every picture taken
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
         self.context: BrowserContext | None = None
         self._active: Page | None = None
         self._crashed: set[Page] = set()
+        self._opening = False  # the session is opening a tab itself (not news for the agent, unlike a popup)
 
     async def __aenter__(self) -> BrowserSession:
         await self.start()
@@ -122,8 +128,17 @@ class BrowserSession:
             raise SetupError(f"Chromium failed to start ({exe or 'playwright-managed'}): {first}") from None
         await self.new_context()
 
-    async def new_context(self, storage_state: str | None = None) -> BrowserContext:
-        """A fresh context (cookies, storage, tabs), closing the previous one. One per episode."""
+    async def new_context(self, storage_state: str | None = None, *,
+                          downloads_dir: Path | None = None) -> BrowserContext:
+        """Start an episode: a fresh context (cookies, storage, tabs), closing the previous one, with the episode's
+        notices and blocked requests emptied and downloads going to `downloads_dir` (default the config's)."""
+        self.notices, self.blocked_requests = [], []
+        self.downloads_dir = downloads_dir or self.config.downloads_dir
+        return await self.restart_context(storage_state)
+
+    async def restart_context(self, storage_state: str | None = None) -> BrowserContext:
+        """A fresh context inside the current episode (backtracking in a search): notices, blocked requests, the
+        downloads folder and the exploring guard carry over."""
         assert self._browser is not None
         if self.context is not None:
             await self._close_context()
@@ -141,7 +156,7 @@ class BrowserSession:
         self.context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
         self.context.on("page", self._on_page)
         await self.context.route("**/*", self._guard)
-        self._active = await self.context.new_page()
+        self._active = await self._open_page()
         return self.context
 
     async def _close_context(self) -> None:
@@ -190,14 +205,21 @@ class BrowserSession:
         return self._active
 
     async def new_tab(self) -> Page:
-        page = await self.context.new_page()
+        page = await self._open_page()
         self._active = page
         return page
 
+    async def _open_page(self) -> Page:
+        self._opening = True  # the context's "page" event fires before new_page() returns
+        try:
+            return await self.context.new_page()
+        finally:
+            self._opening = False
+
     def _on_page(self, page: Page) -> None:
         self._wire(page)
-        if page.opener is not None:  # a popup or target=_blank link: the agent follows it
-            self._active = page
+        if not self._opening:  # a popup or target=_blank link: the agent follows it (`page.opener` is a
+            self._active = page  # coroutine method, so it cannot tell here; a tab we open is not news)
             self.notices.append(f"a new tab opened ({page.url or 'loading'}) and is now active")
 
     def _wire(self, page: Page) -> None:
@@ -217,8 +239,19 @@ class BrowserSession:
         except PlaywrightError:
             pass
 
+    @asynccontextmanager
+    async def exploring(self) -> AsyncIterator[None]:
+        """Inside, the network guard aborts every request that could change server state (anything but GET, HEAD
+        and OPTIONS), so a planner can try actions without ordering, posting or deleting; nests."""
+        before = self.block_mutations
+        self.block_mutations = True
+        try:
+            yield
+        finally:
+            self.block_mutations = before
+
     async def _on_download(self, download: Download) -> None:
-        target_dir = self.config.downloads_dir
+        target_dir = self.downloads_dir
         if target_dir is None:
             self.notices.append(f"a download started ({download.suggested_filename}) but no run directory keeps it")
             return

@@ -305,7 +305,6 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
                 state = await _storage_state(s, traj, st, Path(tmp), report.notices)
                 if state or not own:
                     await s.new_context(storage_state=state)
-                    s.notices.clear()
                 if har:
                     await s.context.route_from_har(str(har_path), not_found="abort")
                 if llm == "recorded":
