@@ -309,6 +309,25 @@ async def evaluate_program_html(ev: dict[str, Any], page: Any, sites: dict[str, 
     return checks
 
 
+def eval_problems(ev: dict[str, Any]) -> list[str]:
+    """What in an eval block cannot be scored, found before running: unknown `func:` helpers or calls that do not
+    parse, and locators of no known form. Empty when every check can run."""
+    from webagent.tasks.eval_helpers import _parse_func
+    out = []
+    for i, entry in enumerate(ev.get("program_html") or [] if "program_html" in ev.get("eval_types", []) else []):
+        for field_ in ("url", "locator"):
+            value = entry.get(field_, "")
+            if value.startswith("func"):
+                try:
+                    _parse_func(value, None, "")
+                except BadInput as e:
+                    out.append(f"program_html[{i}].{field_}: {str(e).removeprefix('program_html: ')}")
+        loc = entry.get("locator", "")
+        if loc.strip() and not loc.startswith(("document.", "[...document.", "func:")):
+            out.append(f"program_html[{i}].locator: unknown locator {loc[:50]!r} (empty, document..., or func:)")
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ all together
 
 async def evaluate(task_eval: dict[str, Any], *, answer: str | None, url: str | None, page: Any = None,

@@ -420,3 +420,10 @@ def test_reddit_get_post_url_agrees_with_webarena():
             "http://f.test/f/books/12/?sort=new", "https://f.test:1/f/a/1/b#c", "http://f.test//f/a/1"]
     for u in urls:
         assert eval_helpers.reddit_get_post_url(u) == REF.helpers.reddit_get_post_url(u), u
+
+
+def test_all_812_webarena_tasks_load_and_every_check_can_run():
+    from webagent.tasks.spec import load_file
+    tasks = load_file(REF.root / "test.raw.json")
+    assert len(tasks) == 812
+    assert {t.task_id: evaluators.eval_problems(t.eval) for t in tasks if evaluators.eval_problems(t.eval)} == {}
