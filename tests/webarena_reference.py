@@ -11,6 +11,7 @@ when it is missing, the same algorithm runs with an untrained Punkt (no abbrevia
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
@@ -55,11 +56,17 @@ class ScriptedJudge:
         return self.replies.pop(0)
 
 
+@functools.cache
+def _nltk_tokenizers() -> tuple[Any, Any]:
+    from nltk.tokenize import NLTKWordTokenizer, PunktSentenceTokenizer
+    return PunktSentenceTokenizer(), NLTKWordTokenizer()
+
+
 def untrained_word_tokenize(text: str, language: str = "english", preserve_line: bool = False) -> list[str]:
     """nltk.word_tokenize with an untrained PunktSentenceTokenizer in place of the `punkt` data."""
-    from nltk.tokenize import NLTKWordTokenizer, PunktSentenceTokenizer
-    sentences = [text] if preserve_line else PunktSentenceTokenizer().tokenize(text)
-    return [t for s in sentences for t in NLTKWordTokenizer().tokenize(s)]
+    sentences_, words = _nltk_tokenizers()
+    sentences = [text] if preserve_line else sentences_.tokenize(text)
+    return [t for s in sentences for t in words.tokenize(s)]
 
 
 def _punkt_available() -> bool:
