@@ -400,4 +400,11 @@ async def evaluate(task_eval: dict[str, Any], *, answer: str | None, url: str | 
             res.notices.append("program_html not scored: no live page")
         else:
             res.checks += await evaluate_program_html(task_eval, page, sites, benchmark, model)
+    if "page_image_query" in types:
+        if page is None:
+            res.checks.append(Check("page_image_query", None, "needs a live page"))
+            res.notices.append("page_image_query not scored: no live page")
+        else:
+            from webagent.tasks.image_checks import evaluate_page_images
+            res.checks += await evaluate_page_images(task_eval, page, model, sites or {})
     return res
