@@ -7,9 +7,11 @@ none is configured (`fuzzy_match`) is not scorable: the result's `score` is None
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import urllib.parse
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,6 +243,23 @@ def evaluate_url(ev: dict[str, Any], url: str | None, benchmark: str = "webarena
 
 # ------------------------------------------------------------------------------------------------ program_html
 
+@contextlib.asynccontextmanager
+async def probe_page(page: Any, url: str, sites: dict[str, str]) -> AsyncIterator[tuple[Any, str]]:
+    """(the page a probe looks at, its URL): the agent's page for `last`, else the URL (a `func:` helper may
+    compute it) in a new tab of the same context, closed afterwards, so later `last` probes see the agent's page."""
+    if url.startswith("func"):
+        url = await call_helper(url, page, page.url, sites)
+    if url == "last":
+        yield page, url
+        return
+    probe = await page.context.new_page()
+    try:
+        await _goto(probe, url)
+        yield probe, url
+    finally:
+        await probe.close()
+
+
 async def _goto(page: Any, url: str) -> None:
     from webagent.browser import settle
     await page.goto(url, wait_until="domcontentloaded")
@@ -322,20 +341,12 @@ async def evaluate_program_html(ev: dict[str, Any], page: Any, sites: dict[str, 
     sites = sites or {}
     for entry in ev.get("program_html", []):
         url = entry.get("url", "last")
-        probe = page
         try:
-            if url.startswith("func"):
-                url = await call_helper(url, page, page.url, sites)
-            if url != "last":
-                probe = await page.context.new_page()
-                await _goto(probe, url)
-            content = await _select_content(probe, entry, page.url, sites, raw=vwa)
+            async with probe_page(page, url, sites) as (probe, url):
+                content = await _select_content(probe, entry, page.url, sites, raw=vwa)
         except PlaywrightError as e:
             checks.append(Check("program_html", 0.0, f"{url}: {str(e).splitlines()[0]}"))
             continue
-        finally:
-            if probe is not page:
-                await probe.close()
         if not vwa:
             s, detail = check_contents(entry.get("required_contents", {}), content)
             checks.append(Check("program_html", s, f"{url}: {detail}"))

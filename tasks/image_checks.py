@@ -98,24 +98,13 @@ async def evaluate_page_images(ev: dict[str, Any], page: Any, model: Any, sites:
     """One check per query, as VisualWebArena scores them: no image on the page scores 0 and ends the checks; each
     `eval_vqa` answer must be in the judge's reply for some image; some page image must be SSIM-similar (above
     `ssim_threshold`) to some reference image."""
-    from webagent.tasks.eval_helpers import call_helper
-    from webagent.tasks.evaluators import Check, _goto
+    from webagent.tasks.evaluators import Check, probe_page
 
     from webagent.vision import accepts_images
     checks = []
     for q in ev.get("page_image_query", []):
-        url = q.get("eval_image_url", "last")
-        probe = page
-        try:
-            if url.startswith("func"):
-                url = await call_helper(url, page, page.url, sites)
-            if url != "last":
-                probe = await page.context.new_page()
-                await _goto(probe, url)
+        async with probe_page(page, q.get("eval_image_url", "last"), sites) as (probe, url):
             images = await page_images(probe, q.get("eval_image_class", ""))
-        finally:
-            if probe is not page:
-                await probe.close()
         if not images:
             checks.append(Check("page_image_query", 0.0, f"{url}: no image found"))
             break
