@@ -54,7 +54,7 @@ def _refs(ra: dict[str, Any]) -> list[str]:
     return out + [str(int(float(n)) + d) for n in nums[:2] for d in (-1, 1)]
 
 
-async def test_string_match_agrees_with_visualwebarena(tmp_path):
+async def test_string_match_agrees_with_visualwebarena(tmp_path, capsys):
     rng = random.Random(21)
     tally = Tally(DELIBERATE)
     SE = REF.evaluators.StringEvaluator
@@ -75,12 +75,12 @@ async def test_string_match_agrees_with_visualwebarena(tmp_path):
             case = {"task_id": task["task_id"], "show": {"answer": answer, "ref": ra}}
             tally.add("string_match", case, theirs, ours)
             tally.add("judge prompts", case, REF.judge.calls, [c["messages"] for c in judge.calls])
-    print("\n" + tally.report())
+    tally.show(capsys, "VisualWebArena")
     assert tally.n["string_match"] > 5_000
     assert not tally.bad, "\n".join(x for v in tally.bad.values() for x in v[:40])
 
 
-def test_url_match_agrees_with_visualwebarena(tmp_path):
+def test_url_match_agrees_with_visualwebarena(tmp_path, capsys):
     rng = random.Random(22)
     tally = Tally(DELIBERATE)
     UE = REF.evaluators.URLExactEvaluator
@@ -96,7 +96,7 @@ def test_url_match_agrees_with_visualwebarena(tmp_path):
             theirs = outcome(UE(), [{}, {"answer": ""}], cfg, REF.helpers.PseudoPage(None, pred))
             ours = outcome(_our_url_score, ev, pred)
             tally.add("url_match", {"task_id": task["task_id"], "show": {"ref": ref, "pred": pred}}, theirs, ours)
-    print("\n" + tally.report())
+    tally.show(capsys, "VisualWebArena")
     assert tally.n["url_match"] > 5_000
     assert not tally.bad, "\n".join(x for v in tally.bad.values() for x in v[:40])
 
@@ -158,7 +158,7 @@ def page_cases(task: dict[str, Any], rng: random.Random, n: int) -> list[tuple[W
     return cases
 
 
-async def test_program_html_agrees_with_visualwebarena(tmp_path, monkeypatch):
+async def test_program_html_agrees_with_visualwebarena(tmp_path, monkeypatch, capsys):
     rng = random.Random(23)
     tally = Tally(DELIBERATE)
     HE = REF.evaluators.HTMLContentExactEvaluator
@@ -209,7 +209,7 @@ async def test_program_html_agrees_with_visualwebarena(tmp_path, monkeypatch):
             show = {"values": {k[1][:50]: repr(v) for k, v in w.values.items()},
                     "helpers": {str(k): repr(v) for k, v in w.helpers.items()}, "prep_raises": w.prep_raises}
             tally.add("program_html", {"task_id": task["task_id"], "show": show}, theirs, checks)
-    print("\n" + tally.report())
+    tally.show(capsys, "VisualWebArena")
     assert tally.n["program_html"] > 4_000
     assert not tally.bad, "\n".join(x for v in tally.bad.values() for x in v[:40])
 
