@@ -183,3 +183,71 @@ async def shopping_get_sku_latest_review_text(sku: str, *, sites: dict[str, str]
     """The text of the newest review of a product ("" when it has none)."""
     reviews = await _shop_get(sites, f"/rest/V1/products/{urllib.parse.quote(sku)}/reviews")
     return str(reviews[-1]["detail"]) if reviews else ""
+
+
+# ------------------------------------------------------------------------------------------------ forum (Postmill)
+
+# A post page's comment tree as Postmill marks it up: #main holds the post, `.comment[data-level]` its comments.
+_POSTMILL_TREE_JS = """() => {
+  const build = (node, level) => ({
+    username: node.querySelector('.fg-inherit').outerText,
+    net_score: parseInt(node.querySelector('.vote__net-score').outerText),
+    content: node.querySelector('.comment__content').outerText,
+    time: new Date(node.querySelector('.comment__main > header > h1 > span > time').dateTime),
+    children: [...node.querySelectorAll('.comment')]
+      .filter(c => parseInt(c.getAttribute('data-level')) === level + 1).map(c => build(c, level + 1)),
+  });
+  return build(document.querySelector('#main'), 0);
+}"""
+
+
+async def _comment_tree(page: Any) -> dict[str, Any]:
+    from playwright.async_api import Error as PlaywrightError
+    try:
+        return await page.evaluate(_POSTMILL_TREE_JS) or {}
+    except PlaywrightError:
+        return {}
+
+
+def latest_comment(tree: dict[str, Any], username: str, parent: bool = False) -> dict[str, Any]:
+    """The newest comment by `username` in a comment tree (or, with `parent`, the comment it answers), as
+    VisualWebArena picks it: {} when there is none or the tree is not one."""
+    import datetime as dt
+    latest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    found: dict[str, Any] = {}
+
+    def pick(node: dict[str, Any]) -> dict[str, Any]:
+        return {k: node[k] for k in ("username", "net_score", "content", "time")}
+
+    def walk(node: dict[str, Any]) -> None:
+        nonlocal latest, found
+        if not parent and node["username"] == username and node["time"] > latest:
+            found, latest = pick(node), node["time"]
+        for child in node["children"]:
+            if parent and child["username"] == username:
+                if child["time"] > latest:
+                    found, latest = pick(node), child["time"]
+            else:
+                walk(child)
+    try:
+        walk(tree)
+    except Exception:  # noqa: BLE001 (not a comment tree: nothing found, as in VisualWebArena)
+        return {}
+    return found
+
+
+@helper
+async def reddit_get_latest_comment_obj_by_username(page: Any, username: str) -> dict[str, Any]:
+    return latest_comment(await _comment_tree(page), username)
+
+
+@helper
+async def reddit_get_latest_comment_content_by_username(page: Any, username: str) -> str:
+    """The text of the newest comment `username` wrote on the post page ("" when none)."""
+    return str(latest_comment(await _comment_tree(page), username).get("content", ""))
+
+
+@helper
+async def reddit_get_parent_comment_username_of_latest_comment_by_username(page: Any, username: str) -> str:
+    """Who wrote the comment that `username`'s newest reply answers ("" when none)."""
+    return str(latest_comment(await _comment_tree(page), username, parent=True).get("username", ""))

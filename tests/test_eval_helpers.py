@@ -75,3 +75,35 @@ def test_every_helper_webarena_uses_exists_and_parses():
             assert args[0] is page
         if "__last_url__" in c:
             assert args == ["http://forum.test/f/a/1/x"]
+
+
+POSTMILL = """<main id="main"><article><h1><a class="fg-inherit" href="/user/op">op</a></h1>
+<span class="vote__net-score">5</span><div class="comment__content">the post</div>
+<div class="comment__main"><header><h1><span><time datetime="2023-01-01T10:00:00+00:00">x</time></span></h1></header></div>
+</article>
+{comments}</main>"""
+
+
+def _comment(user: str, text: str, hour: int, level: int, inner: str = "") -> str:
+    return (f'<div class="comment" data-level="{level}"><div class="comment__main"><header><h1><span>'
+            f'<a class="fg-inherit" href="/user/{user}">{user}</a> <time datetime="2023-01-01T{hour:02d}:00:00+00:00">'
+            f'x</time></span></h1></header><span class="vote__net-score">1</span>'
+            f'<div class="comment__content">{text}</div></div>{inner}</div>')
+
+
+async def test_postmill_comment_helpers_in_a_real_page(session, site):
+    await session.goto(site.url + "/")
+    comments = (_comment("ann", "first by ann", 11, 1, _comment("bob", "bob answers ann", 12, 2,
+                                                                _comment("ann", "ann again", 14, 3)))
+                + _comment("cy", "cy says", 13, 1, _comment("bob", "bob answers cy", 15, 2)))
+    await session.page.set_content(POSTMILL.format(comments=comments))
+    page = session.page
+    assert await call_helper("func:reddit_get_latest_comment_content_by_username(__page__, 'ann')", page, "", {}) \
+        == "ann again"
+    assert await call_helper("func:reddit_get_latest_comment_content_by_username(__page__, 'bob')", page, "", {}) \
+        == "bob answers cy"
+    assert await call_helper("func:reddit_get_parent_comment_username_of_latest_comment_by_username(__page__, 'bob')",
+                             page, "", {}) == "cy"
+    assert await call_helper("func:reddit_get_latest_comment_content_by_username(__page__, 'zed')", page, "", {}) == ""
+    await session.page.set_content("<p>not a post</p>")
+    assert await call_helper("func:reddit_get_latest_comment_content_by_username(__page__, 'ann')", page, "", {}) == ""

@@ -222,3 +222,27 @@ def test_all_910_visualwebarena_tasks_load():
     from webagent.tasks.spec import load_file
     tasks = load_file(REF.root / "test_raw.json")
     assert len(tasks) == 910 and {t.benchmark for t in tasks} == {VWA}
+
+
+def _tree(rng: random.Random, depth: int = 0) -> dict[str, Any]:
+    import datetime as dt
+    node = {"username": rng.choice(["ann", "bob", "cy"]), "net_score": rng.randint(-3, 9),
+            "content": f"text {rng.randint(0, 99)}",
+            "time": dt.datetime(2023, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=rng.randint(0, 5)),
+            "children": [_tree(rng, depth + 1) for _ in range(rng.randint(0, 3 if depth < 3 else 0))]}
+    if rng.random() < 0.03:
+        node.pop(rng.choice(["username", "time", "children"]))  # not a well-formed tree
+    return node
+
+
+def test_comment_helpers_agree_with_visualwebarena(monkeypatch):
+    rng = random.Random(24)
+    page = REF.helpers.PseudoPage(None, "http://forum.test/f/a/1/x")
+    trees = [_tree(rng) for _ in range(300)] + [{}, {"username": "ann"}]
+    for tree in trees:
+        monkeypatch.setattr(REF.helpers, "reddit_get_post_comment_tree", lambda page, tree=tree: tree)
+        for user in ("ann", "bob", "zed"):
+            assert eval_helpers.latest_comment(tree, user) == \
+                REF.helpers.reddit_get_latest_comment_obj_by_username(page, user)
+            assert eval_helpers.latest_comment(tree, user, parent=True) == \
+                REF.helpers.reddit_get_parent_comment_obj_of_latest_comment_by_username(page, user)
