@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from typing import Any
 
 import pytest
 from webagent.tasks.eval_helpers import HELPERS, _parse_func, call_helper
@@ -107,3 +108,37 @@ async def test_postmill_comment_helpers_in_a_real_page(session, site):
     assert await call_helper("func:reddit_get_latest_comment_content_by_username(__page__, 'zed')", page, "", {}) == ""
     await session.page.set_content("<p>not a post</p>")
     assert await call_helper("func:reddit_get_latest_comment_content_by_username(__page__, 'ann')", page, "", {}) == ""
+
+
+ORDER_PAGE = """<table id="my-orders-table">
+<tbody><tr><td class="col name"><strong>Tea</strong><dl><dt>Size</dt><dd>Large</dd></dl></td>
+<td class="col sku">B01TEA</td><td class="col price">$5.00</td><td class="col qty">Ordered3</td></tr></tbody>
+<tbody><tr><td class="col name"><strong>Mug</strong></td><td class="col sku">B02MUG</td>
+<td class="col price">$9.00</td><td class="col qty">Ordered1</td></tr></tbody></table>"""
+PRODUCT_PAGE = """<div id="maincontent"><div class="columns"><div><div class="product-info-main">
+<div class="product-info-price"><div class="price-box price-final_price"><span><span>$24.50</span></span></div></div>
+<div class="rating-result" title="80%"></div></div></div></div></div>
+<a id="tab-label-reviews-title">Reviews 12</a>
+<table id="productDetails_detailBullets_sections1"><tbody><tr><th>Item Weight</th><td>1.2 pounds</td></tr>
+<tr><th>Manufacturer</th><td>Acme</td></tr></tbody></table>"""
+
+
+async def test_magento_page_helpers_in_a_real_page(session, site):
+    await session.goto(site.url + "/")
+    page = session.page
+    await page.set_content(ORDER_PAGE)
+
+    async def h(call: str) -> Any:
+        return await call_helper("func:" + call, page, "", {})
+    assert await h("shopping_get_order_product_quantity(__page__, 'B01TEA')") == 3
+    assert await h("shopping_get_order_product_quantity(__page__, 'X |OR| B02MUG')") == 1
+    assert await h("shopping_get_order_product_option(__page__, 'B01TEA', 'Size')") == "Large"
+    assert (await h("shopping_get_order_product_name_list(__page__)")).startswith("Tea")
+    await page.set_content(PRODUCT_PAGE)
+    assert await h("shopping_get_product_price(__page__)") == 24.5
+    assert await h("shopping_get_num_reviews(__page__)") == 12
+    assert await h("shopping_get_rating_as_percentage(__page__)") == 80
+    assert await h("shopping_get_product_attributes(__page__, 'weight |OR| manufacturer')") == "1.2 pounds, Acme"
+    await page.set_content("<p>no product</p>")
+    assert await h("shopping_get_product_price(__page__)") == 0
+    assert await h("shopping_get_order_product_quantity(__page__, 'B01TEA')") == 0

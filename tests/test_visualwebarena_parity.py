@@ -218,10 +218,11 @@ async def _ours(ev: dict[str, Any], page: AsyncPage, judge: Any) -> float:
     return product(await evaluators.evaluate_program_html(ev, page, URLS, VWA, judge))  # type: ignore[return-value]
 
 
-def test_all_910_visualwebarena_tasks_load():
+def test_all_910_visualwebarena_tasks_load_and_every_check_can_run():
     from webagent.tasks.spec import load_file
     tasks = load_file(REF.root / "test_raw.json")
     assert len(tasks) == 910 and {t.benchmark for t in tasks} == {VWA}
+    assert {t.task_id: p for t in tasks if (p := evaluators.eval_problems(t.eval, VWA))} == {}
 
 
 def _tree(rng: random.Random, depth: int = 0) -> dict[str, Any]:
@@ -246,3 +247,44 @@ def test_comment_helpers_agree_with_visualwebarena(monkeypatch):
                 REF.helpers.reddit_get_latest_comment_obj_by_username(page, user)
             assert eval_helpers.latest_comment(tree, user, parent=True) == \
                 REF.helpers.reddit_get_parent_comment_obj_of_latest_comment_by_username(page, user)
+
+
+class _Returns:
+    """A page whose every expression gives the same value (the order items an order page would give)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value, self.url = value, "http://shop.test/sales/order/view/order_id/1/"
+
+    def evaluate(self, js: str, arg: Any = None) -> Any:
+        return self.value
+
+
+class _AsyncReturns(_Returns):
+    async def evaluate(self, js: str, arg: Any = None) -> Any:  # type: ignore[override]
+        return self.value
+
+
+async def test_order_helpers_agree_with_visualwebarena():
+    rng = random.Random(25)
+    H = REF.helpers
+    for _ in range(300):
+        items: Any = []
+        for _ in range(rng.randint(0, 3)):
+            item = {"name": rng.choice(["Mug", "Tea\nSize\nL", "Bag"]), "sku": rng.choice(["A1", " B2 ", "C3"]),
+                    "qty": rng.choice(["Ordered2", "Ordered 11", "Ordered", "Shipped1", "Orderedx"])}
+            if rng.random() < 0.5:
+                item["options"] = {rng.choice(["Size", "Color"]): rng.choice(["L", "Red"])}
+            if rng.random() < 0.05:
+                item.pop("sku")
+            items.append(item)
+        if rng.random() < 0.05:
+            items = {}
+        theirs, ours = H.PseudoPage(_Returns(items), "u"), _AsyncReturns(items)
+        assert await eval_helpers.shopping_get_order_product_name_list(ours) == \
+            H.shopping_get_order_product_name_list(theirs)
+        for sku in ("A1", "B2", "C3", "A1 |OR| B2", "Z9"):
+            assert await eval_helpers.shopping_get_order_product_quantity(ours, sku) == \
+                H.shopping_get_order_product_quantity(theirs, sku), (items, sku)
+            for opt in ("Size", "Color"):
+                assert await eval_helpers.shopping_get_order_product_option(ours, sku, opt) == \
+                    H.shopping_get_order_product_option(theirs, sku, opt), (items, sku, opt)
