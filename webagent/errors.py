@@ -63,3 +63,15 @@ class BadTab(ActionError):
     """A tab index that does not exist, or closing the last tab."""
 
     kind = "bad_tab"
+
+
+class SecretRefused(ActionError):
+    """A secret would be typed into (or submitted to) a page, frame or form target outside its bound hosts."""
+
+    kind = "secret_refused"
+
+
+class PolicyDenied(ActionError):
+    """The action policy (`--policy FILE`, `--confirm`) does not allow this action."""
+
+    kind = "policy_denied"

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from webagent.safety import Secrets
+from webagent.safety import DomainPolicy, Secrets
 
 FORMAT_VERSION = 2
 TRAJECTORY = "trajectory.jsonl"
@@ -150,8 +150,8 @@ _MARK_JS = """(secrets) => {
   const hit = (s) => typeof s === 'string' && s && secrets.some((v) => s.includes(v));
   let n = 0;
   const mark = (el) => { if (el && !el.hasAttribute('data-webagent-secret')) { el.setAttribute('data-webagent-secret', ''); n++; } };
-  for (const el of document.querySelectorAll('input, textarea, select, [contenteditable]')) {
-    if (hit(el.value) || (el.isContentEditable && hit(el.innerText))) mark(el);
+  for (const el of document.querySelectorAll('input, textarea, select, [contenteditable], [data-webagent-secret-field]')) {
+    if (hit(el.value) || (el.isContentEditable && hit(el.innerText)) || el.hasAttribute('data-webagent-secret-field')) mark(el);
   }
   const root = document.body || document.documentElement;
   if (root) {
@@ -162,26 +162,53 @@ _MARK_JS = """(secrets) => {
 }"""
 _UNMARK_JS = """() => { for (const el of document.querySelectorAll('[data-webagent-secret]'))
   el.removeAttribute('data-webagent-secret'); }"""
+_SECRET_FIELDS_JS = """() => [...document.querySelectorAll('[data-webagent-secret-field]')]
+  .map((e) => [e.getAttribute('data-wa-id'), e.getAttribute('data-webagent-secret-field')])"""
 
 
-async def mask_secrets(page: Any, obs: Any, secrets: Secrets, *, quality: int = 70) -> int:
+async def _mask_secret_fields(page: Any, obs: Any, secrets: Secrets) -> None:
+    """Fields a secret was typed into show `{{NAME}}` as their value in the observation, whatever the page did to
+    the value since (upper-cased it, reversed it): the model never reads a transformed echo from the field."""
+    import dataclasses
+    import re
+    for path, frame in list(getattr(obs, "frames", {}).items()):
+        try:
+            found = await frame.evaluate(_SECRET_FIELDS_JS)
+        except Exception:  # noqa: BLE001 - a frame that went away
+            continue
+        for wa_id, name in found:
+            if not wa_id or not str(wa_id).isdigit() or name not in secrets.values:
+                continue
+            el = obs.elements.get(int(wa_id))
+            if el is None or el.frame != path:
+                continue
+            if el.value not in (None, ""):
+                obs.elements[el.id] = dataclasses.replace(el, value="{{" + name + "}}")
+            obs.text = re.sub(rf"^(\s*\[{el.id}\] .*?value=)'[^\n]*?'(?=( [a-z]|$))",
+                              lambda m, n=name: m.group(1) + "'{{" + n + "}}'", obs.text, count=1, flags=re.M)
+
+
+async def mask_secrets(page: Any, obs: Any, secrets: Secrets, *, quality: int = 70, policy: Any = None) -> int:
     """Hide secret values from what the agent's observation carries out of the browser.
 
-    The observation text and title get `{{NAME}}` back (so prompts never hold a value); if a secret is visible
-    on the page (a filled field, or text that repeats it), the screenshot is re-taken with those elements masked
-    in MASK_COLOR. Returns how many elements were masked."""
+    The observation text and title get `{{NAME}}` back (so prompts never hold a value), fields a secret was typed
+    into show `{{NAME}}`; if a secret is visible on the page (a filled field, or text that repeats it), the
+    screenshot is re-taken with those elements masked in MASK_COLOR. Values are only handed to frames at hosts the
+    secret is bound to (a page script could read them). Returns how many elements were masked."""
     if not secrets.values:
         return 0
+    await _mask_secret_fields(page, obs, secrets)
     obs.text = secrets.redact(obs.text)
     obs.title = secrets.redact(obs.title)
     obs.url = secrets.redact(obs.url)
     if obs.screenshot is None:
         return 0
-    values = list(secrets.values.values())
     frames = [f for f in page.frames if not f.is_detached()]
     marked = 0
     try:
         for f in frames:
+            values = [v for k, v in secrets.values.items()
+                      if secrets.bound_to(k, policy or DomainPolicy()).allows(f.url)]
             try:
                 marked += await f.evaluate(_MARK_JS, values)
             except Exception:  # noqa: BLE001 - a frame navigating away: nothing of it will be in the screenshot

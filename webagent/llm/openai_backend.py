@@ -132,10 +132,19 @@ class OpenAIChat:
                     raise
         except openai.OpenAIError as e:
             raise self._error(e) from e
-        texts = [(c.message.content or "") if c.message is not None else "" for c in (resp.choices or [])]
-        u = resp.usage
-        pt = int(getattr(u, "prompt_tokens", 0) or 0) if u is not None else 0
-        ct = int(getattr(u, "completion_tokens", 0) or 0) if u is not None else 0
+        except (ValueError, TypeError) as e:  # a body that is not a chat completion (JSON decoding failed)
+            raise LLMError(f"{self.base_url} answered with something that is not a chat completion ({_one_line(e, 100)}): "
+                           "check --base-url (it should end in /v1 of an OpenAI-compatible server)") from None
+        try:
+            texts = [(c.message.content or "") if c.message is not None else "" for c in (resp.choices or [])]
+            u = resp.usage
+            pt = int(getattr(u, "prompt_tokens", 0) or 0) if u is not None else 0
+            ct = int(getattr(u, "completion_tokens", 0) or 0) if u is not None else 0
+        except (AttributeError, TypeError, ValueError):
+            start = _one_line(str(resp), 60)
+            raise LLMError(f"{self.base_url} answered 200 with something that is not a chat completion (it starts "
+                           f"{start!r}): check --base-url (it should end in /v1 of an OpenAI-compatible server)"
+                           ) from None
         return texts, Usage(pt, ct, price_of(self.model, pt, ct))
 
     def _error(self, e: openai.OpenAIError) -> LLMError:
