@@ -92,6 +92,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     url = check_url(args.url)
     if args.max_steps < 1:
         raise BadInput("--max-steps must be at least 1")
+    if args.max_seconds <= 0:
+        raise BadInput("--max-seconds must be positive")
     secrets = Secrets.parse(args.secret or [])
     vision = _vision(args)
     model = make_model_from_args(args)
@@ -102,7 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                             storage_state=args.storage_state, network=args.network)
     run_dir = Path(args.out) if args.out else None
     result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps, observe=_observe_options(args),
-                                                    vision=vision),
+                                                    vision=vision, max_seconds=args.max_seconds),
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
                                   trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
                                   action_policy=action_policy))
@@ -173,6 +175,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
                                   "started for this run on a free port")
     p.add_argument("--task", required=True, help="what the agent should do, in plain words")
     p.add_argument("--max-steps", type=int, default=15)
+    p.add_argument("--max-seconds", type=float, default=3600.0,
+                   help="the run's watchdog: stop the run (status timeout) after this long (default 3600)")
     p.add_argument("--headful", action="store_true", help="show the browser window")
     p.add_argument("--out", help="run directory (default: runs/<time>-<task>)")
     p.add_argument("--secret", action="append", metavar="NAME=VALUE[@HOST,...]",
