@@ -10,8 +10,9 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from webagent import choose, fields, pointer
 from webagent.actions import ELEMENT_VERBS, META_VERBS, Action
-from webagent.browser import BrowserSession, explain_navigation_error, settle
+from webagent.browser import BrowserSession, explain_navigation_error
 from webagent.errors import (
     ActionError,
     ActionTimeout,
@@ -24,6 +25,7 @@ from webagent.errors import (
 )
 from webagent.observers import Element, Observation
 from webagent.safety import Secrets, check_url
+from webagent.settle import now_ms, settle
 
 _EDITABLE_JS = """e => {
   const text = e.isContentEditable || e.tagName === 'TEXTAREA' ||
@@ -72,7 +74,9 @@ def _locator(obs: Observation, el: Element) -> Locator:
 
 
 async def _act_on_element(session: BrowserSession, obs: Observation, action: Action, el: Element,
-                          secrets: Secrets, timeout: int) -> None:
+                          secrets: Secrets, timeout: int) -> dict[str, Any]:
+    """Carry out an element action; returns what the result should add (e.g. the options selected)."""
+    details: dict[str, Any] = {}
     loc = _locator(obs, el)
     if await loc.count() == 0:
         raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is no longer on the page; "
@@ -82,14 +86,9 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
     if verb != "hover" and el.states.get("disabled") and await loc.is_disabled():
         raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled")
     try:
-        if verb == "click":
-            try:
-                await loc.click(timeout=timeout)
-            except PlaywrightTimeout:
-                # covered by an overlay or still animating: one forced retry, as a user would click anyway
-                await loc.click(timeout=timeout, force=True)
-        elif verb == "hover":
-            await loc.hover(timeout=timeout)
+        if verb in ("click", "hover"):
+            await pointer.press(session.page, loc, obs.frames[el.frame], _label(el), timeout,
+                                hover_only=verb == "hover")
         elif verb == "type":
             kind = await loc.evaluate(_EDITABLE_JS, timeout=timeout)
             if kind == "no":
@@ -97,11 +96,13 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
                                            "type into a textbox")
             if kind == "locked":
                 raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled or read-only")
-            await loc.fill(secrets.fill(action.text or ""), timeout=timeout)
+            await fields.type_verified(loc, _label(el), secrets.fill(action.text or ""), timeout, secrets.redact)
             if action.press_enter:
                 await loc.press("Enter", timeout=timeout)
         elif verb == "select":
-            await _select(loc, el, action.text or "", timeout)
+            chosen = await choose.select(session.page, obs.frames[el.frame], loc, _label(el), action.text or "",
+                                         timeout, lambda: settle(session.page, since=now_ms() - 50))
+            details["selected"] = chosen
     except PlaywrightTimeout:
         raise ActionTimeout(f"{verb} on [{el.id}] ({el.role} {el.name!r}) did not complete in {timeout} ms; "
                             "the element may be hidden, disabled or covered") from None
@@ -110,21 +111,11 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
         if "not attached" in msg or "detached" in msg:
             raise ElementNotActionable(f"element [{el.id}] was removed from the page during the action") from None
         raise ElementNotActionable(f"{verb} on [{el.id}] failed: {msg}") from None
+    return details
 
 
-async def _select(loc: Locator, el: Element, option: str, timeout: int) -> None:
-    tag = await loc.evaluate("e => e.tagName", timeout=timeout)
-    if tag != "SELECT":
-        raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a <select> list; "
-                                   "click it and then click the option")
-    options: list[str] = await loc.evaluate("e => [...e.options].map(o => o.textContent.trim())")
-    wanted = option.strip()
-    match = next((o for o in options if o == wanted), None) or \
-        next((o for o in options if o.lower() == wanted.lower()), None)
-    if match is None:
-        shown = "; ".join(options[:15]) + ("; …" if len(options) > 15 else "")
-        raise ElementNotActionable(f"[{el.id}] has no option {wanted!r}; options are: {shown}")
-    await loc.select_option(label=match, timeout=timeout)
+def _label(el: Element) -> str:
+    return f"[{el.id}] {el.role} {el.name!r}" if el.name else f"[{el.id}] {el.role}"
 
 
 async def _act_on_page(session: BrowserSession, action: Action, timeout: int) -> None:
@@ -172,27 +163,37 @@ async def _act_on_page(session: BrowserSession, action: Action, timeout: int) ->
         await session.focus(len(session.pages) - 1)
 
 
+async def _carry_out(session: BrowserSession, obs: Observation, action: Action, result: ActionResult,
+                     secrets: Secrets, timeout: int, since: float, blocked_before: int) -> None:
+    """The action itself and the wait for the page to settle after it."""
+    if result.target is not None:
+        result.details.update(await _act_on_element(session, obs, action, result.target, secrets, timeout))
+    else:
+        await _act_on_page(session, action, timeout)
+    await settle(session.page, since=since)
+    if len(session.blocked_requests) > blocked_before and session.page.url.startswith("chrome-error:"):
+        await session.page.go_back()  # leave the error page of the blocked navigation
+        raise DisallowedURL(f"{session.blocked_requests[-1].split(' ', 1)[1]} is outside the allowed "
+                            "domains; the navigation was blocked")
+
+
 async def execute(session: BrowserSession, obs: Observation, action: Action, secrets: Secrets | None = None,
                   timeout_ms: int | None = None) -> ActionResult:
     """Execute `action` chosen from `obs`. Never raises for the agent's mistakes: they come back as errors."""
     secrets = secrets or Secrets()
     timeout = timeout_ms or session.config.action_timeout_ms
     t0 = time.perf_counter()
+    since = now_ms()
     result = ActionResult(action=action, ok=True, url_before=obs.url)
     blocked_before = len(session.blocked_requests)
     try:
         if action.verb in ELEMENT_VERBS:
             el = target_of(obs, action)
             result.target = el
-            await _act_on_element(session, obs, action, el, secrets, timeout)
-        elif action.verb not in META_VERBS:
-            await _act_on_page(session, action, timeout)
         if action.verb not in META_VERBS:
-            await settle(session.page)
-            if len(session.blocked_requests) > blocked_before and session.page.url.startswith("chrome-error:"):
-                await session.page.go_back()  # leave the error page of the blocked navigation
-                raise DisallowedURL(f"{session.blocked_requests[-1].split(' ', 1)[1]} is outside the allowed "
-                                    "domains; the navigation was blocked")
+            deadline = timeout + session.config.page_deadline_ms
+            await session.guard(_carry_out(session, obs, action, result, secrets, timeout, since, blocked_before),
+                                f"carrying out {action}", deadline)
     except ActionError as e:
         result.ok, result.error, result.error_kind = False, str(e), e.kind
     except NavigationError as e:

@@ -18,7 +18,7 @@ The page is shown as an accessibility tree: one element per line, and elements y
 Actions (exactly one per reply):
 click [id]
 type [id] [text] [1]   (the last bracket: 1 presses Enter after typing, 0 does not)
-select [id] [option]
+select [id] [option]   (several options of a multi-select list: select [id] [option 1|option 2])
 hover [id]
 press [key combo]      (e.g. press [Enter], press [Control+a])
 scroll [down] or scroll [up]
