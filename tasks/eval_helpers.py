@@ -34,8 +34,19 @@ def helper(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @helper
 async def get_query_text(page: Any, selector: str) -> str:
-    """The text of every element matching a CSS selector, joined by spaces."""
-    return await page.evaluate("(s) => [...document.querySelectorAll(s)].map(e => e.innerText).join(' ')", selector)
+    """The textContent of the first element matching a CSS selector, "" when there is none (VisualWebArena's)."""
+    from playwright.async_api import Error as PlaywrightError
+    try:
+        text = await page.evaluate("(s) => { try { return document.querySelector(s).textContent; } "
+                                   "catch (e) { return ''; } }", selector)
+    except PlaywrightError:
+        return ""
+    return text if isinstance(text, str) else ""
+
+
+@helper
+async def get_query_text_lowercase(page: Any, selector: str) -> str:
+    return (await get_query_text(page, selector)).lower()
 
 
 @helper
@@ -165,3 +176,10 @@ async def shopping_get_sku_latest_review_rating(sku: str, *, sites: dict[str, st
     """The rating of the newest review of a product as Magento's percent (4 stars -> "80"; "" when none)."""
     reviews = await _shop_get(sites, f"/rest/V1/products/{urllib.parse.quote(sku)}/reviews")
     return str(reviews[-1]["ratings"][0]["percent"]) if reviews else ""
+
+
+@helper
+async def shopping_get_sku_latest_review_text(sku: str, *, sites: dict[str, str]) -> str:
+    """The text of the newest review of a product ("" when it has none)."""
+    reviews = await _shop_get(sites, f"/rest/V1/products/{urllib.parse.quote(sku)}/reviews")
+    return str(reviews[-1]["detail"]) if reviews else ""
