@@ -64,7 +64,7 @@ async def run_mode(session, site, tmp_path, mode: str, secrets: Secrets | None =
 async def test_mode_none_sends_text_only(session, site, tmp_path):
     reqs, _ = await run_mode(session, site, tmp_path, "none")
     assert len(reqs) == 2 and all(isinstance(r["messages"][-1]["content"], str) for r in reqs)
-    assert "image" not in reqs[0]["messages"][0]["content"].lower()  # no note on images in the system prompt
+    assert "Images may follow the text" not in reqs[0]["messages"][0]["content"]  # no note on pictures
 
 
 async def test_mode_screenshot_sends_one_bounded_viewport_image_per_call(session, site, tmp_path):
