@@ -20,7 +20,7 @@ from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
 from webagent.safety import Secrets
-from webagent.vision import Vision, crop_candidates, load_images, observe_options, require_vision
+from webagent.vision import Vision, crop_candidates, ext_of, load_images, observe_options, require_vision
 
 
 @dataclass
@@ -229,7 +229,7 @@ class Agent:
                         "act_ms": round((t_act - t_plan) * 1000, 1), **{k: round(v, 1) for k, v in
                                                                          obs.timings.items()}},
             "llm_calls": calls, "tokens": tokens, "blocked_requests": self._new_blocked(),
-            "screenshot": rec.screenshot(step, obs.screenshot),
+            "screenshot": rec.screenshot(step, obs.screenshot, ext_of(obs.screenshot or b"")),
             "candidates": plan.candidates if plan else [], "search_tree": plan.tree if plan else None,
         }
         rec.step(record)
