@@ -12,7 +12,7 @@ from typing import Any
 from webagent.actions import Action
 from webagent.browser import BrowserConfig, BrowserSession
 from webagent.errors import ImagesUnsupported, LLMError, NavigationError, PageUnresponsive, ParseError
-from webagent.execute import ActionResult, execute
+from webagent.executor import ActionResult, execute
 from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
 from webagent.observers import Observation, ObserveOptions
@@ -86,8 +86,7 @@ class Agent:
         """Run the task from `start_url` in `session`; the run directory keeps every finished step."""
         t_start = time.perf_counter()
         rec = Recorder(run_dir or new_run_dir("runs", intent[:30]), self.secrets)
-        if session.config.downloads_dir is None:
-            session.config.downloads_dir = rec.dir / "downloads"
+        session.downloads_dir = session.config.downloads_dir or rec.dir / "downloads"  # this run's, not a former's
         session.secrets = self.secrets
         self._session = session
         self._blocked_seen = self._blocked_start = len(session.blocked_requests)
