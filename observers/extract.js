@@ -4,6 +4,10 @@
 (args) => {
   const ATTR = "data-wa-id";
   let nextId = args.nextId;
+  // Frames are walked concurrently, each with its own block of new ids [nextId, idLimit): when the block runs out,
+  // the walk says so (`overflow`) and the caller walks the frame again with room.
+  const idLimit = args.idLimit || Infinity;
+  let overflow = false;
   const seen = new Set();
   const maxText = args.maxText || 300;
   const win = args.window || null; // [top, bottom] in this frame's viewport coordinates: skip subtrees outside
@@ -275,6 +279,7 @@
   function assignId(e) {
     let id = parseInt(e.getAttribute(ATTR), 10);
     if (!Number.isFinite(id) || seen.has(id)) {
+      if (nextId >= idLimit) { overflow = true; return null; }
       id = nextId++;
       e.setAttribute(ATTR, String(id));
     }
@@ -475,7 +480,7 @@
     let extra = null;
     if (isFrame) {
       extra = { co: [Math.round(rect.left + frameBox[0] + e.clientLeft + parseFloat(style.paddingLeft)),
-        Math.round(rect.top + frameBox[1] + e.clientTop + parseFloat(style.paddingTop))] };
+        Math.round(rect.top + frameBox[1] + e.clientTop + parseFloat(style.paddingTop))], ...frameHint(e) };
     }
     if (wantHtml) {
       extra = extra || {};
@@ -486,6 +491,27 @@
     }
     if (extra) node.push(extra);
     return node;
+  }
+
+  // Which Playwright frame an <iframe> holds is matched by URL (no round trip per frame); a same-origin frame with
+  // an empty body (an unfilled ad slot) is marked so that it is not walked at all.
+  function frameHint(e) {
+    let doc = null;
+    try { doc = e.contentDocument; } catch (_) { doc = null; }
+    if (!doc) return { u: e.src || "about:blank" };
+    let u = "about:blank";
+    try { u = doc.location ? doc.location.href : u; } catch (_) { /* keep about:blank */ }
+    const b = doc.body;
+    const empty = !b || (!b.firstElementChild && !(b.textContent || "").trim());
+    return empty ? { u, fe: 1 } : { u };
+  }
+  function hiddenFrames() {
+    const out = [];
+    for (const f of document.querySelectorAll("iframe,frame")) {
+      const id = parseInt(f.getAttribute(ATTR), 10);
+      if (!seen.has(id)) out.push(frameHint(f).u);
+    }
+    return out;
   }
 
   const body = document.body || document.documentElement;
@@ -501,5 +527,7 @@
     viewport: [vw, vh],
     title: document.title,
     skipped,
+    overflow,
+    hidden: document.querySelector("iframe,frame") ? hiddenFrames() : [],
   });
 }
