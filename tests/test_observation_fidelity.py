@@ -172,3 +172,43 @@ async def test_states_that_decide_the_next_action(session, site):
     got = [s.split("] ", 1)[1] for s in lines(obs) if s.startswith("[")]
     missing = [w for w in want if w not in got]
     assert not missing, (missing, obs.text)
+
+
+# -- many frames (issue 10 section 5) ---------------------------------------------------------------------------------
+
+async def test_many_iframes_every_actionable_once_with_its_frame(session, site):
+    """36 iframes: empty ad slots, hidden trackers, cross-origin ads from a second port, same-origin embeds."""
+    from bench.observe import ground_truth
+    from tests.fixture_site import FixtureServer
+    with FixtureServer() as ads:
+        await session.goto(f"{site.url}/realworld/frames?ads={ads.url}")
+        await session.page.wait_for_load_state("load")
+        obs = await session.observe(OPTS)
+        gt = await ground_truth(session.page)
+        missing = [g for g in gt if g[0] is None or int(g[0]) not in obs.elements]
+        assert len(gt) >= 65 and not missing, (missing, obs.text)
+        ads_links = [e for e in obs.elements.values() if e.name.startswith("Sponsored: boat parts")]
+        assert len(ads_links) == 12 and all(e.frame and ads.url in e.frame_url for e in ads_links)
+        assert all(obs.frames[e.frame].url == e.frame_url for e in ads_links)
+        ad3 = next(e for e in ads_links if e.name.endswith(" 3"))
+        assert await obs.frames[ad3.frame].evaluate(
+            f"document.querySelector('[data-wa-id=\"{ad3.id}\"]').textContent") == ad3.name
+        likes = [e for e in obs.elements.values() if e.role == "button" and e.name == "Like"]
+        assert len(likes) == 2 and len({e.frame for e in likes}) == 2
+        again = await session.observe(OPTS)
+        assert {(e.role, e.name, e.frame): i for i, e in again.elements.items()} == \
+            {(e.role, e.name, e.frame): i for i, e in obs.elements.items()}  # ids stay put
+
+
+async def test_frames_with_same_url_and_more_new_elements_than_one_id_block(session, site):
+    """Two srcdoc frames (same URL: matched through Playwright) of 100 buttons each: more than a concurrent walk's
+    block of new ids, so each is walked again; every button has its own id, in its own frame."""
+    obs = await observe(session, site, "/fidelity/frames.html")
+    for f in ("A", "B"):
+        ids = [i for i, e in obs.elements.items() if e.role == "button" and e.name.startswith(f"{f} ")]
+        assert len(ids) == 100, obs.text
+        assert len({obs.elements[i].frame for i in ids}) == 1
+    assert len(obs.elements) == len({e.selector + e.frame for e in obs.elements.values()})
+    i = next(i for i, e in obs.elements.items() if e.name == "B 99")
+    assert (await execute(session, obs, parse_action(f"click [{i}]"))).ok
+    assert await obs.frames[obs.elements[i].frame].evaluate("document.title") == "B 99"
