@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from webagent.search import PLANNERS, Planner, make_planner
 
@@ -42,3 +43,22 @@ def planner_from_args(args: argparse.Namespace) -> Planner:
                         budget=args.budget, budget_tokens=args.budget_tokens, budget_seconds=args.budget_seconds,
                         value_samples=args.value_samples, sim_samples=args.sim_samples, commit=args.commit,
                         comparative=args.comparative)
+
+
+class SearchPlanners:
+    """The planners of webagent.search for the CLI and replay (webagent.planner.PlannerProvider), registered as
+    the `search` entry point of the `webagent.planners` group."""
+
+    names = PLANNERS
+
+    def add_flags(self, parser: argparse.ArgumentParser) -> None:
+        add_planner_flags(parser)
+
+    def from_args(self, args: argparse.Namespace) -> Planner:
+        return planner_from_args(args)
+
+    def make(self, name: str, **params: Any) -> Planner:
+        return make_planner(name, **params)
+
+
+PROVIDER = SearchPlanners()

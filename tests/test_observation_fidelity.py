@@ -1,7 +1,7 @@
 """The observation says what a person reads on pages no one here wrote (issue 10, observation half).
 
-Every observation repro of ../shared/repros/observation/ (copied to tests/pages/repros/) is a test that shows the
-corrected line, and tests/pages/fidelity/ adds cases around each class: text kept although it matches the title or a
+Every observation repro of ../shared/repros/observation/ (copied to testkit/pages/repros/) is a test that shows the
+corrected line, and testkit/pages/fidelity/ adds cases around each class: text kept although it matches the title or a
 control elsewhere, inline text joined as written, clickables nested in clickables and text-less icons with ids and
 names, fields that say what to type, and the states that decide the next action (native and ARIA). One page load
 per test; clicks go through `execute` and check the page's own signal (its title)."""
@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 from webagent.observers import ObserveOptions
 
+from testkit.fixture_site import FixtureServer
+from testkit.ground_truth import ground_truth
 from webagent.actions import parse_action
 from webagent.execute import execute
 
@@ -178,8 +180,6 @@ async def test_states_that_decide_the_next_action(session, site):
 
 async def test_many_iframes_every_actionable_once_with_its_frame(session, site):
     """36 iframes: empty ad slots, hidden trackers, cross-origin ads from a second port, same-origin embeds."""
-    from bench.observe import ground_truth
-    from tests.fixture_site import FixtureServer
     with FixtureServer() as ads:
         await session.goto(f"{site.url}/realworld/frames?ads={ads.url}")
         await session.page.wait_for_load_state("load")

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from webagent import plugins, replay_cli
 from webagent.errors import BadInput, LLMError, NavigationError, SetupError, WebAgentError
+from webagent.planner import planners
 
-# Modules that add their own subcommands through `add_commands(subparsers)`; absent ones are skipped.
-COMMAND_MODULES = ("webagent.tasks.cli", "webagent.replay_cli")
+# A command plugin (group `webagent.commands`, see webagent.plugins) is `add_commands(subparsers, add_model_flags)`
+# returning {command: handler}; webagent.tasks adds `bench`, `sites` and `eval` that way.
+AddCommands = Callable[[argparse._SubParsersAction, Callable[[argparse.ArgumentParser], None]],
+                       dict[str, Callable[[argparse.Namespace], int]]]
 
 
 def _err(msg: str) -> int:
@@ -36,6 +39,25 @@ def _add_observe_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--detail", choices=["low", "normal", "high"], default="normal")
     g.add_argument("--mode", choices=["text", "html"], default="text", help="accessibility tree or cleaned HTML")
     g.add_argument("--max-chars", type=int, default=24_000, help="text budget, cut by priority (about 4 chars a token)")
+
+
+def add_image_flags(p: argparse.ArgumentParser, task_files: bool = True) -> None:
+    """`--images MODE` (run, bench) and, for `run`, `--image FILE` (repeatable task images)."""
+    from webagent.vision import MODES
+    g = p.add_argument_group("images (need a model that takes images)")
+    g.add_argument("--images", choices=MODES, default="none",
+                   help="pictures of the page for the model: none (text only, default), screenshot (the viewport), "
+                        "som (the screenshot with the text's [id]s drawn on), crops (the elements that matter "
+                        "now, each with its text line, and the densest region of a tall page)")
+    if task_files:
+        g.add_argument("--image", action="append", metavar="FILE",
+                       help="an image that comes with the task (repeatable); sent with every step")
+
+
+def _vision(args: argparse.Namespace):
+    from webagent.vision import Vision, load_images
+    return Vision(getattr(args, "images", "none") or "none", task_images=load_images(getattr(args, "image", None)
+                                                                                     or []))
 
 
 def _observe_options(args: argparse.Namespace, **overrides):
@@ -62,7 +84,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from webagent.agent import AgentConfig, run_task
     from webagent.browser import BrowserConfig
     from webagent.safety import Secrets, check_url
-    from webagent.search.flags import planner_from_args
 
     if args.site:
         return _run_on_bundled_site(args)
@@ -72,12 +93,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.max_steps < 1:
         raise BadInput("--max-steps must be at least 1")
     secrets = Secrets.parse(args.secret or [])
+    vision = _vision(args)
     model = make_model_from_args(args)
-    planner = planner_from_args(args)
+    planner = planners().from_args(args)
     browser = BrowserConfig(headless=not args.headful, allowed_domains=args.allow_domain or [],
                             storage_state=args.storage_state)
     run_dir = Path(args.out) if args.out else None
-    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps, observe=_observe_options(args)),
+    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps, observe=_observe_options(args),
+                                                    vision=vision),
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
                                   trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None)))
     if result.status in ("navigation_error", "llm_error"):
@@ -92,17 +115,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_on_bundled_site(args: argparse.Namespace) -> int:
-    """`run --site shop [--url /path]`: start the bundled site on a free port, run there, stop it."""
-    from webagent.tasks.sites.server import SiteServer
+    """`run --site shop [--url /path]`: start the bundled site (through the environment seam) on a free port, run
+    there, stop it."""
+    from webagent.environment import environment
 
-    with SiteServer(args.site) as server:
-        path = args.url or "/"
-        if "://" in path:
-            raise BadInput("with --site, --url is a path on that site, e.g. --url /catalogsearch/result/?q=mug")
-        args.url = server.url + ("" if path.startswith("/") else "/") + path
-        args.site_meta = {"site": server.name, "site_urls": {server.name: server.url}}  # for `webagent replay`
+    env = environment()
+    known = env.site_names()
+    if args.site not in known:
+        raise BadInput(f"unknown site {args.site!r}; known sites: {', '.join(known) or 'none installed'}")
+    path = args.url or "/"
+    if "://" in path:
+        raise BadInput("with --site, --url is a path on that site, e.g. --url /catalogsearch/result/?q=mug")
+    name = args.site
+    with env.start([name]) as urls:
+        url = urls[name]
+        args.url = url + ("" if path.startswith("/") else "/") + path
+        args.site_meta = {"site": name, "site_urls": {name: url}}  # for `webagent replay`
         args.site = None
-        print(f"site {server.name} at {server.url}", flush=True)
+        print(f"site {name} at {url}", flush=True)
         return cmd_run(args)
 
 
@@ -130,8 +160,6 @@ def cmd_observe(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
-    from webagent.search.flags import add_planner_flags
-
     parser = argparse.ArgumentParser(prog="webagent", description="Run LLM web agents in a real browser.")
     sub = parser.add_subparsers(dest="command", required=True)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -154,7 +182,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
                                                       "(for `webagent replay --har`)")
     _add_model_flags(p)
     _add_observe_flags(p)
-    add_planner_flags(p)
+    add_image_flags(p)
+    planners().add_flags(p)
     handlers["run"] = cmd_run
 
     p = sub.add_parser("observe", help="print what the agent would see on a page")
@@ -166,19 +195,18 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--headful", action="store_true")
     handlers["observe"] = cmd_observe
 
-    for modname in COMMAND_MODULES:
-        try:
-            mod = importlib.import_module(modname)
-        except ModuleNotFoundError as e:
-            if e.name == modname:
-                continue
-            raise
-        handlers.update(mod.add_commands(sub, _add_model_flags))
+    add_commands: list[AddCommands] = [replay_cli.add_commands]
+    add_commands += [fn for _name, fn in plugins.load(plugins.COMMANDS)]
+    for add in add_commands:
+        handlers.update(add(sub, _add_model_flags))
     return parser, handlers
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser, handlers = build_parser()
+    try:
+        parser, handlers = build_parser()
+    except SetupError as e:
+        return _err(str(e))
     args = parser.parse_args(argv)
     try:
         return handlers[args.command](args)

@@ -1,15 +1,19 @@
 """The Planner seam (given the state of a step, choose the action(s) to execute) and the default reactive planner.
 
-Search planners in `webagent.search` implement this protocol; the agent loop knows only this module."""
+Search planners in `webagent.search` implement this protocol; the agent loop knows only this module. They reach the
+CLI and replay through a `PlannerProvider` registered in the `webagent.planners` plugin group (webagent.plugins);
+without one, only the reactive planner is offered."""
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from webagent import plugins
 from webagent.actions import Action
 from webagent.browser import BrowserSession
-from webagent.errors import UnknownElement
+from webagent.errors import BadInput, UnknownElement
 from webagent.observers import Observation, ObserveOptions
 from webagent.policy import Policy, StepSummary
 from webagent.resolve import Target, rebind, state_key
@@ -84,3 +88,47 @@ class ReactivePlanner:
                                          last_error=ctx.last_error, notes=ctx.notes)
         return Plan([cands[0].action], candidates=[
             {"action": str(c.action), "votes": c.votes, "share": round(c.share, 3)} for c in cands])
+
+
+class PlannerProvider(Protocol):
+    """The planners a layer offers: their names, their command-line flags, and a factory by name."""
+
+    names: tuple[str, ...]
+
+    def add_flags(self, parser: argparse.ArgumentParser) -> None:
+        """Add `--planner` and every planner option to a command's parser."""
+        ...
+
+    def from_args(self, args: argparse.Namespace) -> Planner:
+        """The planner the parsed flags ask for; BadInput for a bad value."""
+        ...
+
+    def make(self, name: str, **params: Any) -> Planner:
+        """A planner by name with these parameters (unset ones take the planner's defaults)."""
+        ...
+
+
+class ReactiveOnly:
+    """The provider when no search layer is installed: the reactive planner and its `--samples`."""
+
+    names = ("reactive",)
+
+    def add_flags(self, parser: argparse.ArgumentParser) -> None:
+        g = parser.add_argument_group("planner")
+        g.add_argument("--planner", default="reactive", choices=self.names, help="reactive: the top-voted action")
+        g.add_argument("--samples", type=int, default=None, help="policy samples per step (default 1)")
+
+    def from_args(self, args: argparse.Namespace) -> Planner:
+        if args.samples is not None and args.samples < 1:
+            raise BadInput("--samples must be at least 1")
+        return self.make(args.planner, samples=args.samples)
+
+    def make(self, name: str, **params: Any) -> Planner:
+        if name != "reactive":
+            raise BadInput(f"unknown planner {name!r}; available: reactive (search planners need webagent.search)")
+        return ReactivePlanner(samples=params.get("samples") or 1)
+
+
+def planners() -> PlannerProvider:
+    """The registered planner provider (the last one wins), else the reactive planner alone."""
+    return plugins.last(plugins.PLANNERS) or ReactiveOnly()

@@ -47,7 +47,7 @@ def create_app() -> Flask:
         """Generated pages of the shapes real news and encyclopedia pages have (bench/observe.py): `frames` (36
         iframes, most empty or cross-origin ads from `?ads=ORIGIN`), `dom` (3,000+ nodes, few actionable), `svg`
         (huge inline SVG charts), `ad` and `embed` (the frames' content)."""
-        from tests.realworld_pages import PAGES as GEN
+        from testkit.realworld_pages import PAGES as GEN
         if kind not in GEN:
             return Response("no such page", status=404)
         return GEN[kind](request.args)

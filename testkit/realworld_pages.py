@@ -1,5 +1,5 @@
 """Generated pages shaped like saved real-world pages (news with dozens of ad iframes, long encyclopedia articles,
-pages with huge inline SVG charts), deterministic, for bench/observe.py and the speed test; served by fixture_site."""
+pages with huge inline SVG charts), deterministic, for bench/observe.py and the speed test; served by testkit.fixture_site."""
 
 from __future__ import annotations
 
