@@ -142,7 +142,7 @@ async def test_nested_clickables_and_text_less_icons(session, site):
 
 
 async def test_fields_say_what_to_type(session, site):
-    obs = await observe(session, site, "/fidelity/fields.html")
+    obs = await observe(session, site, "/fidelity/observed_fields.html")
     want = {
         "textbox 'Comment' value='second draft' multiline",
         "textbox 'Note' value='one line'",

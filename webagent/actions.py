@@ -1,6 +1,6 @@
 """The action language: one action per step in WebArena's text form, parsed without eval, exported as grammars.
 
-    click [id]   type [id] [text] [press_enter 0|1]   select [id] [option]   hover [id]
+    click [id]   type [id] [text] [press_enter 0|1]   select [id] [option|option...]   hover [id]
     press [key combo]   scroll [up|down]   goto [url]   go_back   go_forward
     new_tab   tab_focus [i]   close_tab   note [text]   stop [answer]
 """
@@ -224,7 +224,7 @@ def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] = VERBS) 
         "click": '"click [" id "]"',
         "hover": '"hover [" id "]"',
         "type": '"type [" id "] [" text "] [" [01] "]"',
-        "select": '"select [" id "] [" text "]"',
+        "select": '"select [" id "] [" option ("|" option)* "]"',
         "press": '"press [" key "]"',
         "scroll": '"scroll [" ("up" | "down") "]"',
         "goto": '"goto [" url "]"',
@@ -242,6 +242,7 @@ def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] = VERBS) 
     lines += [
         f"id ::= {id_rule}",
         'text ::= [^\\]\\n]{0,200}',
+        'option ::= [^\\]|\\n]{1,200}',
         'key ::= ([A-Z][a-z]* "+"){0,2} [A-Za-z0-9]{1,12}',
         'url ::= [^\\] \\n]{1,300}',
     ]
@@ -258,7 +259,8 @@ def action_json_schema(ids: Iterable[int] | None = None) -> dict[str, Any]:
         "properties": {
             "verb": {"type": "string", "enum": list(VERBS)},
             "id": id_schema,
-            "text": {"type": "string"},
+            "text": {"type": "string", "description": "type: the text; select: the option, or several options "
+                     "of a multi-select separated by |; note/stop: the note or answer"},
             "press_enter": {"type": "boolean"},
             "key": {"type": "string"},
             "direction": {"type": "string", "enum": ["up", "down"]},

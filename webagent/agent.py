@@ -11,7 +11,7 @@ from typing import Any
 
 from webagent.actions import Action
 from webagent.browser import BrowserConfig, BrowserSession
-from webagent.errors import ImagesUnsupported, LLMError, NavigationError, ParseError
+from webagent.errors import ImagesUnsupported, LLMError, NavigationError, PageUnresponsive, ParseError
 from webagent.execute import ActionResult, execute
 from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
@@ -31,6 +31,7 @@ class AgentConfig:
     observe: ObserveOptions = field(default_factory=ObserveOptions)
     temperature: float = 0.0
     constrain: bool = True  # send the action grammar to backends that can use it
+    max_seconds: float | None = 3600.0  # the run's watchdog: past this the run ends with status "timeout"
     vision: Vision = field(default_factory=Vision)  # --images mode, image budget, the task's own images
 
 
@@ -49,7 +50,7 @@ class StepRecord:
 
 @dataclass
 class RunResult:
-    status: str  # answered | max_steps | loop | errors | llm_error | navigation_error | interrupted
+    status: str  # answered | max_steps | loop | errors | llm_error | navigation_error | timeout | interrupted
     answer: str | None
     steps: int
     reason: str
@@ -72,10 +73,13 @@ class Agent:
         self.planner = planner or ReactivePlanner()
         self.config = config or AgentConfig()
         self.secrets = secrets or Secrets()
+        self.model.secrets = self.secrets  # every prompt (policy, value, world model) is redacted
         require_vision(self.model, self.config.vision)  # a text-only model asked for images: one line, at start
         self.policy = Policy(self.model, temperature=self.config.temperature, constrain=self.config.constrain,
                              vision=self.config.vision)
         self.on_step = on_step
+        self._session: BrowserSession | None = None
+        self._blocked_seen = 0
 
     async def run(self, intent: str, start_url: str, session: BrowserSession, run_dir: str | Path | None = None,
                   task_meta: dict[str, Any] | None = None) -> RunResult:
@@ -84,6 +88,9 @@ class Agent:
         rec = Recorder(run_dir or new_run_dir("runs", intent[:30]), self.secrets)
         if session.config.downloads_dir is None:
             session.config.downloads_dir = rec.dir / "downloads"
+        session.secrets = self.secrets
+        self._session = session
+        self._blocked_seen = self._blocked_start = len(session.blocked_requests)
         rec.header({"intent": intent, "start_url": start_url, **(task_meta or {})}, self._config_dict(session))
         history: list[StepSummary] = []
         notes: list[str] = []
@@ -95,6 +102,7 @@ class Agent:
         masked_before, session.mask_values = session.mask_values, list(self.secrets.values.values())
         pending: tuple[Plan, int] | None = None  # a multi-action plan being committed, and its next index
         status, answer, reason, step = "max_steps", None, f"reached --max-steps {self.config.max_steps}", 0
+        watchdog = _Watchdog(self.config.max_seconds)
         try:
             try:
                 await session.goto(start_url)
@@ -104,7 +112,12 @@ class Agent:
             for step in range(1, self.config.max_steps + 1):
                 t0 = time.perf_counter()
                 obs = await session.observe(observe_opts)
-                await mask_secrets(session.page, obs, self.secrets)  # the model, the record, the screenshot
+                try:  # the model, the record, the screenshot
+                    await session.guard(mask_secrets(session.page, obs, self.secrets, policy=session.policy),
+                                        "masking secrets")
+                except PageUnresponsive as e:
+                    obs.screenshot = None  # it may show a secret that could not be masked
+                    obs.notices.append(str(e))
                 if vision.mode == "crops":
                     await self._add_crops(session, obs, history, observe_opts)
                 t_obs = time.perf_counter()
@@ -158,10 +171,18 @@ class Agent:
         except LLMError as e:
             status, reason = "llm_error", str(e)
         except (asyncio.CancelledError, KeyboardInterrupt):
-            status, reason = "interrupted", "interrupted by the user"
-            self._finish(rec, status, None, reason, step, session, t_start)
+            if not watchdog.claim():
+                status, reason = "interrupted", "interrupted by the user"
+                self._finish(rec, status, None, reason, step, session, t_start)
+                raise
+            status, answer = "timeout", None
+            reason = f"the run's watchdog stopped it after {self.config.max_seconds:g} s (in step {step})"
+        except Exception as e:  # a bug or an unexpected failure: the trajectory still gets its footer
+            self._finish(rec, "crashed", None, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
+                         step, session, t_start)
             raise
         finally:
+            watchdog.stop()
             session.mask_values = masked_before
         return self._finish(rec, status, answer, reason, step, session, t_start)
 
@@ -184,6 +205,7 @@ class Agent:
             url = ""
         secs = time.perf_counter() - t_start
         rec.footer({"status": status, "answer": answer, "reason": reason, "steps": steps, "final_url": url,
+                    "blocked_requests": session.blocked_requests[getattr(self, "_blocked_start", 0):],
                     "usage": self.model.usage.to_dict(), "llm_calls": self.model.n_calls, "seconds": round(secs, 2),
                     **({"images": self.model.image_usage()} if self.model.image_bytes else {})})
         rec.close()
@@ -207,7 +229,7 @@ class Agent:
             "timings": {"observe_ms": round((t_obs - t0) * 1000, 1), "plan_ms": round((t_plan - t_obs) * 1000, 1),
                         "act_ms": round((t_act - t_plan) * 1000, 1), **{k: round(v, 1) for k, v in
                                                                          obs.timings.items()}},
-            "llm_calls": calls, "tokens": tokens,
+            "llm_calls": calls, "tokens": tokens, "blocked_requests": self._new_blocked(),
             "screenshot": rec.screenshot(step, obs.screenshot),
             "candidates": plan.candidates if plan else [], "search_tree": plan.tree if plan else None,
         }
@@ -218,6 +240,12 @@ class Agent:
             self.on_step(StepRecord(step, str(action) if action else "(invalid reply)", self.secrets.redact(obs.url),
                                     (t_act - t0) * 1000, tokens, ok, self.secrets.redact(err)))
 
+    def _new_blocked(self) -> list[str]:
+        """Requests the network policy refused since the last step (method and URL; secrets redacted on write)."""
+        blocked = self._session.blocked_requests if self._session else []
+        out, self._blocked_seen = blocked[self._blocked_seen:], len(blocked)
+        return out
+
     def _config_dict(self, session: BrowserSession) -> dict[str, Any]:
         return {
             "model": self.model.name, "planner": getattr(self.planner, "name", type(self.planner).__name__),
@@ -225,10 +253,37 @@ class Agent:
             "max_steps": self.config.max_steps, "loop_limit": self.config.loop_limit,
             "temperature": self.config.temperature, "viewport": list(session.config.viewport),
             "headless": session.config.headless, "secrets": self.secrets.describe(),
+            "network": session.config.network, "allowed_domains": list(session.config.allowed_domains),
+            "action_policy": session.action_policy.describe() if session.action_policy is not None else None,
             "observe": {k: v for k, v in asdict(self.config.observe).items() if k != "stages"},
             "images": self.config.vision.mode, "image_budget": asdict(self.config.vision.budget),
             "task_images": len(self.config.vision.task_images),
         }
+
+
+class _Watchdog:
+    """Cancels the running task after `seconds`; `claim` tells the cancellation it caused from any other."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.fired = False
+        self.task = asyncio.current_task()
+        self.handle = asyncio.get_running_loop().call_later(seconds, self._fire) if seconds else None
+
+    def _fire(self) -> None:
+        self.fired = True
+        if self.task is not None:
+            self.task.cancel()
+
+    def claim(self) -> bool:
+        """True when the watchdog caused the cancellation (which it then takes back)."""
+        if self.fired and self.task is not None and self.task.cancelling():
+            self.task.uncancel()
+            return True
+        return False
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
 
 
 async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner | None = None,
@@ -236,7 +291,7 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
                    run_dir: str | Path | None = None, secrets: Secrets | None = None,
                    on_step: Callable[[StepRecord], None] | None = None, trace: bool = False, har: bool = False,
                    task_meta: dict[str, Any] | None = None, images: list[str | Path | bytes] | None = None,
-                   image_mode: str | None = None) -> RunResult:
+                   image_mode: str | None = None, action_policy: Any = None) -> RunResult:
     """Run one task against `url` with a fresh browser. The Python API's main entry point.
 
     `images`: files (or bytes) that come with the task; they go in the user message of every step (the model
@@ -245,7 +300,8 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
 
     `trace` / `har` also write `trace.zip` / `network.har` into the run directory (when the browser closes, so a
     killed process leaves neither); secrets in them are replaced by `{{NAME}}`. `task_meta` goes into the
-    header's task (e.g. `site` and `site_urls`, which let `webagent replay` restart a bundled site)."""
+    header's task (e.g. `site` and `site_urls`, which let `webagent replay` restart a bundled site).
+    `action_policy` (a webagent.action_policy.ActionPolicy) allows, denies or confirms each action."""
     secrets = secrets or Secrets()
     run_dir = Path(run_dir) if run_dir else new_run_dir("runs", intent[:30])
     browser = browser or BrowserConfig()
@@ -262,6 +318,7 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
     agent = Agent(model, planner, config, secrets, on_step)
     try:
         async with BrowserSession(browser) as session:
+            session.action_policy = action_policy
             return await agent.run(intent, url, session, run_dir, task_meta)
     finally:
         redact_artifacts(run_dir, secrets)

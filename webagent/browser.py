@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Dialog, Download, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from webagent.errors import NavigationError, SetupError
+from webagent.errors import NavigationError, PageUnresponsive, SetupError
 from webagent.observers import IdCounter, Observation, ObserveOptions, observe
 from webagent.observers.types import Crop
-from webagent.safety import DomainPolicy, check_url
+from webagent.safety import DomainPolicy, Secrets, check_url
+from webagent.settle import REDIRECT_MARK, TRACKER_JS, now_ms, settle
+from webagent.watchdog import Watchdog
+
+T = TypeVar("T")
 
 # Without these Chromium stalls on a closed network (component updates, sync, first-run pings).
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--no-first-run", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage",
+    # documents the network guard fetched itself have no address space: without this, Local Network Access would
+    # treat them as public pages and refuse their frames and requests to loopback and LAN hosts
+    "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests",
 ]
 SYSTEM_CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -47,7 +57,8 @@ class BrowserConfig:
     viewport: tuple[int, int] = (1280, 720)
     navigation_timeout_ms: int = 30_000
     action_timeout_ms: int = 5_000
-    allowed_domains: list[str] = field(default_factory=list)  # empty: the start URL's host only
+    allowed_domains: list[str] = field(default_factory=list)  # added to the start URL's origin
+    network: str = "default"  # "strict": no request at all leaves the allowed domains (see _guard)
     dialogs: str = "accept"  # or "dismiss"
     downloads_dir: Path | None = None
     storage_state: str | None = None
@@ -56,6 +67,7 @@ class BrowserConfig:
     record_har: Path | None = None  # write the episode's network traffic here as a HAR (when the context closes)
     record_trace: Path | None = None  # write a Playwright trace.zip here (when the context closes)
     trace_screenshots: bool = True  # screencast frames in the trace (off when secrets are typed: they'd show)
+    page_deadline_ms: int = 20_000  # a page that does not answer an observation or a settle in this long is stopped
 
 
 NET_ERRORS = {
@@ -88,6 +100,9 @@ class BrowserSession:
     def __init__(self, config: BrowserConfig | None = None) -> None:
         self.config = config or BrowserConfig()
         self.policy = DomainPolicy(list(self.config.allowed_domains))
+        self._seeded = False  # the policy gets the start URL's origin at the first goto of each context
+        self.secrets = Secrets()  # set by the agent: where each secret's value may be sent
+        self.action_policy: Any = None  # a webagent.action_policy.ActionPolicy, checked by execute()
         self.counter = IdCounter()
         self.notices: list[str] = []
         self.block_mutations = False  # set by planners while exploring: abort every non-GET request
@@ -98,6 +113,8 @@ class BrowserSession:
         self.context: BrowserContext | None = None
         self._active: Page | None = None
         self._crashed: set[Page] = set()
+        self.watchdog = Watchdog()
+        self._own_pages = 0  # tabs we are opening ourselves: not "a new tab opened" for the agent
 
     async def __aenter__(self) -> BrowserSession:
         await self.start()
@@ -140,9 +157,21 @@ class BrowserSession:
         self.context.set_default_timeout(self.config.action_timeout_ms)
         self.context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
         self.context.on("page", self._on_page)
+        await self.context.add_init_script(TRACKER_JS)
         await self.context.route("**/*", self._guard)
-        self._active = await self.context.new_page()
+        self._seeded = False
+        self._active = await self._open_tab()
         return self.context
+
+    async def _open_tab(self) -> Page:
+        """A tab we open ourselves (the first tab, new_tab, a replacement), with its watchdog attached."""
+        self._own_pages += 1
+        try:
+            page = await self.context.new_page()
+        finally:
+            self._own_pages = max(0, self._own_pages - 1)
+        await self.watchdog.attach(page)
+        return page
 
     async def _close_context(self) -> None:
         """Close the context, saving the trace first (the HAR is written by the close itself)."""
@@ -190,17 +219,18 @@ class BrowserSession:
         return self._active
 
     async def new_tab(self) -> Page:
-        page = await self.context.new_page()
+        page = await self._open_tab()
         self._active = page
         return page
 
     def _on_page(self, page: Page) -> None:
         self._wire(page)
-        if page.opener is not None:  # a popup or target=_blank link: the agent follows it
+        if self._own_pages == 0:  # a popup or target=_blank link: the agent follows it
             self._active = page
             self.notices.append(f"a new tab opened ({page.url or 'loading'}) and is now active")
 
     def _wire(self, page: Page) -> None:
+        self.watchdog.attach(page)
         page.on("dialog", self._on_dialog)
         page.on("download", self._on_download)
         page.on("crash", lambda p: self._crashed.add(p))
@@ -230,56 +260,209 @@ class BrowserSession:
         except PlaywrightError as e:
             self.notices.append(f"download of {download.suggested_filename} failed: {e}")
 
+    def _block_reason(self, url: str, body: str, top_level: bool) -> str | None:
+        """Why a request (or a redirect hop) may not leave, or None. See README "Security"."""
+        for name in self.secrets.carried_in(url + "\n" + body):
+            if not self.secrets.bound_to(name, self.policy).allows(url):
+                return f"it carries {{{{{name}}}}} to a host the secret is not bound to"
+        if top_level and not self.policy.allows(url):
+            return "outside the allowed domains"
+        if self.config.network == "strict" and urlsplit(url).scheme in ("http", "https", "ws", "wss") \
+                and not self.policy.allows(url):
+            return "outside the allowed domains (--network strict)"
+        return None
+
+    def _blocked(self, method: str, url: str, why: str, navigation: bool) -> None:
+        self.blocked_requests.append(f"{method} {url}")
+        host = urlsplit(url).hostname or urlsplit(url).scheme
+        self.notices.append(f"blocked {'navigation' if navigation else 'a request'} to {host}: {why}")
+
     async def _guard(self, route: Any) -> None:
-        """Keep top-level navigation inside the allowed domains (subresources and iframes may come from anywhere,
-        as CDNs do); while exploring, abort every request that could change server state."""
+        """The network policy, for every request the browser makes (documents, frames, subresources, fetch,
+        beacons): a request carrying a secret's value goes only to the hosts that secret is bound to; top-level
+        navigation (every redirect hop included) stays inside the allowed domains; with `network="strict"` nothing
+        leaves them. Other subresources and iframes may come from anywhere, as CDNs do. While exploring, every
+        request that could change server state is aborted."""
         req = route.request
-        if req.is_navigation_request() and not self.policy.allows(req.url):
-            try:
-                top_level = req.frame.parent_frame is None
-            except PlaywrightError:
-                top_level = True
-            if top_level:
-                self.blocked_requests.append(f"{req.method} {req.url}")
-                self.notices.append(f"blocked navigation to {urlsplit(req.url).hostname}: "
-                                    "outside the allowed domains")
-                await route.abort("blockedbyclient")
-                return
+        try:
+            navigation = req.is_navigation_request()
+            top_level = navigation and req.frame.parent_frame is None
+        except PlaywrightError:  # a service-worker request has no frame
+            navigation = top_level = False
+        try:
+            body = (req.post_data_buffer or b"").decode("utf-8", "replace") if self.secrets.values else ""
+        except PlaywrightError:
+            body = ""
+        why = self._block_reason(req.url, body, top_level)
+        if why:
+            self._blocked(req.method, req.url, why, navigation)
+            await route.abort("blockedbyclient")
+            return
         if self.block_mutations and req.method not in ("GET", "HEAD", "OPTIONS"):
             self.blocked_requests.append(f"{req.method} {req.url}")
             await route.abort("blockedbyclient")
             return
+        if (top_level or (navigation and self.config.network == "strict")) \
+                and urlsplit(req.url).scheme in ("http", "https"):
+            await self._follow_redirects(route, top_level)
+            return
+        if self.config.network == "strict" and urlsplit(req.url).scheme in ("http", "https"):
+            await self._fetch_checked(route)
+            return
         await route.continue_()
 
+    async def _fetch_checked(self, route: Any, max_hops: int = 10) -> None:
+        """A subresource under --network strict: fetched here hop by hop, each redirect target checked, the final
+        response handed to the page (the browser would follow redirect hops without showing them to the guard)."""
+        req = route.request
+        url, method = req.url, req.method
+        try:
+            resp = await route.fetch(max_redirects=0, timeout=self.config.navigation_timeout_ms)
+            for _ in range(max_hops):
+                location = resp.headers.get("location")
+                if not (300 <= resp.status < 400 and location):
+                    break
+                url = urljoin(url, location)
+                method = "GET" if resp.status in (301, 302, 303) else method
+                why = self._block_reason(url, "", False)
+                if why:
+                    self._blocked(method, url, f"a redirect hop {why}", False)
+                    await route.abort("blockedbyclient")
+                    return
+                resp = await route.fetch(url=url, method=method, max_redirects=0,
+                                         timeout=self.config.navigation_timeout_ms)
+            await route.fulfill(response=resp)
+        except PlaywrightError:
+            try:
+                await route.abort("failed")
+            except PlaywrightError:
+                pass
+
+    async def _follow_redirects(self, route: Any, top_level: bool) -> None:
+        """Fetch a navigation ourselves without following redirects, so that every hop is checked: the browser
+        does not show redirect hops to routes. An allowed hop is handed to the browser as a stub page that moves
+        on to it (a new navigation, which this guard sees again); a refused hop is never requested."""
+        req = route.request
+        try:
+            resp = await route.fetch(max_redirects=0, timeout=self.config.navigation_timeout_ms)
+        except PlaywrightError:
+            try:  # unreachable, or the page gave up waiting: let the browser report it in its own words
+                await route.continue_()
+            except PlaywrightError:
+                pass
+            return
+        location = resp.headers.get("location")
+        try:
+            if 300 <= resp.status < 400 and location:
+                target = urljoin(req.url, location)
+                why = self._block_reason(target, "", top_level) or (
+                    None if urlsplit(target).scheme in ("http", "https") else "not an http(s) URL")
+                if why:
+                    self._blocked("GET", target, f"a redirect hop {why}", True)
+                    await route.abort("blockedbyclient")
+                    return
+                headers = {k: v for k, v in resp.headers.items() if k.lower() == "set-cookie"}
+                await route.fulfill(status=200, headers={**headers, "content-type": "text/html"},
+                                    body=_redirect_stub(target))
+                return
+            await route.fulfill(response=resp)
+        except PlaywrightError:  # the navigation was cancelled meanwhile
+            pass
+
     # -- navigation and observation -----------------------------------------------------------------------
+    def seed_policy(self, start_url: str) -> None:
+        """The allowlist of this context: the start URL's origin plus `allowed_domains` (once per context)."""
+        if not self._seeded:
+            self.policy = DomainPolicy.for_start_url(start_url, self.config.allowed_domains)
+            self._seeded = True
+
     async def goto(self, url: str) -> None:
         """Open `url` in the active tab. Raises BadInput for a malformed URL, NavigationError when unreachable."""
         url = check_url(url)
-        if not self.policy.allowed:
-            self.policy = DomainPolicy.for_start_url(url)
+        self.seed_policy(url)
         if not self.policy.allows(url):
-            raise NavigationError(f"{url} is outside the allowed domains ({', '.join(self.policy.allowed)})")
+            raise NavigationError(f"{url} is outside the allowed domains ({self.policy.describe()})")
         page = self.page
+        blocked = len(self.blocked_requests)
+        since = now_ms()
         try:
-            await page.goto(url, wait_until="domcontentloaded")
+            await self.guard(page.goto(url, wait_until="domcontentloaded"), f"opening {url}",
+                             self.config.navigation_timeout_ms + self.config.page_deadline_ms)
         except PlaywrightError as e:
+            if len(self.blocked_requests) > blocked:
+                raise NavigationError(f"cannot open {url}: {self.notices[-1]}") from None
             raise NavigationError(explain_navigation_error(url, e)) from None
-        await settle(page)
+        except PageUnresponsive as e:
+            raise NavigationError(f"cannot open {url}: {e}") from None
+        try:
+            await self.guard(settle(page, since=since), f"loading {url}")
+        except PageUnresponsive as e:
+            self.notices.append(str(e))
+        if not self.policy.allows(page.url) or (page.url.startswith("chrome-error:")
+                                                 and len(self.blocked_requests) > blocked):
+            where = page.url if not page.url.startswith("chrome-error:") else self.blocked_requests[-1].split(" ")[-1]
+            await page.goto("about:blank")
+            raise NavigationError(f"cannot open {url}: it led to {where}, outside the allowed domains")
 
     async def observe(self, options: ObserveOptions | None = None) -> Observation:
         """Observe the active tab; a crashed tab is replaced by a fresh one at the same URL first."""
         page = self.page
         if page not in self._crashed:
             try:
-                await page.evaluate("0")  # liveness probe: the crash event can arrive after the failed action
+                # liveness probe: the crash event can arrive after the failed action
+                await self.watchdog.within(page.evaluate("0"), self.config.page_deadline_ms)
             except PlaywrightError as e:
                 if "crash" in str(e).lower():
                     self._crashed.add(page)
+            except TimeoutError:
+                pass  # a busy page: the guarded observation below stops it
         if page in self._crashed:
             await self._recover(page)
+        obs = None
+        for attempt in range(3):
+            try:
+                obs = await self.guard(self._observe_once(options), "observing the page")
+                break
+            except PageUnresponsive as e:
+                self.notices.append(str(e))
+                if attempt == 1:  # stopped twice and stuck again: give the agent a fresh tab
+                    await self._replace(self.page)
+        assert obs is not None
+        obs.notices, self.notices = collapse(self.notices + obs.notices), []
+        return obs
+
+    async def guard(self, aw: Awaitable[T], what: str, ms: float | None = None) -> T:
+        """Await a call into the page under a deadline (`page_deadline_ms` by default). When it passes, the
+        page's scripts are stopped (a tab that still does not answer is replaced by a blank one) and
+        PageUnresponsive says so; the agent reads it as an error or notice, and the run goes on."""
+        ms = ms or self.config.page_deadline_ms
+        page = self.page
+        try:
+            return await self.watchdog.within(aw, ms)
+        except TimeoutError:
+            pass
+        if await self.watchdog.stop_scripts(page):
+            raise PageUnresponsive(f"the page did not answer for {ms / 1000:g} s while {what}; "
+                                   "its running script was stopped")
+        url = await self._replace(page)
+        raise PageUnresponsive(f"the page did not answer for {ms / 1000:g} s while {what} and could not be "
+                               f"stopped; its tab was closed and a blank tab opened (it was at {url})")
+
+    async def _replace(self, page: Page) -> str:
+        """Close a stuck tab and put a blank one in its place; returns the URL it was at."""
+        url = page.url
+        self._active = await self._open_tab()
+        try:
+            await asyncio.wait_for(page.close(run_before_unload=False), 5)
+        except (TimeoutError, PlaywrightError):
+            pass
+        return url
+
+    async def _observe_once(self, options: ObserveOptions | None) -> Observation:
+        """One observation of the active tab, typed secrets masked in its pictures."""
         if self.mask_values:
             from webagent.recorder import SECRET_SELECTOR, mark_secret_elements, unmark_secret_elements
-            marked = await mark_secret_elements(self.page, self.mask_values)
+            marked = await mark_secret_elements(self.page, self.mask_values, self.secrets, self.policy)
             try:
                 obs = await observe(self.page, self.counter, replace(options or ObserveOptions(),
                                                                      mask_selector=SECRET_SELECTOR))
@@ -288,7 +471,6 @@ class BrowserSession:
             obs.stats["masked"] = marked
         else:
             obs = await observe(self.page, self.counter, options)
-        obs.notices, self.notices = self.notices + obs.notices, []
         return obs
 
     async def crop_elements(self, obs: Observation, ids: list[int], options: ObserveOptions | None = None
@@ -299,7 +481,7 @@ class BrowserSession:
         if not self.mask_values:
             return await crop_elements(self.page, obs, ids, options)
         from webagent.recorder import SECRET_SELECTOR, mark_secret_elements, unmark_secret_elements
-        await mark_secret_elements(self.page, self.mask_values)
+        await mark_secret_elements(self.page, self.mask_values, self.secrets, self.policy)
         try:
             return await crop_elements(self.page, obs, ids, replace(options, mask_selector=SECRET_SELECTOR))
         finally:
@@ -308,7 +490,7 @@ class BrowserSession:
     async def _recover(self, page: Page) -> None:
         url = page.url
         self._crashed.discard(page)
-        self._active = await self.context.new_page()
+        self._active = await self._open_tab()
         try:
             await page.close()
         except PlaywrightError:
@@ -318,53 +500,24 @@ class BrowserSession:
             await self.goto(url)
 
 
-_QUIET_JS = """([quiet, max]) => new Promise((resolve) => {
-    let timer = setTimeout(done, quiet);
-    const cap = setTimeout(done, max);
-    const obs = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet); });
-    function done() { obs.disconnect(); clearTimeout(cap); clearTimeout(timer); resolve(); }
-    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-})"""
+def _redirect_stub(target: str) -> str:
+    """A page that replaces itself by `target` at once (how the guard passes on a checked redirect hop)."""
+    import json
+    from html import escape
+    return (f'<!doctype html><meta name="{REDIRECT_MARK}"><meta http-equiv="refresh" content="0;url={escape(target)}">'
+            f"<script>location.replace({json.dumps(target)})</script>")
 
 
-async def settle(page: Page, quiet_ms: int = 50, max_ms: int = 1000) -> None:
-    """Wait until the page has loaded and its DOM stopped changing for `quiet_ms` (at most `max_ms`).
-
-    A navigation that a page script starts during the wait (a select whose change submits its form) destroys the
-    document being watched: then wait for the new page to load and go quiet instead."""
-    started: list[Any] = []
-    committed: list[str] = []
-
-    def on_request(req: Any) -> None:
-        try:
-            if req.is_navigation_request() and req.frame == page.main_frame:
-                started.append(req)
-        except PlaywrightError:  # a service-worker request has no frame
-            pass
-
-    def on_navigated(frame: Any) -> None:
-        if frame == page.main_frame:
-            committed.append(frame.url)
-
-    page.on("request", on_request)
-    page.on("framenavigated", on_navigated)
-    try:
-        for _ in range(3):
-            try:
-                await page.wait_for_load_state("load", timeout=max_ms * 2)
-            except PlaywrightError:
-                pass
-            try:
-                await page.evaluate(_QUIET_JS, [quiet_ms, max_ms])
-            except PlaywrightError:
-                continue  # navigated mid-wait: settle on the new document
-            if len(started) > len(committed):  # a script started a navigation that has not arrived yet
-                try:
-                    await page.wait_for_event("framenavigated", timeout=max_ms * 3)
-                except PlaywrightError:
-                    return
-                continue
-            return
-    finally:
-        page.remove_listener("request", on_request)
-        page.remove_listener("framenavigated", on_navigated)
+def collapse(notices: list[str]) -> list[str]:
+    """Identical notices said once, with how many times (an alert storm is one line, not dozens)."""
+    counts = Counter(notices)
+    out = []
+    for n in dict.fromkeys(notices):
+        k = counts[n]
+        if k == 1:
+            out.append(n)
+        elif n.endswith(("accepted", "dismissed")):
+            out.append(f"{n} {k} times")
+        else:
+            out.append(f"{n} ({k} times)")
+    return out
