@@ -208,9 +208,7 @@ class Worker:
             if storage is None and task.storage_state and Path(task.storage_state).exists():
                 storage = task.storage_state
         s = self.session
-        await s.new_context(storage)
-        s.notices.clear()
-        s.blocked_requests.clear()
+        await s.new_context(storage)  # a new episode: notices, blocked requests and downloads start afresh
         urls = bound.start_urls
         for extra in urls[1:]:  # " |AND| ": several tabs; the agent starts in the first
             page = await s.new_tab()

@@ -12,7 +12,7 @@ from typing import Any
 from webagent.actions import Action
 from webagent.browser import BrowserConfig, BrowserSession
 from webagent.errors import ImagesUnsupported, LLMError, NavigationError, PageUnresponsive, ParseError
-from webagent.execute import ActionResult, execute
+from webagent.executor import ActionResult, execute
 from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
 from webagent.observers import Observation, ObserveOptions
@@ -20,7 +20,7 @@ from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
 from webagent.safety import Secrets
-from webagent.vision import Vision, crop_candidates, load_images, observe_options, require_vision
+from webagent.vision import Vision, crop_candidates, ext_of, load_images, observe_options, require_vision
 
 
 @dataclass
@@ -86,8 +86,7 @@ class Agent:
         """Run the task from `start_url` in `session`; the run directory keeps every finished step."""
         t_start = time.perf_counter()
         rec = Recorder(run_dir or new_run_dir("runs", intent[:30]), self.secrets)
-        if session.config.downloads_dir is None:
-            session.config.downloads_dir = rec.dir / "downloads"
+        session.downloads_dir = session.config.downloads_dir or rec.dir / "downloads"  # this run's, not a former's
         session.secrets = self.secrets
         self._session = session
         self._blocked_seen = self._blocked_start = len(session.blocked_requests)
@@ -230,7 +229,7 @@ class Agent:
                         "act_ms": round((t_act - t_plan) * 1000, 1), **{k: round(v, 1) for k, v in
                                                                          obs.timings.items()}},
             "llm_calls": calls, "tokens": tokens, "blocked_requests": self._new_blocked(),
-            "screenshot": rec.screenshot(step, obs.screenshot),
+            "screenshot": rec.screenshot(step, obs.screenshot, ext_of(obs.screenshot or b"")),
             "candidates": plan.candidates if plan else [], "search_tree": plan.tree if plan else None,
         }
         rec.step(record)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -103,6 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     browser = BrowserConfig(headless=not args.headful, allowed_domains=args.allow_domain or [],
                             storage_state=args.storage_state, network=args.network)
     run_dir = Path(args.out) if args.out else None
+    import asyncio
     result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps, observe=_observe_options(args),
                                                     vision=vision, max_seconds=args.max_seconds),
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
@@ -161,6 +161,7 @@ def cmd_observe(args: argparse.Namespace) -> int:
                 print(f"\n# {len(obs.elements)} elements with ids; {obs.url}; "
                       f"{sum(obs.timings.values()):.0f} ms", file=sys.stderr)
         return 0
+    import asyncio
     return asyncio.run(go())
 
 

@@ -315,7 +315,6 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
                 state = await _storage_state(s, traj, st, Path(tmp), report.notices)
                 if state or not own:
                     await s.new_context(storage_state=state)
-                    s.notices.clear()
                 if har:
                     await s.context.route_from_har(str(har_path), not_found="abort")
                 if llm == "recorded":
@@ -334,7 +333,7 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
 
 async def _replay_actions(traj: Trajectory, st: _Sites, session: BrowserSession, secrets: Secrets,
                           report: ReplayReport, on_step: Callable[[StepReport], None] | None) -> None:
-    from webagent.execute import execute
+    from webagent.executor import execute
 
     obs_cfg = (traj.header.get("config") or {}).get("observe") or {}
     options = ObserveOptions(screenshot=False, max_chars=obs_cfg.get("max_chars", ObserveOptions.max_chars))

@@ -5,7 +5,7 @@ read        navigates or looks (links, goto, scroll, back, tabs, note): no state
 reversible  changes client state only (typing without submitting, selecting, toggling, hover): a snapshot undoes it
 irreversible may change server state: submit/buy/pay/post/delete/... buttons, anything that submits a form whose
             method is not GET, Enter in such a form. While exploring these are simulated or skipped; they run only
-            on the committed path. The network guard (`session.block_mutations`) is the second line: any non-GET
+            on the committed path. The network guard (`async with session.exploring()`) is the second line: any non-GET
             request an "innocent" action still triggers is aborted, and the node is marked `blocked`.
 """
 
