@@ -9,12 +9,12 @@ per test; clicks go through `execute` and check the page's own signal (its title
 from __future__ import annotations
 
 import pytest
-from webagent.execute import execute
 from webagent.observers import ObserveOptions
 
 from testkit.fixture_site import FixtureServer
 from testkit.ground_truth import ground_truth
 from webagent.actions import parse_action
+from webagent.executor import execute
 
 OPTS = ObserveOptions(screenshot=False)
 
