@@ -29,6 +29,8 @@ class Node:
     attrs: dict[str, str] | None = None  # a few HTML attributes (html mode only)
     inline: bool = False  # render this node and everything below it on one line (table rows)
     suffix: str = ""  # appended to the node's line, e.g. `options: a; b; c`
+    frame_url: str | None = None  # for iframes: the URL of the document inside (matches it to its Playwright frame)
+    frame_empty: bool = False  # for iframes: a same-origin document with an empty body (not walked)
 
     def walk(self):
         """Yield this node and every descendant, depth first."""
