@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -98,13 +97,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     vision = _vision(args)
     model = make_model_from_args(args)
     planner = planners().from_args(args)
+    from webagent.action_policy import ActionPolicy
+    action_policy = ActionPolicy.load(args.policy, args.confirm or [])
     browser = BrowserConfig(headless=not args.headful, allowed_domains=args.allow_domain or [],
-                            storage_state=args.storage_state)
+                            storage_state=args.storage_state, network=args.network)
     run_dir = Path(args.out) if args.out else None
+    import asyncio
     result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps, observe=_observe_options(args),
                                                     vision=vision, max_seconds=args.max_seconds),
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
-                                  trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None)))
+                                  trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
+                                  action_policy=action_policy))
     if result.status in ("navigation_error", "llm_error"):
         print(f"run: {result.run_dir} (keeps the {result.steps} finished steps)")
         return _err(result.reason)
@@ -158,6 +161,7 @@ def cmd_observe(args: argparse.Namespace) -> int:
                 print(f"\n# {len(obs.elements)} elements with ids; {obs.url}; "
                       f"{sum(obs.timings.values()):.0f} ms", file=sys.stderr)
         return 0
+    import asyncio
     return asyncio.run(go())
 
 
@@ -176,10 +180,19 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
                    help="the run's watchdog: stop the run (status timeout) after this long (default 3600)")
     p.add_argument("--headful", action="store_true", help="show the browser window")
     p.add_argument("--out", help="run directory (default: runs/<time>-<task>)")
-    p.add_argument("--secret", action="append", metavar="NAME=VALUE",
-                   help="a value the agent can type as {{NAME}}; never written anywhere in clear")
+    p.add_argument("--secret", action="append", metavar="NAME=VALUE[@HOST,...]",
+                   help="a value the agent can type as {{NAME}}, only into pages of HOSTs (default: the allowed "
+                        "domains) and sent only there; never written anywhere in clear, nor put in a prompt")
     p.add_argument("--allow-domain", action="append", metavar="HOST",
-                   help="extra host the agent may visit (default: the start URL's host only)")
+                   help="extra host the agent may visit, added to the start URL's origin: example.com, "
+                        "*.example.com, example.com:8080 (no port: any port), data:, blob:, file:")
+    p.add_argument("--network", choices=["default", "strict"], default="default",
+                   help="strict: no request at all (images, scripts, frames) leaves the allowed domains; default: "
+                        "only top-level pages are confined, and requests carrying a secret go only to its hosts")
+    p.add_argument("--policy", metavar="FILE", help="action policy (TOML or JSON): allow/deny/confirm rules by verb, "
+                                                     "host, role, name, risk class, typed text; see README Security")
+    p.add_argument("--confirm", action="append", choices=["irreversible", "reversible", "read"],
+                   help="ask on the terminal before actions of this risk class (denied without a terminal)")
     p.add_argument("--storage-state", help="Playwright storage_state JSON to start logged in")
     p.add_argument("--trace", action="store_true", help="also save a Playwright trace.zip in the run directory")
     p.add_argument("--har", action="store_true", help="also save the network traffic as network.har "

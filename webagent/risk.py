@@ -1,10 +1,11 @@
-"""Risk classes of actions, so search never does anything irreversible while it explores.
+"""Risk classes of actions, so search never does anything irreversible while it explores, and an action policy
+can allow, deny or confirm by class.
 
 read        navigates or looks (links, goto, scroll, back, tabs, note): no state beyond the URL changes
 reversible  changes client state only (typing without submitting, selecting, toggling, hover): a snapshot undoes it
 irreversible may change server state: submit/buy/pay/post/delete/... buttons, anything that submits a form whose
             method is not GET, Enter in such a form. While exploring these are simulated or skipped; they run only
-            on the committed path. The network guard (`session.block_mutations`) is the second line: any non-GET
+            on the committed path. The network guard (`async with session.exploring()`) is the second line: any non-GET
             request an "innocent" action still triggers is aborted, and the node is marked `blocked`.
 """
 
@@ -14,9 +15,9 @@ import re
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
-from webagent.observers import Observation
 
 from webagent.actions import Action
+from webagent.observers import Observation
 
 READ, REVERSIBLE, IRREVERSIBLE = "read", "reversible", "irreversible"
 
