@@ -113,13 +113,22 @@ class RayExecutor:
             kw["address"] = self.address
         else:
             kw["num_cpus"] = max(self.workers, os.cpu_count() or 1)
-        # the workers import webagent from this checkout / installation, not from a packaged runtime_env
-        try:
-            ray.init(**kw)
-        except Exception as e:  # noqa: BLE001 (connection refused, version mismatch, ...)
-            where = f"the Ray cluster at {self.address}" if self.address else "a local Ray instance"
-            raise SetupError(f"cannot start {where}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") \
-                from None
+        # the workers import webagent from this checkout / installation, not from a packaged runtime_env.
+        # A local start waits a fixed 30 s for its raylet; a loaded machine can miss that, so try three times.
+        err: Exception | None = None
+        for _attempt in range(1 if self.address else 3):
+            try:
+                ray.init(**kw)
+                return
+            except Exception as e:  # noqa: BLE001 (connection refused, version mismatch, slow start, ...)
+                err = e
+                try:
+                    ray.shutdown()
+                except Exception:  # noqa: BLE001
+                    pass
+        where = f"the Ray cluster at {self.address}" if self.address else "a local Ray instance"
+        msg = str(err).strip().splitlines()[0] if err is not None and str(err).strip() else type(err).__name__
+        raise SetupError(f"cannot start {where}: {msg}")
 
     def run(self, cfg: Any, run_dir: Path, sites: list[str], external: dict[str, str], tasks: list[Task],
             on_result: Callable[[dict[str, Any]], None],
