@@ -18,6 +18,7 @@ from tests.bench_helpers import REPO, SilentServer, bench, env, hang_suite, proc
 pytest.importorskip("ray", reason="Ray is not installed (pip install 'webagent[ray]')")
 
 
+@pytest.mark.timeout(1500)
 def test_gold_suite_passes_on_two_ray_actors(tmp_path):
     out = tmp_path / "ray"
     p = subprocess.run([sys.executable, "-m", "webagent", "bench", "--suite", "local", "--gold", "--executor", "ray",
@@ -33,11 +34,13 @@ def test_gold_suite_passes_on_two_ray_actors(tmp_path):
         assert r["trajectory"].startswith(str(out)) and os.path.exists(r["trajectory"])
 
 
+@pytest.mark.timeout(900)
 def test_ray_actor_killed_mid_task_is_retried_once(tmp_path):
     silent = SilentServer()
     suite = hang_suite(tmp_path, silent.port)
     out = tmp_path / "run"
-    p = bench("--suite", str(suite), "--bundled-sites", "--gold", "--executor", "ray", "--task-timeout", "12", "--out", str(out))
+    p = bench("--suite", str(suite), "--bundled-sites", "--gold", "--executor", "ray", "--task-timeout", "12",
+              "--out", str(out))
     try:
         wait_for(lambda: silent.conns or p.poll() is not None, 300, "the hanging task to start")
         assert p.poll() is None, p.communicate()
