@@ -13,26 +13,28 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from webagent.tasks.procs import descendants
 from webagent.tasks.rundir import append_result, pending, read_results
 
 from tests.bench_helpers import REPO, WIKI, SilentServer, alive, bench, env, hang_suite, wait_for
 
 
+@pytest.mark.timeout(900)
 def test_hanging_task_times_out_and_a_killed_worker_is_retried(tmp_path):
     """A task whose page never loads is killed at its deadline and recorded as `error` with the reason; the worker
     running it is SIGKILLed once mid-task, which costs a retry, not the run; the next task still passes."""
     silent = SilentServer()
     suite = hang_suite(tmp_path, silent.port)
     out = tmp_path / "run"
-    p = bench("--suite", str(suite), "--bundled-sites", "--gold", "--task-timeout", "12", "--out", str(out))
+    p = bench("--suite", str(suite), "--bundled-sites", "--gold", "--task-timeout", "30", "--out", str(out))
     try:
         wait_for(lambda: silent.conns or p.poll() is not None, 300, "the hanging task to start")
         assert p.poll() is None, p.communicate()
         workers = [w for w in descendants(p.pid) if b"spawn_main" in Path(f"/proc/{w}/cmdline").read_bytes()]
         assert len(workers) == 1, workers
         os.kill(workers[0], signal.SIGKILL)
-        stdout, stderr = p.communicate(timeout=240)
+        stdout, stderr = p.communicate(timeout=400)
     finally:
         p.kill()
         silent.close()
@@ -41,7 +43,7 @@ def test_hanging_task_times_out_and_a_killed_worker_is_retried(tmp_path):
     assert set(results) == {"hang_1", "wiki_001"}
     h = results["hang_1"]
     assert h["status"] == "error" and h["score"] is None and "timed out" in h["error"], h
-    assert 11 <= h["seconds"] < 40, h
+    assert 29 <= h["seconds"] < 120, h
     assert "hang_1: its worker process died (killed by SIGKILL); retrying it" in stdout, stdout
     assert results["wiki_001"]["score"] == 1.0
     assert "ERROR" in stdout and "errors" in stdout
@@ -50,6 +52,7 @@ def test_hanging_task_times_out_and_a_killed_worker_is_retried(tmp_path):
     assert summary["overall"]["success_rate"] == 1.0 and "hang_1" in summary["errors"]
 
 
+@pytest.mark.timeout(900)
 def test_sigkill_leaves_no_orphans_and_resume_finishes_without_duplicates(tmp_path):
     out = tmp_path / "run"
     ids = [t["task_id"] for t in WIKI[:5]]
