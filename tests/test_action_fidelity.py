@@ -161,3 +161,18 @@ async def test_select_multiple_native_and_aria(session, site):
     r, _ = await do(session, f"select [{find(obs, 'combobox', 'City')}] [Oslo]", obs)
     assert r.ok, r.error  # opened by a click, its options appear 200 ms later, then one is clicked
     assert await session.page.title() == "city Oslo"
+
+
+async def test_ui_that_opens_late_is_in_the_next_observation(session, site):
+    """Settle waits for what the action started: a menu rendered 300 ms after the click (then faded in), a tooltip
+    that appears 150 ms after a hover once its request answers."""
+    await session.goto(site.url + "/fidelity/delayed-menu.html")
+    obs = await session.observe()
+    r, _ = await do(session, f"click [{find(obs, 'button', 'Menu')}]", obs)
+    assert r.ok, r.error
+    after = await session.observe()
+    assert "menuitem 'Settings'" in after.text, after.text
+    assert await session.page.evaluate("getComputedStyle(document.getElementById('menu')).opacity") == "1"
+    r, _ = await do(session, f"hover [{find(after, 'generic', 'Help')}]", after)
+    assert r.ok, r.error
+    assert "Ask us anything" in (await session.observe()).text
