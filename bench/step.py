@@ -42,7 +42,7 @@ async def measure(session: BrowserSession, url: str, n: int) -> dict[str, list[f
         res = await execute(session, obs, action)
         t2 = time.perf_counter()
         assert res.ok, res.error
-        await session.page.locator("body").aria_snapshot()
+        await session.page.locator("body").aria_snapshot(timeout=60_000)
         t3 = time.perf_counter()
         if i >= 2:  # warm-up
             out["observe"].append((t1 - t0) * 1000)
