@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from webagent.actions import ELEMENT_VERBS, META_VERBS, Action
+from webagent.actions import VERB_TABLE, Action
 from webagent.browser import BrowserSession, explain_navigation_error, settle
 from webagent.errors import (
     ActionError,
@@ -71,8 +72,53 @@ def _locator(obs: Observation, el: Element) -> Locator:
     return frame.locator(el.selector)
 
 
+async def _click(session: BrowserSession, loc: Locator, el: Element, action: Action, secrets: Secrets,
+                 timeout: int) -> None:
+    try:
+        await loc.click(timeout=timeout)
+    except PlaywrightTimeout:
+        # covered by an overlay or still animating: one forced retry, as a user would click anyway
+        await loc.click(timeout=timeout, force=True)
+
+
+async def _hover(session: BrowserSession, loc: Locator, el: Element, action: Action, secrets: Secrets,
+                 timeout: int) -> None:
+    await loc.hover(timeout=timeout)
+
+
+async def _type(session: BrowserSession, loc: Locator, el: Element, action: Action, secrets: Secrets,
+                timeout: int) -> None:
+    kind = await loc.evaluate(_EDITABLE_JS, timeout=timeout)
+    if kind == "no":
+        raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a text field; type into a textbox")
+    if kind == "locked":
+        raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled or read-only")
+    await loc.fill(secrets.fill(action.text or ""), timeout=timeout)
+    if action.press_enter:
+        await loc.press("Enter", timeout=timeout)
+
+
+async def _select(session: BrowserSession, loc: Locator, el: Element, action: Action, secrets: Secrets,
+                  timeout: int) -> None:
+    tag = await loc.evaluate("e => e.tagName", timeout=timeout)
+    if tag != "SELECT":
+        raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a <select> list; "
+                                   "click it and then click the option")
+    options: list[str] = await loc.evaluate("e => [...e.options].map(o => o.textContent.trim())")
+    wanted = (action.text or "").strip()
+    match = next((o for o in options if o == wanted), None) or \
+        next((o for o in options if o.lower() == wanted.lower()), None)
+    if match is None:
+        shown = "; ".join(options[:15]) + ("; …" if len(options) > 15 else "")
+        raise ElementNotActionable(f"[{el.id}] has no option {wanted!r}; options are: {shown}")
+    await loc.select_option(label=match, timeout=timeout)
+
+
 async def _act_on_element(session: BrowserSession, obs: Observation, action: Action, el: Element,
                           secrets: Secrets, timeout: int) -> None:
+    handler = ELEMENT_HANDLERS.get(action.verb)
+    if handler is None:
+        raise ActionError(f"{action.verb}: this webagent cannot execute that action")
     loc = _locator(obs, el)
     if await loc.count() == 0:
         raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is no longer on the page; "
@@ -82,26 +128,7 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
     if verb != "hover" and el.states.get("disabled") and await loc.is_disabled():
         raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled")
     try:
-        if verb == "click":
-            try:
-                await loc.click(timeout=timeout)
-            except PlaywrightTimeout:
-                # covered by an overlay or still animating: one forced retry, as a user would click anyway
-                await loc.click(timeout=timeout, force=True)
-        elif verb == "hover":
-            await loc.hover(timeout=timeout)
-        elif verb == "type":
-            kind = await loc.evaluate(_EDITABLE_JS, timeout=timeout)
-            if kind == "no":
-                raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a text field; "
-                                           "type into a textbox")
-            if kind == "locked":
-                raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled or read-only")
-            await loc.fill(secrets.fill(action.text or ""), timeout=timeout)
-            if action.press_enter:
-                await loc.press("Enter", timeout=timeout)
-        elif verb == "select":
-            await _select(loc, el, action.text or "", timeout)
+        await handler(session, loc, el, action, secrets, timeout)
     except PlaywrightTimeout:
         raise ActionTimeout(f"{verb} on [{el.id}] ({el.role} {el.name!r}) did not complete in {timeout} ms; "
                             "the element may be hidden, disabled or covered") from None
@@ -112,64 +139,83 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
         raise ElementNotActionable(f"{verb} on [{el.id}] failed: {msg}") from None
 
 
-async def _select(loc: Locator, el: Element, option: str, timeout: int) -> None:
-    tag = await loc.evaluate("e => e.tagName", timeout=timeout)
-    if tag != "SELECT":
-        raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a <select> list; "
-                                   "click it and then click the option")
-    options: list[str] = await loc.evaluate("e => [...e.options].map(o => o.textContent.trim())")
-    wanted = option.strip()
-    match = next((o for o in options if o == wanted), None) or \
-        next((o for o in options if o.lower() == wanted.lower()), None)
-    if match is None:
-        shown = "; ".join(options[:15]) + ("; …" if len(options) > 15 else "")
-        raise ElementNotActionable(f"[{el.id}] has no option {wanted!r}; options are: {shown}")
-    await loc.select_option(label=match, timeout=timeout)
+async def _press(session: BrowserSession, action: Action, timeout: int) -> None:
+    key = (action.key or "").replace("Ctrl+", "Control+").replace("Cmd+", "Meta+")
+    try:
+        await session.page.keyboard.press(key)
+    except PlaywrightError as e:
+        raise ActionError(f"press [{action.key}]: not a key Playwright knows ({str(e).splitlines()[0]})") from None
+
+
+async def _scroll(session: BrowserSession, action: Action, timeout: int) -> None:
+    page = session.page
+    h = session.config.viewport[1]
+    await page.mouse.move(session.config.viewport[0] / 2, h / 2)
+    await page.mouse.wheel(0, h * 0.8 if action.direction == "down" else -h * 0.8)
+
+
+async def _goto(session: BrowserSession, action: Action, timeout: int) -> None:
+    try:
+        url = check_url(action.url or "")
+    except BadInput as e:
+        raise ActionError(str(e)) from None
+    if not session.policy.allows(url):
+        raise DisallowedURL(f"{url} is outside the allowed domains ({', '.join(session.policy.allowed)})")
+    try:
+        await session.page.goto(url, wait_until="domcontentloaded")
+    except PlaywrightError as e:
+        raise NavigationError(explain_navigation_error(url, e)) from None
+
+
+async def _history(session: BrowserSession, action: Action, timeout: int) -> None:
+    page = session.page
+    back = action.verb == "go_back"
+    try:
+        resp = await (page.go_back() if back else page.go_forward())
+    except PlaywrightError as e:
+        raise NavigationError(explain_navigation_error(page.url, e)) from None
+    if resp is None and back:
+        session.notices.append("go_back: there was no earlier page in this tab")
+
+
+async def _new_tab(session: BrowserSession, action: Action, timeout: int) -> None:
+    await session.new_tab()
+
+
+async def _tab_focus(session: BrowserSession, action: Action, timeout: int) -> None:
+    n = len(session.pages)
+    if action.index is None or not 0 <= action.index < n:
+        raise BadTab(f"there is no tab {action.index}; open tabs are 0..{n - 1}")
+    await session.focus(action.index)
+
+
+async def _close_tab(session: BrowserSession, action: Action, timeout: int) -> None:
+    if len(session.pages) <= 1:
+        raise BadTab("cannot close the last tab")
+    await session.page.close()
+    await session.focus(len(session.pages) - 1)
 
 
 async def _act_on_page(session: BrowserSession, action: Action, timeout: int) -> None:
-    page = session.page
-    verb = action.verb
-    if verb == "press":
-        key = (action.key or "").replace("Ctrl+", "Control+").replace("Cmd+", "Meta+")
-        try:
-            await page.keyboard.press(key)
-        except PlaywrightError as e:
-            raise ActionError(f"press [{action.key}]: not a key Playwright knows ({str(e).splitlines()[0]})") from None
-    elif verb == "scroll":
-        h = session.config.viewport[1]
-        await page.mouse.move(session.config.viewport[0] / 2, h / 2)
-        await page.mouse.wheel(0, h * 0.8 if action.direction == "down" else -h * 0.8)
-    elif verb == "goto":
-        try:
-            url = check_url(action.url or "")
-        except BadInput as e:
-            raise ActionError(str(e)) from None
-        if not session.policy.allows(url):
-            raise DisallowedURL(f"{url} is outside the allowed domains ({', '.join(session.policy.allowed)})")
-        try:
-            await page.goto(url, wait_until="domcontentloaded")
-        except PlaywrightError as e:
-            raise NavigationError(explain_navigation_error(url, e)) from None
-    elif verb in ("go_back", "go_forward"):
-        try:
-            resp = await (page.go_back() if verb == "go_back" else page.go_forward())
-        except PlaywrightError as e:
-            raise NavigationError(explain_navigation_error(page.url, e)) from None
-        if resp is None and verb == "go_back":
-            session.notices.append("go_back: there was no earlier page in this tab")
-    elif verb == "new_tab":
-        await session.new_tab()
-    elif verb == "tab_focus":
-        n = len(session.pages)
-        if action.index is None or not 0 <= action.index < n:
-            raise BadTab(f"there is no tab {action.index}; open tabs are 0..{n - 1}")
-        await session.focus(action.index)
-    elif verb == "close_tab":
-        if len(session.pages) <= 1:
-            raise BadTab("cannot close the last tab")
-        await page.close()
-        await session.focus(len(session.pages) - 1)
+    handler = PAGE_HANDLERS.get(action.verb)
+    if handler is None:
+        raise ActionError(f"{action.verb}: this webagent cannot execute that action")
+    await handler(session, action, timeout)
+
+
+ElementHandler = Callable[[BrowserSession, Locator, Element, Action, Secrets, int], Awaitable[None]]
+PageHandler = Callable[[BrowserSession, Action, int], Awaitable[None]]
+# The executor's half of the action table: one handler per verb of scope `element` / `page` (meta verbs do nothing).
+ELEMENT_HANDLERS: dict[str, ElementHandler] = {"click": _click, "hover": _hover, "type": _type, "select": _select}
+PAGE_HANDLERS: dict[str, PageHandler] = {"press": _press, "scroll": _scroll, "goto": _goto, "go_back": _history,
+                                         "go_forward": _history, "new_tab": _new_tab, "tab_focus": _tab_focus,
+                                         "close_tab": _close_tab}
+
+
+def missing_handlers() -> list[str]:
+    """Verbs of the action table that the executor has no handler for (a test keeps this empty)."""
+    handlers = {"element": ELEMENT_HANDLERS, "page": PAGE_HANDLERS}
+    return [v for v, s in VERB_TABLE.items() if s.scope != "meta" and v not in handlers.get(s.scope, {})]
 
 
 async def execute(session: BrowserSession, obs: Observation, action: Action, secrets: Secrets | None = None,
@@ -181,13 +227,14 @@ async def execute(session: BrowserSession, obs: Observation, action: Action, sec
     result = ActionResult(action=action, ok=True, url_before=obs.url)
     blocked_before = len(session.blocked_requests)
     try:
-        if action.verb in ELEMENT_VERBS:
+        scope = VERB_TABLE[action.verb].scope if action.verb in VERB_TABLE else "page"
+        if scope == "element":
             el = target_of(obs, action)
             result.target = el
             await _act_on_element(session, obs, action, el, secrets, timeout)
-        elif action.verb not in META_VERBS:
+        elif scope == "page":
             await _act_on_page(session, action, timeout)
-        if action.verb not in META_VERBS:
+        if scope != "meta":
             await settle(session.page)
             if len(session.blocked_requests) > blocked_before and session.page.url.startswith("chrome-error:"):
                 await session.page.go_back()  # leave the error page of the blocked navigation
