@@ -9,7 +9,7 @@ import asyncio
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from webagent.observers import Observation
@@ -20,6 +20,7 @@ from webagent.search.snapshot import state_key
 from webagent.search.value import ValueFunction
 
 from webagent.llm.metered import MeteredChat
+from webagent.options import opt
 from webagent.planner import Plan, PlanContext
 
 WM_SYSTEM = """You are a world model of web pages. Given a task, a web page (accessibility tree) and an action, predict
@@ -144,10 +145,24 @@ def best_of(ims: list[Imagined]) -> Imagined:
                                               -p[0]))[1]
 
 
+@dataclass
+class WorldModelParams:
+    """The world-model planner's options and their defaults (the only place they are written)."""
+
+    branching: int = opt(3, minimum=1, help="candidates kept per node")
+    samples: int | None = opt(None, minimum=1, help="policy samples per step (default 2x branching)")
+    sim_samples: int = opt(1, minimum=1, help="world-model predictions per candidate")
+    value_samples: int = opt(3, minimum=1, help="judge samples per value")
+    budget: int | None = opt(None, minimum=0, help="nodes evaluated per step (0 = no search)")
+    budget_tokens: int | None = opt(None, minimum=0, help="LLM tokens per step, a hard cap")
+    budget_seconds: float | None = opt(None, minimum=0, help="seconds of search per step")
+
+
 class WorldModelPlanner:
     name = "world-model"
 
-    def __init__(self, branching: int = 3, samples: int | None = None, sim_samples: int = 1, value_samples: int = 3,
+    def __init__(self, branching: int = WorldModelParams.branching, samples: int | None = None,
+                 sim_samples: int = WorldModelParams.sim_samples, value_samples: int = WorldModelParams.value_samples,
                  budget: Budget | None = None) -> None:
         self.branching = branching
         self.samples = samples or max(2 * branching, 1)
@@ -157,8 +172,17 @@ class WorldModelPlanner:
         self.caches = Caches()
 
     def params(self) -> dict[str, Any]:
-        return {"branching": self.branching, "samples": self.samples, "sim_samples": self.wm.sim_samples,
-                "value_samples": self.vf.samples, "budget": self.budget.to_dict()}
+        """The options this planner runs with, as `make_planner(self.name, **params)` takes them back."""
+        return asdict(WorldModelParams(branching=self.branching, samples=self.samples,
+                                       sim_samples=self.wm.sim_samples, value_samples=self.vf.samples,
+                                       budget=self.budget.nodes, budget_tokens=self.budget.tokens,
+                                       budget_seconds=self.budget.seconds))
+
+    @classmethod
+    def from_params(cls, p: WorldModelParams) -> WorldModelPlanner:
+        return cls(branching=p.branching, samples=p.samples if p.samples and p.samples > 1 else None,
+                   sim_samples=p.sim_samples, value_samples=p.value_samples,
+                   budget=Budget(nodes=p.budget, tokens=p.budget_tokens, seconds=p.budget_seconds))
 
     async def choose(self, ctx: PlanContext) -> Plan:
         t0 = time.perf_counter()

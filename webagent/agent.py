@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +19,15 @@ from webagent.observers import Observation, ObserveOptions
 from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
+from webagent.runconfig import AgentSettings, RunConfig
 from webagent.safety import Secrets
 
 
 @dataclass
-class AgentConfig:
-    max_steps: int = 15
-    loop_limit: int = 3  # the same action on an unchanged page this many times ends the run
-    max_consecutive_errors: int = 5
+class AgentConfig(AgentSettings):
+    """The agent loop's settings (defaults in `webagent.runconfig.AgentSettings`) and the full observe options."""
+
     observe: ObserveOptions = field(default_factory=ObserveOptions)
-    temperature: float = 0.0
-    constrain: bool = True  # send the action grammar to backends that can use it
 
 
 @dataclass
@@ -65,10 +63,12 @@ class Agent:
     """Runs one task in one browser session. `on_step` is called after every step (the CLI prints it)."""
 
     def __init__(self, model: ChatModel, planner: Planner | None = None, config: AgentConfig | None = None,
-                 secrets: Secrets | None = None, on_step: Callable[[StepRecord], None] | None = None) -> None:
+                 secrets: Secrets | None = None, on_step: Callable[[StepRecord], None] | None = None,
+                 run_config: RunConfig | None = None) -> None:
+        self.run_config = run_config  # what the caller built (its model settings go into the header)
         self.model = model if isinstance(model, MeteredChat) else MeteredChat(model)
-        self.planner = planner or ReactivePlanner()
-        self.config = config or AgentConfig()
+        self.planner = planner or (run_config.build_planner() if run_config else ReactivePlanner())
+        self.config = config or (run_config.agent_config() if run_config else AgentConfig())
         self.secrets = secrets or Secrets()
         self.policy = Policy(self.model, temperature=self.config.temperature, constrain=self.config.constrain)
         self.on_step = on_step
@@ -192,26 +192,25 @@ class Agent:
                                     (t_act - t0) * 1000, tokens, ok, self.secrets.redact(err)))
 
     def _config_dict(self, session: BrowserSession) -> dict[str, Any]:
-        return {
-            "model": self.model.name, "planner": getattr(self.planner, "name", type(self.planner).__name__),
-            "planner_params": self.planner.params() if hasattr(self.planner, "params") else {},
-            "max_steps": self.config.max_steps, "loop_limit": self.config.loop_limit,
-            "temperature": self.config.temperature, "viewport": list(session.config.viewport),
-            "headless": session.config.headless, "secrets": self.secrets.describe(),
-            "observe": {k: v for k, v in asdict(self.config.observe).items() if k != "stages"},
-        }
+        """The header's configuration: the run configuration as it really is (`run`, what replay rebuilds the
+        agent from) and facts about this run (the model's name, the viewport, the names of the secrets)."""
+        run = RunConfig.describe(self.run_config, self.config, self.planner, session.config)
+        return {"run": run.to_dict(), "model": self.model.name, "planner": run.planner.name,
+                "planner_params": run.planner.params, "viewport": list(session.config.viewport),
+                "secrets": self.secrets.describe()}
 
 
 async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner | None = None,
                    config: AgentConfig | None = None, browser: BrowserConfig | None = None,
                    run_dir: str | Path | None = None, secrets: Secrets | None = None,
                    on_step: Callable[[StepRecord], None] | None = None, trace: bool = False, har: bool = False,
-                   task_meta: dict[str, Any] | None = None) -> RunResult:
+                   task_meta: dict[str, Any] | None = None, run_config: RunConfig | None = None) -> RunResult:
     """Run one task against `url` with a fresh browser. The Python API's main entry point.
 
     `trace` / `har` also write `trace.zip` / `network.har` into the run directory (when the browser closes, so a
     killed process leaves neither); secrets in them are replaced by `{{NAME}}`. `task_meta` goes into the
-    header's task (e.g. `site` and `site_urls`, which let `webagent replay` restart a bundled site)."""
+    header's task (e.g. `site` and `site_urls`, which let `webagent replay` restart a bundled site). `run_config`
+    (see webagent.runconfig) supplies the planner and agent settings not given and is recorded in the header."""
     secrets = secrets or Secrets()
     run_dir = Path(run_dir) if run_dir else new_run_dir("runs", intent[:30])
     browser = browser or BrowserConfig()
@@ -220,7 +219,7 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
         browser.trace_screenshots = not secrets.values  # screencast frames would show typed secrets
     if har:
         browser.record_har = run_dir / "network.har"
-    agent = Agent(model, planner, config, secrets, on_step)
+    agent = Agent(model, planner, config, secrets, on_step, run_config)
     try:
         async with BrowserSession(browser) as session:
             return await agent.run(intent, url, session, run_dir, task_meta)

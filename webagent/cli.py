@@ -9,11 +9,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from webagent.errors import BadInput, LLMError, NavigationError, SetupError, WebAgentError
 
 # Modules that add their own subcommands through `add_commands(subparsers)`; absent ones are skipped.
 COMMAND_MODULES = ("webagent.tasks.cli", "webagent.replay_cli")
+# Modules that register planners (webagent.planner.register_planner) before the flags are built.
+PLANNER_MODULES = ("webagent.search",)
 
 
 def _err(msg: str) -> int:
@@ -21,35 +24,19 @@ def _err(msg: str) -> int:
     return 2
 
 
-def _add_model_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("model (default: the embedded Gemma 3 270M through llama.cpp)")
-    g.add_argument("--model", help="model name at an OpenAI-compatible endpoint (env WEBAGENT_MODEL)")
-    g.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL)")
-    g.add_argument("--api-key", help="API key (env OPENAI_API_KEY); never written to logs or trajectories")
-    g.add_argument("--cache", metavar="PATH", help="cache LLM replies in this SQLite file")
+def _observe_options(args: argparse.Namespace, **overrides: Any) -> Any:
+    from webagent.options import build, values_from_args
+    from webagent.runconfig import ObserveSettings
+    return build(ObserveSettings, values_from_args(ObserveSettings, args), "flags").options(**overrides)
 
 
-def _add_observe_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("observation")
-    g.add_argument("--scope", choices=["page", "viewport"], default="page",
-                   help="whole page (default) or the viewport and a margin, with 'N more elements' hints")
-    g.add_argument("--detail", choices=["low", "normal", "high"], default="normal")
-    g.add_argument("--mode", choices=["text", "html"], default="text", help="accessibility tree or cleaned HTML")
-    g.add_argument("--max-chars", type=int, default=24_000, help="text budget, cut by priority (about 4 chars a token)")
-
-
-def _observe_options(args: argparse.Namespace, **overrides):
-    from webagent.observers import ObserveOptions
-    if args.max_chars is not None and args.max_chars < 200:
-        raise BadInput("--max-chars must be at least 200")
-    return ObserveOptions(scope=args.scope, detail=args.detail, mode=args.mode, max_chars=args.max_chars,
-                          **overrides)
-
-
-def make_model_from_args(args: argparse.Namespace):
+def make_model_from_args(args: argparse.Namespace, settings: Any = None) -> Any:
+    """The ChatModel of the model settings (default: from the flags) and the --api-key flag."""
     from webagent.llm.config import make_model
-    return make_model(model=args.model, base_url=args.base_url, api_key=args.api_key,
-                      cache=getattr(args, "cache", None))
+    from webagent.runconfig import ModelSettings
+    if settings is None:
+        settings = ModelSettings(model=args.model, base_url=args.base_url, cache=getattr(args, "cache", None))
+    return make_model(**settings.kwargs(), api_key=getattr(args, "api_key", None))
 
 
 def _print_step(s) -> None:
@@ -59,27 +46,27 @@ def _print_step(s) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from webagent.agent import AgentConfig, run_task
+    from webagent.agent import run_task
     from webagent.browser import BrowserConfig
+    from webagent.runconfig import config_from_args
     from webagent.safety import Secrets, check_url
-    from webagent.search.flags import planner_from_args
 
     if args.site:
         return _run_on_bundled_site(args)
     if not args.url:
         raise BadInput("give --url URL, or --site NAME to use a bundled local site")
     url = check_url(args.url)
-    if args.max_steps < 1:
-        raise BadInput("--max-steps must be at least 1")
+    cfg = config_from_args(args)
     secrets = Secrets.parse(args.secret or [])
-    model = make_model_from_args(args)
-    planner = planner_from_args(args)
-    browser = BrowserConfig(headless=not args.headful, allowed_domains=args.allow_domain or [],
+    planner = cfg.build_planner()
+    model = make_model_from_args(args, cfg.model)
+    browser = BrowserConfig(headless=cfg.browser.headless, allowed_domains=list(cfg.browser.allowed_domains),
                             storage_state=args.storage_state)
     run_dir = Path(args.out) if args.out else None
-    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps, observe=_observe_options(args)),
+    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=cfg.agent_config(),
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
-                                  trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None)))
+                                  trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
+                                  run_config=cfg))
     if result.status in ("navigation_error", "llm_error"):
         print(f"run: {result.run_dir} (keeps the {result.steps} finished steps)")
         return _err(result.reason)
@@ -130,7 +117,9 @@ def cmd_observe(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
-    from webagent.search.flags import add_planner_flags
+    from webagent.runconfig import add_model_flags, add_observe_flags, add_run_flags
+
+    _load(PLANNER_MODULES)
 
     parser = argparse.ArgumentParser(prog="webagent", description="Run LLM web agents in a real browser.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -141,20 +130,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--site", help="run on a bundled local site (shop, shop_admin, forum, codehost, wiki), "
                                   "started for this run on a free port")
     p.add_argument("--task", required=True, help="what the agent should do, in plain words")
-    p.add_argument("--max-steps", type=int, default=15)
-    p.add_argument("--headful", action="store_true", help="show the browser window")
     p.add_argument("--out", help="run directory (default: runs/<time>-<task>)")
     p.add_argument("--secret", action="append", metavar="NAME=VALUE",
                    help="a value the agent can type as {{NAME}}; never written anywhere in clear")
-    p.add_argument("--allow-domain", action="append", metavar="HOST",
-                   help="extra host the agent may visit (default: the start URL's host only)")
     p.add_argument("--storage-state", help="Playwright storage_state JSON to start logged in")
     p.add_argument("--trace", action="store_true", help="also save a Playwright trace.zip in the run directory")
     p.add_argument("--har", action="store_true", help="also save the network traffic as network.har "
                                                       "(for `webagent replay --har`)")
-    _add_model_flags(p)
-    _add_observe_flags(p)
-    add_planner_flags(p)
+    add_run_flags(p)
     handlers["run"] = cmd_run
 
     p = sub.add_parser("observe", help="print what the agent would see on a page")
@@ -162,19 +145,26 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--screenshot", metavar="PATH", help="also save the viewport screenshot")
     p.add_argument("--set-of-marks", action="store_true", help="draw the ids on the saved screenshot")
-    _add_observe_flags(p)
+    add_observe_flags(p)
     p.add_argument("--headful", action="store_true")
     handlers["observe"] = cmd_observe
 
-    for modname in COMMAND_MODULES:
+    for mod in _load(COMMAND_MODULES):
+        handlers.update(mod.add_commands(sub, add_model_flags))
+    return parser, handlers
+
+
+def _load(names: tuple[str, ...]) -> list[Any]:
+    """The modules of `names` that are installed."""
+    out = []
+    for modname in names:
         try:
-            mod = importlib.import_module(modname)
+            out.append(importlib.import_module(modname))
         except ModuleNotFoundError as e:
             if e.name == modname:
                 continue
             raise
-        handlers.update(mod.add_commands(sub, _add_model_flags))
-    return parser, handlers
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,13 +4,15 @@ Search planners in `webagent.search` implement this protocol; the agent loop kno
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
 from webagent.actions import Action
 from webagent.browser import BrowserSession
-from webagent.errors import UnknownElement
+from webagent.errors import BadInput, UnknownElement
 from webagent.observers import Observation, ObserveOptions
+from webagent.options import build, opt
 from webagent.policy import Policy, StepSummary
 from webagent.resolve import Target, rebind, state_key
 from webagent.safety import Secrets
@@ -68,19 +70,72 @@ class Planner(Protocol):
     async def choose(self, ctx: PlanContext) -> Plan: ...
 
 
+@dataclass
+class ReactiveParams:
+    """The reactive planner's options and their defaults (the only place they are written)."""
+
+    samples: int = opt(1, minimum=1, help="policy samples per step (one request with n)")
+
+
 class ReactivePlanner:
     """Ask the policy, execute its top-voted action."""
 
     name = "reactive"
 
-    def __init__(self, samples: int = 1) -> None:
+    def __init__(self, samples: int = ReactiveParams.samples) -> None:
         self.samples = samples
 
-    def params(self) -> dict:
-        return {"samples": self.samples}
+    def params(self) -> dict[str, Any]:
+        return asdict(ReactiveParams(samples=self.samples))
 
     async def choose(self, ctx: PlanContext) -> Plan:
         cands = await ctx.policy.propose(ctx.intent, ctx.obs, ctx.history, n=self.samples,
                                          last_error=ctx.last_error, notes=ctx.notes)
         return Plan([cands[0].action], candidates=[
             {"action": str(c.action), "votes": c.votes, "share": round(c.share, 3)} for c in cands])
+
+
+# -- the registry of planners by name: reactive here, the search planners register from webagent.search -------------
+
+@dataclass(frozen=True)
+class PlannerEntry:
+    """A planner by name: its params dataclass (options, defaults, flags) and how to build it from them."""
+
+    name: str
+    params: type
+    build: Callable[[Any], Planner]
+    help: str = ""
+
+
+PLANNERS: dict[str, PlannerEntry] = {}
+
+
+def register_planner(name: str, params: type, build_fn: Callable[[Any], Planner], help: str = "") -> None:
+    PLANNERS[name] = PlannerEntry(name, params, build_fn, help)
+
+
+def planner_names() -> tuple[str, ...]:
+    return tuple(PLANNERS)
+
+
+def planner_entry(name: str) -> PlannerEntry:
+    """The registered planner `name` (`best_first` works for `best-first`); BadInput naming the known ones."""
+    entry = PLANNERS.get((name or "").replace("_", "-"))
+    if entry is None:
+        raise BadInput(f"unknown planner {name!r}; available: {', '.join(PLANNERS)}")
+    return entry
+
+
+def make_planner(name: str = "reactive", **options: Any) -> Planner:
+    """A planner by its name with `options` (None means: the planner's default). An option the planner does not
+    have is a BadInput naming the ones it has; a value out of bounds names its flag."""
+    entry = planner_entry(name)
+    known = [f.name for f in fields(entry.params)]
+    unknown = sorted(k for k in options if k not in known)
+    if unknown:
+        raise BadInput(f"planner {entry.name} has no option {', '.join(unknown)}; its options: {', '.join(known)}")
+    return entry.build(build(entry.params, options, f"planner {entry.name}"))
+
+
+register_planner("reactive", ReactiveParams, lambda p: ReactivePlanner(samples=p.samples),
+                 "the policy's top-voted action")
