@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -33,7 +33,8 @@ class ObserveOptions:
     `dense_crop` an information-dense cut-out (layout density) on pages taller than 1.5 viewports;
     `far_after_elements`: in the "page" scope, a page with more elements than this is walked in full detail only
     near the viewport (+- `margin`); beyond, only actionable elements (as many as the budget could show) are kept.
-    `set_of_marks` the viewport screenshot with every shown id drawn on its element."""
+    `set_of_marks` the viewport screenshot with every shown id drawn on its element.
+    `mask_selector`: elements matching it (in every frame) are painted `mask_color` in every picture (secrets)."""
 
     screenshot: bool = True
     screenshot_format: str = "jpeg"
@@ -54,6 +55,8 @@ class ObserveOptions:
     crop_max: int = 768
     dense_crop: bool = False
     set_of_marks: bool = False
+    mask_selector: str | None = None
+    mask_color: str = "#FF00FF"
     max_text: int = 300
     far_after_elements: int | None = 4000  # whole-page scope on bigger pages: full detail near the viewport only
 
@@ -116,6 +119,7 @@ async def observe(page: Page, counter: IdCounter | None = None, options: Observe
     focused = next((e.id for e in visible_elements.values() if e.states.get("focused")), None)
     shot = marked = None
     crops: list[Crop] = []
+    drawn: list[int] = []
     if options.screenshot or options.crop_ids or options.crop_focused or options.set_of_marks or options.dense_crop:
         from webagent.observers import screenshots
         want = list(options.crop_ids) + ([focused] if options.crop_focused and focused is not None else [])
@@ -124,7 +128,7 @@ async def observe(page: Page, counter: IdCounter | None = None, options: Observe
             shot, marked, crops = await screenshots.capture(
                 page, options, visible_elements, want, lines, raw,
                 scroll=tuple(metrics.get("scroll", (0, 0))), viewport=viewport,
-                page_size=tuple(metrics.get("size", (0, 0))))
+                page_size=tuple(metrics.get("size", (0, 0))), drawn=drawn)
         except PlaywrightError:
             shot = None
     t3 = time.perf_counter()
@@ -143,12 +147,40 @@ async def observe(page: Page, counter: IdCounter | None = None, options: Observe
         stats={"raw_nodes": sum(1 for _ in raw.walk()), "pruning": report, "cut_lines": ctx.notes.get("cut_lines", 0),
                "elements_total": len(elements) + sum(metrics.get("skipped", (0, 0))),
                "elements_extracted": len(elements), "more_above": ctx.notes.get("above", 0),
-               "more_below": ctx.notes.get("below", 0)},
+               "more_below": ctx.notes.get("below", 0), **({"som_ids": drawn} if marked else {})},
         tree=pruned if options.keep_tree else None,
         frames=frames,
         crops=crops,
         marked_screenshot=marked,
     )
+
+
+async def crop_elements(page: Page, obs: Observation, ids: list[int], options: ObserveOptions | None = None
+                        ) -> list[Crop]:
+    """Crops of the elements `ids` of an observation just made of `page` (the page has not changed since), each
+    paired with the line of the observation's text that shows its id; ids not in the observation are skipped."""
+    from webagent.observers import screenshots
+    options = options or ObserveOptions()
+    want = [i for i in dict.fromkeys(ids) if i in obs.elements]
+    if not want:
+        return []
+    lines = {i: line_of(obs.text, i) for i in want}
+    opts = replace(options, screenshot=False, set_of_marks=False, dense_crop=False)
+    try:
+        _, _, crops = await screenshots.capture(page, opts, obs.elements, want, lines, None, obs.scroll,
+                                                obs.viewport, obs.page_size)
+    except PlaywrightError:
+        return []
+    return crops
+
+
+def line_of(text: str, element_id: int) -> str:
+    """The line of an observation's text that shows `[element_id]` (stripped), or "" when none does."""
+    tag = f"[{element_id}]"
+    for line in text.splitlines():
+        if tag in line:
+            return line.strip()
+    return ""
 
 
 def element_line(obs: Observation, el: Element) -> str:

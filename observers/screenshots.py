@@ -116,8 +116,10 @@ def layout_boxes(tree: Node, scroll: tuple[int, int]) -> list[tuple[Box, float]]
 _COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#008080", "#9a6324", "#800000"]
 
 
-def set_of_marks(img: Image.Image, elements: list[Element], scale: float, min_area: int = 20) -> Image.Image:
-    """A copy of the viewport image with a box and an id tag drawn for every element inside it."""
+def set_of_marks(img: Image.Image, elements: list[Element], scale: float, min_area: int = 20,
+                 drawn: list[int] | None = None) -> Image.Image:
+    """A copy of the viewport image with a box and an id tag drawn for every element inside it; the ids drawn are
+    appended to `drawn` (so a caller can check they are the ids of the text)."""
     img = img.convert("RGB")
     draw = ImageDraw.Draw(img)
     font = ImageFont.load_default()
@@ -134,20 +136,33 @@ def set_of_marks(img: Image.Image, elements: list[Element], scale: float, min_ar
         ty = y - 12 if y >= 12 else y
         draw.rectangle([x, ty, x + tw + 4, ty + 11], fill=color)
         draw.text((x + 2, ty), label, fill="white", font=font)
+        if drawn is not None:
+            drawn.append(el.id)
     return img
 
 
+def masks(page: Page, selector: str | None) -> list:
+    """Locators of the elements to paint over in every frame (Playwright's screenshot `mask`), none without one."""
+    if not selector:
+        return []
+    return [f.locator(selector) for f in page.frames if not f.is_detached()]
+
+
 async def capture(page: Page, options: ObserveOptions, elements: dict[int, Element], crop_ids: list[int],
-                  lines: dict[int, str], tree: Node, scroll: tuple[int, int], viewport: tuple[int, int],
-                  page_size: tuple[int, int]) -> tuple[bytes | None, bytes | None, list[Crop]]:
-    """The viewport screenshot (if asked), the set-of-marks image (if asked) and the crops."""
+                  lines: dict[int, str], tree: Node | None, scroll: tuple[int, int], viewport: tuple[int, int],
+                  page_size: tuple[int, int], drawn: list[int] | None = None
+                  ) -> tuple[bytes | None, bytes | None, list[Crop]]:
+    """The viewport screenshot (if asked), the set-of-marks image (if asked) and the crops. Every picture is taken
+    with the elements matching `options.mask_selector` painted over (secrets)."""
     fmt, q = options.screenshot_format, options.screenshot_quality
+    mask = masks(page, options.mask_selector)
+    mkw = {"mask": mask, "mask_color": options.mask_color} if mask else {}
     needs_pixels = bool(crop_ids) or options.set_of_marks or options.screenshot_max_width < viewport[0]
     shot = marked = None
     crops: list[Crop] = []
     img = None
     if needs_pixels:
-        png = await page.screenshot(type="png", timeout=10_000)
+        png = await page.screenshot(type="png", timeout=10_000, **mkw)
         img = Image.open(io.BytesIO(png))
         img.load()
         if options.screenshot:
@@ -156,12 +171,13 @@ async def capture(page: Page, options: ObserveOptions, elements: dict[int, Eleme
         kw = {"type": fmt if fmt != "webp" else "png"}
         if kw["type"] == "jpeg":
             kw["quality"] = q
-        shot = await page.screenshot(**kw, timeout=10_000)
+        shot = await page.screenshot(**kw, timeout=10_000, **mkw)
         if fmt == "webp":
             shot = encode(Image.open(io.BytesIO(shot)), fmt, q)
     scale = (img.width / viewport[0]) if img is not None and viewport[0] else 1.0
     if options.set_of_marks and img is not None:
-        marked = encode(set_of_marks(img, list(elements.values()), scale), fmt, q, options.screenshot_max_width)
+        marked = encode(set_of_marks(img, list(elements.values()), scale, drawn=drawn), fmt, q,
+                        options.screenshot_max_width)
     sx, sy = scroll
     bounds = (max(page_size[0], viewport[0]), max(page_size[1], viewport[1]))
     seen: set[int] = set()
@@ -172,12 +188,12 @@ async def capture(page: Page, options: ObserveOptions, elements: dict[int, Eleme
         seen.add(i)
         x, y, w, h = el.bbox
         box = crop_box((x + sx, y + sy, w, h), options.crop_padding, options.crop_min, bounds)
-        cut = await _cut(page, img, box, scroll, viewport, scale)
+        cut = await _cut(page, img, box, scroll, viewport, scale, mkw)
         crops.append(Crop(i, "element", box, lines.get(i, ""), _bounded(cut, options, fmt, q), fmt))
-    if options.dense_crop and page_size[1] > 1.5 * viewport[1]:
+    if options.dense_crop and tree is not None and page_size[1] > 1.5 * viewport[1]:
         win = (min(viewport[0], bounds[0]), min(viewport[1], bounds[1]))
         box = dense_window(layout_boxes(tree, scroll), bounds, win)
-        cut = await _cut(page, img, box, scroll, viewport, scale)
+        cut = await _cut(page, img, box, scroll, viewport, scale, mkw)
         crops.append(Crop(None, "dense", box, "", _bounded(cut, options, fmt, q), fmt))
     return shot, marked, crops
 
@@ -191,14 +207,14 @@ def _bounded(img: Image.Image, options: ObserveOptions, fmt: str, q: int) -> byt
 
 
 async def _cut(page: Page, img: Image.Image | None, box: Box, scroll: tuple[int, int], viewport: tuple[int, int],
-               scale: float) -> Image.Image:
+               scale: float, mkw: dict | None = None) -> Image.Image:
     """Pixels of `box` (page coordinates): from the viewport image when it lies inside, else a clipped shot."""
     x, y, w, h = box
     vx, vy = x - scroll[0], y - scroll[1]
     if img is not None and vx >= 0 and vy >= 0 and vx + w <= viewport[0] and vy + h <= viewport[1]:
         return img.crop((round(vx * scale), round(vy * scale), round((vx + w) * scale), round((vy + h) * scale)))
     png = await page.screenshot(type="png", full_page=True, clip={"x": x, "y": y, "width": w, "height": h},
-                                timeout=10_000)
+                                timeout=10_000, **(mkw or {}))
     out = Image.open(io.BytesIO(png))
     out.load()
     return out

@@ -146,7 +146,14 @@ class BestFirstPlanner:
     async def choose(self, ctx: PlanContext) -> Plan:
         t0 = time.perf_counter()
         session = ctx.session
-        opts = replace(getattr(ctx, "observe", None) or ObserveOptions(), screenshot=self.vf.images)
+        vision = getattr(ctx.policy, "vision", None)
+        if vision is not None and vision.sends_images:  # the run's images setting reaches the judges
+            self.vf.vision = vision
+            if self.wm is not None:
+                self.wm.vision = vision
+        # states explored are observed as the agent observes (set-of-marks, dense crop per mode); the plain
+        # screenshot only when the judge is sent it
+        opts = replace(getattr(ctx, "observe", None) or ObserveOptions(), screenshot=self.vf.images == "screenshot")
         metered: MeteredChat = ctx.policy.model
         meter = Meter(self.budget, metered)
         model = BudgetedChat(metered, None)  # the root proposal is always made: a step must choose something
@@ -437,7 +444,7 @@ class BestFirstPlanner:
                 o["imagined"] = {"summary": f"the agent stops and answers: {n.cand.action.text!r}"}
             else:
                 src = n.obs or (self._nodes[n.merged_into].obs if n.merged_into is not None else None)
-                o["url"], o["page"] = n.url, src.text if src is not None else ""
+                o["url"], o["page"], o["obs"] = n.url, src.text if src is not None else "", src
             options.append(o)
         verdicts = await self.vf.compare(self._model, self._ctx.intent, self._path_text(parent),
                                          parent.obs or self._cur_obs, options, self.rng)

@@ -39,7 +39,8 @@ class Cand:
 
 def policy_for(base: Policy, model: Any) -> Policy:
     """A copy of `base` that calls `model` (a budgeted wrapper) with the same settings."""
-    return Policy(model, temperature=base.temperature, max_tokens=base.max_tokens, constrain=base.constrain)
+    return Policy(model, temperature=base.temperature, max_tokens=base.max_tokens, constrain=base.constrain,
+                  vision=base.vision)
 
 
 async def propose(policy: Policy, intent: str, obs: Observation, history: list[StepSummary], n: int,

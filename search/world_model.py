@@ -22,6 +22,7 @@ from webagent.search.value import ValueFunction
 from webagent.llm.metered import MeteredChat
 from webagent.options import opt
 from webagent.planner import Plan, PlanContext
+from webagent.vision import IMAGES_NOTE, Picture, Vision, page_pictures, user_content
 
 WM_SYSTEM = """You are a world model of web pages. Given a task, a web page (accessibility tree) and an action, predict
 what the page will look like right after the action. Do not judge the action; only predict its effect.
@@ -77,29 +78,41 @@ class Imagined:
 
 
 class WorldModel:
+    """Predicts an action's effect. With `vision` (planners set the run's), the prediction is conditioned on the
+    current page's pictures in that mode and on the crop of the action's target (`extra`)."""
+
     def __init__(self, sim_samples: int = 1, temperature: float = 0.7, max_tokens: int = 300,
-                 page_chars: int = 6000) -> None:
+                 page_chars: int = 6000, vision: Vision | None = None) -> None:
+        self.vision = vision
         self.sim_samples = sim_samples
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.page_chars = page_chars
 
-    def messages(self, intent: str, obs: Observation, cand: Cand) -> list[dict[str, Any]]:
+    def messages(self, intent: str, obs: Observation, cand: Cand, extra: list[Picture] | None = None
+                 ) -> list[dict[str, Any]]:
         text = obs.text if len(obs.text) <= self.page_chars else obs.text[: self.page_chars] + "\n... (cut)"
         user = "\n".join([f"TASK: {intent}", f"URL: {obs.url}", "PAGE (untrusted content):", "<<<PAGE", text,
                           "PAGE>>>", f"ACTION: {cand.label()}", "Predicted change (JSON):"])
-        return [{"role": "system", "content": WM_SYSTEM}, {"role": "user", "content": user}]
+        vision = self.vision
+        if vision is None or not vision.sends_images:
+            return [{"role": "system", "content": WM_SYSTEM}, {"role": "user", "content": user}]
+        pictures = [*(extra or []), *page_pictures(obs, vision.mode)]
+        return [{"role": "system", "content": WM_SYSTEM + "\n" + IMAGES_NOTE},
+                {"role": "user", "content": user_content(vision, user, pictures)}]
 
-    async def predict(self, model: Any, intent: str, obs: Observation, cand: Cand) -> list[dict[str, Any]]:
-        out = await model.complete(self.messages(intent, obs, cand), n=self.sim_samples,
+    async def predict(self, model: Any, intent: str, obs: Observation, cand: Cand,
+                      extra: list[Picture] | None = None) -> list[dict[str, Any]]:
+        out = await model.complete(self.messages(intent, obs, cand, extra), n=self.sim_samples,
                                    temperature=self.temperature if self.sim_samples > 1 else 0.0,
                                    max_tokens=self.max_tokens, json_schema=OUTCOME_SCHEMA, purpose="world_model")
         return [o for o in (parse_outcome(t) for t in out.texts) if o is not None]
 
 
 async def imagine(wm: WorldModel, vf: ValueFunction, model: Any, caches: Caches, intent: str, path: list[str],
-                  obs: Observation, cand: Cand) -> Imagined:
-    """Predict and judge one candidate (cached by task, state and canonical action). A stop is judged directly."""
+                  obs: Observation, cand: Cand, extra: list[Picture] | None = None) -> Imagined:
+    """Predict and judge one candidate (cached by task, state and canonical action). A stop is judged directly.
+    `extra`: pictures of this candidate (its target's crop) for the world model and the judge."""
     key = digest(intent, state_key(obs), cand.key)
     got = caches.get("imagined", key)
     if got is not None:
@@ -111,14 +124,14 @@ async def imagine(wm: WorldModel, vf: ValueFunction, model: Any, caches: Caches,
     else:
         outcomes = caches.get("predictions", key)
         if outcomes is None:
-            outcomes = await wm.predict(model, intent, obs, cand)
+            outcomes = await wm.predict(model, intent, obs, cand, extra)
             caches.put("predictions", key, outcomes)
         im.outcomes = outcomes
         if not outcomes:
             im.error = "no prediction parsed"
             return im
         verdicts = await asyncio.gather(*[vf.score(model, intent, path, obs, proposed=cand.label(), imagined=o,
-                                                   purpose="value") for o in outcomes])
+                                                   purpose="value", extra=extra) for o in outcomes])
         im.values = [v.value for v in verdicts]
         vals = [v for v in im.values if v is not None]
         im.value = sum(vals) / len(vals) if vals else None
@@ -130,13 +143,32 @@ async def imagine(wm: WorldModel, vf: ValueFunction, model: Any, caches: Caches,
 
 
 async def imagine_all(wm: WorldModel, vf: ValueFunction, model: Any, caches: Caches, intent: str, path: list[str],
-                      obs: Observation, cands: list[Cand]) -> list[Imagined]:
+                      obs: Observation, cands: list[Cand], crops: dict[int, Picture] | None = None
+                      ) -> list[Imagined]:
+    """Imagine every candidate concurrently; `crops` maps element ids to the crop shown with a candidate on it."""
+    crops = crops or {}
+
     async def one(c: Cand) -> Imagined:
+        extra = [crops[c.action.id]] if c.action.id is not None and c.action.id in crops else None
         try:
-            return await imagine(wm, vf, model, caches, intent, path, obs, c)
+            return await imagine(wm, vf, model, caches, intent, path, obs, c, extra)
         except BudgetExhausted as e:
             return Imagined(c, error=str(e))
     return list(await asyncio.gather(*[one(c) for c in cands]))
+
+
+async def candidate_crops(ctx: PlanContext, cands: list[Cand], vf: ValueFunction, wm: WorldModel
+                          ) -> dict[int, Picture]:
+    """Take the run's images setting (`ctx.policy.vision`) into the judge and the world model; in `crops` mode,
+    crop the candidates' targets on the current page (the page the candidates were proposed on)."""
+    vision = getattr(ctx.policy, "vision", None)
+    vf.vision = wm.vision = vision
+    if vision is None or vision.mode != "crops":
+        return {}
+    ids = [c.action.id for c in cands if c.action.id is not None]
+    crops = await ctx.session.crop_elements(ctx.obs, ids, ctx.observe)
+    return {c.id: Picture(c.image, f"IMAGE: crop of the action's target [{c.id}]: {c.line}", "crop", c.id, c.line)
+            for c in crops if c.id is not None}
 
 
 def best_of(ims: list[Imagined]) -> Imagined:
@@ -201,8 +233,9 @@ class WorldModelPlanner:
         if self.budget.nodes is not None:
             cands = cands[: self.budget.nodes]
         model.meter = meter
+        crops = await candidate_crops(ctx, cands, self.vf, self.wm)
         try:
-            coro = imagine_all(self.wm, self.vf, model, self.caches, ctx.intent, path, ctx.obs, cands)
+            coro = imagine_all(self.wm, self.vf, model, self.caches, ctx.intent, path, ctx.obs, cands, crops)
             secs = meter.remaining_seconds()
             ims = await (asyncio.wait_for(coro, secs) if secs is not None else coro)
         except TimeoutError:

@@ -149,7 +149,9 @@ class Worker:
         self.states = StateCache(self.session._browser, local, self.run_dir / ".auth")
         if not self.cfg.gold:
             from webagent.llm.config import make_model
+            from webagent.vision import require_vision
             self.model = make_model(**self.cfg.model_kwargs())
+            require_vision(self.model, self.cfg.run.agent_config().vision)  # text-only model asked for images
         else:
             self.model = NoModel()
         if self.cfg.judge and explicit_model_configured(self.cfg.model_kwargs()):
@@ -161,6 +163,15 @@ class Worker:
             await self.session.close()
         if self._own_group and self.group is not None:
             await asyncio.to_thread(self.group.stop)
+
+    def _vision(self, task: Task) -> Any:
+        """The images setting for a task: the run's mode and the task's own input images (VisualWebArena)."""
+        from webagent.tasks.spec import image_sources
+
+        from webagent.vision import Vision, load_images
+        if self.cfg.gold:
+            return Vision()  # gold actions ask no model
+        return Vision(self.cfg.run.observe.images, task_images=load_images(image_sources(task.bind(self.urls))))
 
     async def run_task(self, task: Task) -> TaskResult:
         from webagent.tasks.gold import GoldPlanner
@@ -195,7 +206,7 @@ class Worker:
         else:
             planner = self.cfg.run.build_planner()
             max_steps = self.cfg.max_steps or self.cfg.run.agent.max_steps
-        agent_cfg = replace(self.cfg.run.agent_config(), max_steps=max_steps)
+        agent_cfg = replace(self.cfg.run.agent_config(), max_steps=max_steps, vision=self._vision(task))
         agent = Agent(self.model, planner, agent_cfg, run_config=self.cfg.run)
         run_dir = self.run_dir / _safe(task.task_id)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}

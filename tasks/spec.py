@@ -70,6 +70,7 @@ class Task:
     require_login: bool = False
     storage_state: str | None = None
     gold: list[dict[str, Any]] | None = None
+    images: list[str] = field(default_factory=list)  # VisualWebArena's input images (`image`), as written
     raw: dict[str, Any] = field(default_factory=dict)
     path: str = ""
     bound: bool = False
@@ -232,9 +233,23 @@ def _from_dict(d: Any, path: str, validate: bool = True) -> Task:
             if not isinstance(s, str) or placeholder_for_site(s) is None:
                 raise BadInput(f"{where}: field 'sites' has unknown site {s!r}; known: "
                                f"{', '.join(list(SITE_PLACEHOLDER) + list(LOCAL_TO_PLACEHOLDER))}")
+        img = d.get("image")
+        if img is not None and not (isinstance(img, str) or (isinstance(img, list)
+                                                              and all(isinstance(x, str) for x in img))):
+            raise BadInput(f"{where}: field 'image' must be a string, a list of strings or null")
+    img = d.get("image")
+    images = [img] if isinstance(img, str) else list(img) if isinstance(img, list) else []
     return Task(task_id=str(d["task_id"]), sites=list(d.get("sites", [])), intent=d["intent"],
                 start_url=d["start_url"], eval=d["eval"], require_login=bool(d.get("require_login", False)),
-                storage_state=d.get("storage_state"), gold=d.get("gold"), raw=d, path=path)
+                storage_state=d.get("storage_state"), gold=d.get("gold"), images=images, raw=d, path=path)
+
+
+def image_sources(task: Task) -> list[str]:
+    """The task's input images as `webagent.vision.load_images` reads them: relative paths resolved against the
+    task file's folder; URLs and absolute paths as written."""
+    base = Path(task.path).parent if task.path else Path(".")
+    return [s if "://" in s or s.startswith("data:") or Path(s).is_absolute() else str(base / s)
+            for s in task.images]
 
 
 def load_file(path: str | Path) -> list[Task]:

@@ -56,13 +56,18 @@ class SearchDouble:
 
     async def complete(self, messages, *, n=1, temperature=0.0, max_tokens=256, grammar=None, json_schema=None):
         kind = kind_of(messages)
-        prompt = messages[-1]["content"] if isinstance(messages[-1]["content"], str) else str(messages[-1])
+        content = messages[-1]["content"]
+        prompt = content if isinstance(content, str) else "\n".join(
+            p["text"] for p in content if p.get("type") == "text")
+        images = [] if isinstance(content, str) else [  # the label (text part) before each image part
+            content[i - 1].get("text", "") for i, p in enumerate(content) if p.get("type") == "image_url"]
         handler = self.handlers.get(kind)
         if handler is None:
             raise AssertionError(f"no {kind} handler in this double")
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        rec = {"kind": kind, "n": n, "prompt": prompt, "t0": time.perf_counter(), "in_flight": self.in_flight}
+        rec = {"kind": kind, "n": n, "prompt": prompt, "t0": time.perf_counter(), "in_flight": self.in_flight,
+               "images": images}
         self.calls.append(rec)
         try:
             if self.delay:

@@ -45,7 +45,7 @@ def test_value_judge_can_send_the_screenshot():
     obs = Observation("[1] link 'a'", {}, "http://x/", "t", screenshot=b"\xff\xd8jpegbytes")
     msgs = ValueFunction(images=True).messages("task", [], obs)
     parts = msgs[-1]["content"]
-    assert parts[0]["type"] == "text" and parts[1]["image_url"]["url"].startswith("data:image/jpeg;base64,")
+    assert parts[0]["type"] == "text" and parts[2]["image_url"]["url"].startswith("data:image/jpeg;base64,")
     assert isinstance(ValueFunction().messages("task", [], obs)[-1]["content"], str)
     assert parse_verdict("Status: success") == 1.0 and parse_verdict("Status: failure\nOn the right track: yes") == 0.5
     assert parse_verdict("no idea") is None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from webagent.actions import Action
 from webagent.browser import BrowserConfig, BrowserSession
-from webagent.errors import LLMError, NavigationError, ParseError
+from webagent.errors import ImagesUnsupported, LLMError, NavigationError, ParseError
 from webagent.execute import ActionResult, execute
 from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
@@ -21,6 +21,7 @@ from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
 from webagent.runconfig import AgentSettings, RunConfig
 from webagent.safety import Secrets
+from webagent.vision import Vision, crop_candidates, load_images, observe_options, require_vision
 
 
 @dataclass
@@ -28,6 +29,7 @@ class AgentConfig(AgentSettings):
     """The agent loop's settings (defaults in `webagent.runconfig.AgentSettings`) and the full observe options."""
 
     observe: ObserveOptions = field(default_factory=ObserveOptions)
+    vision: Vision = field(default_factory=Vision)  # --images mode, image budget, the task's own images
 
 
 @dataclass
@@ -70,7 +72,9 @@ class Agent:
         self.planner = planner or (run_config.build_planner() if run_config else ReactivePlanner())
         self.config = config or (run_config.agent_config() if run_config else AgentConfig())
         self.secrets = secrets or Secrets()
-        self.policy = Policy(self.model, temperature=self.config.temperature, constrain=self.config.constrain)
+        require_vision(self.model, self.config.vision)  # a text-only model asked for images: one line, at start
+        self.policy = Policy(self.model, temperature=self.config.temperature, constrain=self.config.constrain,
+                             vision=self.config.vision)
         self.on_step = on_step
 
     async def run(self, intent: str, start_url: str, session: BrowserSession, run_dir: str | Path | None = None,
@@ -86,6 +90,9 @@ class Agent:
         last_error: str | None = None
         repeats: dict[tuple[str, str], int] = {}
         consecutive_errors = 0
+        vision = self.config.vision
+        observe_opts = observe_options(vision.mode, self.config.observe)
+        masked_before, session.mask_values = session.mask_values, list(self.secrets.values.values())
         pending: tuple[Plan, int] | None = None  # a multi-action plan being committed, and its next index
         status, answer, reason, step = "max_steps", None, f"reached --max-steps {self.config.max_steps}", 0
         try:
@@ -96,10 +103,12 @@ class Agent:
                 return self._finish(rec, status, None, reason, 0, session, t_start)
             for step in range(1, self.config.max_steps + 1):
                 t0 = time.perf_counter()
-                obs = await session.observe(self.config.observe)
+                obs = await session.observe(observe_opts)
                 await mask_secrets(session.page, obs, self.secrets)  # the model, the record, the screenshot
+                if vision.mode == "crops":
+                    await self._add_crops(session, obs, history, observe_opts)
                 t_obs = time.perf_counter()
-                ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes, self.config.observe,
+                ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes, observe_opts,
                                   self.secrets)
                 plan: Plan | None = None
                 if pending is not None:  # the next action of a committed path, only if the page is what search saw
@@ -132,7 +141,8 @@ class Agent:
                 t_act = time.perf_counter()
                 self._record_step(rec, step, obs, action, result, plan, t0, t_obs, t_plan, None, t_act)
                 target = f"{result.target.role} {result.target.name!r}" if result.target else ""
-                history.append(StepSummary(str(action), target, result.ok, result.error, obs.url, obs.text))
+                history.append(StepSummary(str(action), target, result.ok, result.error, obs.url, obs.text,
+                                           action.id))
                 last_error = result.error
                 consecutive_errors = 0 if result.ok else consecutive_errors + 1
                 if repeats[key] >= self.config.loop_limit:
@@ -142,13 +152,29 @@ class Agent:
                 if consecutive_errors >= self.config.max_consecutive_errors:
                     status, reason = "errors", f"{consecutive_errors} failed actions in a row; last: {result.error}"
                     break
+        except ImagesUnsupported as e:  # a set-up problem, not the agent's failure: the caller says it in one line
+            self._finish(rec, "llm_error", None, str(e), step, session, t_start)
+            raise
         except LLMError as e:
             status, reason = "llm_error", str(e)
         except (asyncio.CancelledError, KeyboardInterrupt):
             status, reason = "interrupted", "interrupted by the user"
             self._finish(rec, status, None, reason, step, session, t_start)
             raise
+        finally:
+            session.mask_values = masked_before
         return self._finish(rec, status, answer, reason, step, session, t_start)
+
+    async def _add_crops(self, session: BrowserSession, obs: Observation, history: list[StepSummary],
+                         options: ObserveOptions) -> None:
+        """--images crops: crop what the previous step acted on, the focused element and what is new since then
+        (the dense crop of a tall page came with the observation), within the image budget."""
+        prev = history[-1] if history else None
+        acted = [prev.target_id] if prev is not None and prev.target_id is not None else []
+        dense = [c for c in obs.crops if c.kind == "dense"]
+        limit = max(0, self.config.vision.budget.max_images - len(dense))
+        ids = crop_candidates(obs, prev.page if prev is not None and prev.url == obs.url else None, acted, [], limit)
+        obs.crops = (await session.crop_elements(obs, ids, options) if ids else []) + dense
 
     def _finish(self, rec: Recorder, status: str, answer: str | None, reason: str, steps: int,
                 session: BrowserSession, t_start: float) -> RunResult:
@@ -158,7 +184,8 @@ class Agent:
             url = ""
         secs = time.perf_counter() - t_start
         rec.footer({"status": status, "answer": answer, "reason": reason, "steps": steps, "final_url": url,
-                    "usage": self.model.usage.to_dict(), "llm_calls": self.model.n_calls, "seconds": round(secs, 2)})
+                    "usage": self.model.usage.to_dict(), "llm_calls": self.model.n_calls, "seconds": round(secs, 2),
+                    **({"images": self.model.image_usage()} if self.model.image_bytes else {})})
         rec.close()
         return RunResult(status, answer, steps, reason, rec.dir, self.model.usage, url, secs)
 
@@ -197,15 +224,21 @@ class Agent:
         run = RunConfig.describe(self.run_config, self.config, self.planner, session.config)
         return {"run": run.to_dict(), "model": self.model.name, "planner": run.planner.name,
                 "planner_params": run.planner.params, "viewport": list(session.config.viewport),
-                "secrets": self.secrets.describe()}
+                "secrets": self.secrets.describe(), "image_budget": asdict(self.config.vision.budget),
+                "task_images": len(self.config.vision.task_images)}
 
 
 async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner | None = None,
                    config: AgentConfig | None = None, browser: BrowserConfig | None = None,
                    run_dir: str | Path | None = None, secrets: Secrets | None = None,
                    on_step: Callable[[StepRecord], None] | None = None, trace: bool = False, har: bool = False,
-                   task_meta: dict[str, Any] | None = None, run_config: RunConfig | None = None) -> RunResult:
+                   task_meta: dict[str, Any] | None = None, images: list[str | Path | bytes] | None = None,
+                   image_mode: str | None = None, run_config: RunConfig | None = None) -> RunResult:
     """Run one task against `url` with a fresh browser. The Python API's main entry point.
+
+    `images`: files (or bytes) that come with the task; they go in the user message of every step (the model
+    must take images). `image_mode`: "none", "screenshot", "som" or "crops" (see webagent.vision); it overrides
+    `config.vision.mode`.
 
     `trace` / `har` also write `trace.zip` / `network.har` into the run directory (when the browser closes, so a
     killed process leaves neither); secrets in them are replaced by `{{NAME}}`. `task_meta` goes into the
@@ -219,6 +252,11 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
         browser.trace_screenshots = not secrets.values  # screencast frames would show typed secrets
     if har:
         browser.record_har = run_dir / "network.har"
+    config = config or (run_config.agent_config() if run_config else AgentConfig())
+    if images or image_mode:
+        config = replace(config, vision=replace(
+            config.vision, mode=image_mode or config.vision.mode,
+            task_images=[*config.vision.task_images, *load_images(list(images or []))]))
     agent = Agent(model, planner, config, secrets, on_step, run_config)
     try:
         async with BrowserSession(browser) as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +15,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from webagent.errors import NavigationError, SetupError
 from webagent.observers import IdCounter, Observation, ObserveOptions, observe
+from webagent.observers.types import Crop
 from webagent.safety import DomainPolicy, check_url
 
 # Without these Chromium stalls on a closed network (component updates, sync, first-run pings).
@@ -91,6 +92,7 @@ class BrowserSession:
         self.notices: list[str] = []
         self.block_mutations = False  # set by planners while exploring: abort every non-GET request
         self.blocked_requests: list[str] = []
+        self.mask_values: list[str] = []  # secret values: elements showing one are masked in every picture taken
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
         self.context: BrowserContext | None = None
@@ -275,9 +277,33 @@ class BrowserSession:
                     self._crashed.add(page)
         if page in self._crashed:
             await self._recover(page)
-        obs = await observe(self.page, self.counter, options)
+        if self.mask_values:
+            from webagent.recorder import SECRET_SELECTOR, mark_secret_elements, unmark_secret_elements
+            marked = await mark_secret_elements(self.page, self.mask_values)
+            try:
+                obs = await observe(self.page, self.counter, replace(options or ObserveOptions(),
+                                                                     mask_selector=SECRET_SELECTOR))
+            finally:
+                await unmark_secret_elements(self.page)
+            obs.stats["masked"] = marked
+        else:
+            obs = await observe(self.page, self.counter, options)
         obs.notices, self.notices = self.notices + obs.notices, []
         return obs
+
+    async def crop_elements(self, obs: Observation, ids: list[int], options: ObserveOptions | None = None
+                            ) -> list[Crop]:
+        """Crops of elements of `obs` (just observed on the active tab), secrets masked as in `observe`."""
+        from webagent.observers.observe import crop_elements
+        options = options or ObserveOptions()
+        if not self.mask_values:
+            return await crop_elements(self.page, obs, ids, options)
+        from webagent.recorder import SECRET_SELECTOR, mark_secret_elements, unmark_secret_elements
+        await mark_secret_elements(self.page, self.mask_values)
+        try:
+            return await crop_elements(self.page, obs, ids, replace(options, mask_selector=SECRET_SELECTOR))
+        finally:
+            await unmark_secret_elements(self.page)
 
     async def _recover(self, page: Page) -> None:
         url = page.url

@@ -30,6 +30,13 @@ def _observe_options(args: argparse.Namespace, **overrides: Any) -> Any:
     return build(ObserveSettings, values_from_args(ObserveSettings, args), "flags").options(**overrides)
 
 
+def add_image_flags(p: argparse.ArgumentParser) -> None:
+    """`--image FILE` for `run` (repeatable task images); `--images MODE` is a run setting (webagent.runconfig)."""
+    g = p.add_argument_group("images (need a model that takes images)")
+    g.add_argument("--image", action="append", metavar="FILE",
+                   help="an image that comes with the task (repeatable); sent with every step")
+
+
 def make_model_from_args(args: argparse.Namespace, settings: Any = None) -> Any:
     """The ChatModel of the model settings (default: from the flags) and the --api-key flag."""
     from webagent.llm.config import make_model
@@ -64,6 +71,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                             storage_state=args.storage_state)
     run_dir = Path(args.out) if args.out else None
     result = asyncio.run(run_task(args.task, url, model, planner=planner, config=cfg.agent_config(),
+                                  images=args.image or None,
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
                                   trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
                                   run_config=cfg))
@@ -138,6 +146,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--har", action="store_true", help="also save the network traffic as network.har "
                                                       "(for `webagent replay --har`)")
     add_run_flags(p)
+    add_image_flags(p)
     handlers["run"] = cmd_run
 
     p = sub.add_parser("observe", help="print what the agent would see on a page")

@@ -23,6 +23,10 @@ class LLMError(WebAgentError):
     """The LLM endpoint failed: unreachable, wrong key, unknown model, server error."""
 
 
+class ImagesUnsupported(LLMError):
+    """The model or endpoint does not take image input, and images were asked for (--images, --image)."""
+
+
 class ActionError(WebAgentError):
     """An action could not be carried out. The agent sees the message in its next observation."""
 

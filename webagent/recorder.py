@@ -4,6 +4,8 @@ Layout of a run directory::
 
     trajectory.jsonl      header, one record per step, footer (and, appended later, an `evaluation` record)
     screenshots/          step_003.jpg (viewport before the step's action), step_003_target.jpg (the target's crop)
+    images/               every image sent to a model, once per content (<sha256>.jpg); the prompts in the
+                          trajectory name these files instead of inlining base64 (`webagent view` shows them per call)
     trace.zip             optional Playwright trace (`webagent run --trace`), written when the browser closes
     network.har           optional HAR (`webagent run --har`), written when the browser closes
 
@@ -30,6 +32,7 @@ from webagent.safety import Secrets
 FORMAT_VERSION = 2
 TRAJECTORY = "trajectory.jsonl"
 MASK_COLOR = "#FF00FF"  # what a masked secret looks like in a screenshot
+SECRET_SELECTOR = "[data-webagent-secret]"  # elements showing a secret, tagged while pictures are taken
 CROP_PAD = 12
 
 
@@ -113,8 +116,55 @@ class Recorder:
         except (OSError, ValueError):
             return None
 
+    def store_images(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """`calls` with every inlined image (a base64 data URL) written to `images/` and replaced by the file's
+        path; each call gets `images`: what it received, in order (label, file, bytes, width, height, detail)."""
+        import hashlib
+
+        from webagent.vision import decode_data_url, ext_of
+        out = []
+        for call in calls:
+            msgs = call.get("messages")
+            if not isinstance(msgs, list) or not any(isinstance(m, dict) and isinstance(m.get("content"), list)
+                                                     for m in msgs):
+                out.append(call)
+                continue
+            received: list[dict[str, Any]] = []
+            new_msgs = []
+            for m in msgs:
+                if not isinstance(m, dict) or not isinstance(m.get("content"), list):
+                    new_msgs.append(m)
+                    continue
+                parts, label = [], ""
+                for p in m["content"]:
+                    if isinstance(p, dict) and p.get("type") == "text":
+                        label = str(p.get("text", ""))
+                    if not (isinstance(p, dict) and p.get("type") == "image_url"):
+                        parts.append(p)
+                        continue
+                    img = dict(p.get("image_url") or {})
+                    data = decode_data_url(str(img.get("url", "")))
+                    info: dict[str, Any] = {"label": label if len(label) < 400 else "", "detail": img.get("detail")}
+                    if data is not None:
+                        rel = f"images/{hashlib.sha256(data).hexdigest()[:20]}.{ext_of(data)}"
+                        path = self.dir / rel
+                        if not path.exists():
+                            path.parent.mkdir(exist_ok=True)
+                            path.write_bytes(data)
+                        info.update(file=rel, bytes=len(data), **_dims(data))
+                        img["url"] = rel
+                    else:
+                        info["url"] = img.get("url")  # a remote URL the caller passed: kept as is
+                    received.append(info)
+                    parts.append({**p, "image_url": img})
+                new_msgs.append({**m, "content": parts})
+            out.append({**call, "messages": new_msgs, "images": received})
+        return out
+
     def step(self, record: dict[str, Any]) -> None:
         record = dict(record)
+        if record.get("llm_calls"):
+            record["llm_calls"] = self.store_images(record["llm_calls"])
         target = record.get("target") or {}
         if "crops" not in record:
             crop = self.crop(int(record.get("step", 0)), record.get("screenshot"), target.get("bbox"))
@@ -134,6 +184,15 @@ class Recorder:
     def close(self) -> None:
         if not self._f.closed:
             self._f.close()
+
+
+def _dims(data: bytes) -> dict[str, int]:
+    try:
+        from PIL import Image
+        with Image.open(io.BytesIO(data)) as img:
+            return {"width": img.width, "height": img.height}
+    except OSError:
+        return {}
 
 
 def append_evaluation(run_dir: str | Path, evaluation: dict[str, Any], secrets: Secrets | None = None) -> None:
@@ -169,37 +228,55 @@ async def mask_secrets(page: Any, obs: Any, secrets: Secrets, *, quality: int = 
 
     The observation text and title get `{{NAME}}` back (so prompts never hold a value); if a secret is visible
     on the page (a filled field, or text that repeats it), the screenshot is re-taken with those elements masked
-    in MASK_COLOR. Returns how many elements were masked."""
+    in MASK_COLOR and the set-of-marks image and crops are dropped. An observation the session took with the
+    secrets masked (BrowserSession.mask_values, `stats["masked"]`) is left as it is. Returns how many elements
+    were masked."""
     if not secrets.values:
         return 0
     obs.text = secrets.redact(obs.text)
     obs.title = secrets.redact(obs.title)
     obs.url = secrets.redact(obs.url)
-    if obs.screenshot is None:
+    if obs.stats.get("masked") is not None:  # the pictures were taken with secret elements masked already
+        return int(obs.stats["masked"])
+    if obs.screenshot is None and obs.marked_screenshot is None and not obs.crops:
         return 0
     values = list(secrets.values.values())
-    frames = [f for f in page.frames if not f.is_detached()]
     marked = 0
     try:
-        for f in frames:
-            try:
-                marked += await f.evaluate(_MARK_JS, values)
-            except Exception:  # noqa: BLE001 - a frame navigating away: nothing of it will be in the screenshot
-                continue
-        if marked:
-            masks = [f.locator("[data-webagent-secret]") for f in frames]
+        marked = await mark_secret_elements(page, values)
+        if marked and obs.screenshot is not None:
+            masks = [f.locator(SECRET_SELECTOR) for f in page.frames if not f.is_detached()]
             kw: dict[str, Any] = {"type": "jpeg", "quality": quality} if obs.screenshot[:2] == b"\xff\xd8" \
                 else {"type": "png"}
             obs.screenshot = await page.screenshot(mask=masks, mask_color=MASK_COLOR, timeout=10_000, **kw)
-    except Exception:  # noqa: BLE001 - never leak: if masking failed, drop the screenshot
-        obs.screenshot = None
+        if marked:
+            obs.marked_screenshot = None  # drawn from the unmasked pixels: never sent
+            obs.crops = []
+    except Exception:  # noqa: BLE001 - never leak: if masking failed, drop the pictures
+        obs.screenshot = obs.marked_screenshot = None
+        obs.crops = []
     finally:
-        for f in frames:
-            try:
-                await f.evaluate(_UNMARK_JS)
-            except Exception:  # noqa: BLE001
-                pass
+        await unmark_secret_elements(page)
     return marked
+
+
+async def mark_secret_elements(page: Any, values: list[str]) -> int:
+    """Tag (SECRET_SELECTOR) every field and text element of every frame that shows one of `values`."""
+    marked = 0
+    for f in [f for f in page.frames if not f.is_detached()]:
+        try:
+            marked += await f.evaluate(_MARK_JS, values)
+        except Exception:  # noqa: BLE001 - a frame navigating away: nothing of it will be in the screenshot
+            continue
+    return marked
+
+
+async def unmark_secret_elements(page: Any) -> None:
+    for f in [f for f in page.frames if not f.is_detached()]:
+        try:
+            await f.evaluate(_UNMARK_JS)
+        except Exception:  # noqa: BLE001
+            pass
 
 
 def _variants(secrets: Secrets) -> list[tuple[str, str]]:

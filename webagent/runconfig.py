@@ -32,6 +32,7 @@ from webagent.errors import BadInput
 from webagent.observers import ObserveOptions
 from webagent.options import add_flags, build, check, default_of, opt, values_from_args
 from webagent.planner import PLANNERS, Planner, make_planner, planner_entry
+from webagent.vision import MODES, Vision
 
 
 @dataclass
@@ -54,9 +55,16 @@ class ObserveSettings:
     detail: str = opt("normal", choices=("low", "normal", "high"), help="how much of names, properties and options")
     mode: str = opt("text", choices=("text", "html"), help="accessibility tree or cleaned HTML")
     max_chars: int = opt(24_000, minimum=200, help="text budget, cut by priority (about 4 chars a token)")
+    images: str = opt("none", choices=MODES,
+                      help="pictures of the page for the model (it must take images): none (text only, default), "
+                           "screenshot (the viewport), som (the screenshot with the text's [id]s drawn on), crops "
+                           "(the elements that matter now, each with its text line, and the densest region of a "
+                           "tall page)")
 
     def options(self, **overrides: Any) -> ObserveOptions:
-        return ObserveOptions(**{**asdict(self), **overrides})
+        """The observer's options (`images` is the agent's `Vision`, not an observer option)."""
+        own = {k: v for k, v in asdict(self).items() if k in ObserveOptions.__dataclass_fields__}
+        return ObserveOptions(**{**own, **overrides})
 
 
 @dataclass
@@ -117,7 +125,7 @@ class RunConfig:
     def agent_config(self) -> Any:
         """The `AgentConfig` the agent loop runs with."""
         from webagent.agent import AgentConfig
-        return AgentConfig(**asdict(self.agent), observe=self.observe.options())
+        return AgentConfig(**asdict(self.agent), observe=self.observe.options(), vision=Vision(self.observe.images))
 
     def build_planner(self) -> Planner:
         return self.planner.build()
@@ -128,7 +136,11 @@ class RunConfig:
         agent, observation, planner and browser sections read from the live objects."""
         base = base or cls()
         params = planner.params() if hasattr(planner, "params") else {}
-        return replace(base, agent=_copy_from(AgentSettings, agent), observe=_copy_from(ObserveSettings, agent.observe),
+        observe = _copy_from(ObserveSettings, agent.observe)
+        vision = getattr(agent, "vision", None)
+        if vision is not None:
+            observe = replace(observe, images=vision.mode)
+        return replace(base, agent=_copy_from(AgentSettings, agent), observe=observe,
                        planner=PlannerSettings(getattr(planner, "name", type(planner).__name__), dict(params)),
                        browser=_copy_from(BrowserSettings, browser))
 

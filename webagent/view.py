@@ -162,6 +162,26 @@ def _messages_html(messages: list[Any]) -> str:
     return "".join(out)
 
 
+def _call_images_html(run_dir: Path, call: dict[str, Any]) -> str:
+    """The images one LLM call received, in order: each with its label, file, size and a thumbnail."""
+    images = call.get("images") or []
+    if not isinstance(images, list) or not images:
+        return ""
+    st = call.get("image_stats") or {}
+    items = []
+    for im in images:
+        if not isinstance(im, dict):
+            continue
+        path = _inside(run_dir, im.get("file"))
+        uri = _data_uri(path) if path else None
+        thumb = f'<img alt="{_e(im.get("label"))}" src="{uri}">' if uri else ""
+        dims = f'{_e(im.get("width"))}x{_e(im.get("height"))} px, ' if im.get("width") else ""
+        items.append(f'<div>{thumb}<div class=meta>{_e(im.get("label"))} — {_e(im.get("file") or im.get("url"))} '
+                     f'({dims}{_e(im.get("bytes"))} bytes, detail {_e(im.get("detail"))})</div></div>')
+    est = f', about {_e(st.get("tokens_est"))} image tokens (estimate)' if st.get("tokens_est") else ""
+    return (f"<details class=crops><summary>Images sent ({len(items)}{est})</summary>{''.join(items)}</details>")
+
+
 def _step_html(traj: Trajectory, s: dict[str, Any], viewport: tuple[int, int]) -> str:
     run_dir = traj.run_dir
     res = s.get("result") or {}
@@ -215,7 +235,7 @@ def _step_html(traj: Trajectory, s: dict[str, Any], viewport: tuple[int, int]) -
                  + (f', ${u["cost_usd"]:.5f}' if u.get("cost_usd") else "") + ")")
         outs = "".join(f"<pre>{_e(o)}</pre>" for o in c.get("outputs") or [])
         right += (f"<details><summary>Prompt — {label}</summary>{_messages_html(c.get('messages'))}</details>"
-                  f"<div class=meta>model output</div>{outs}")
+                  f"{_call_images_html(run_dir, c)}<div class=meta>model output</div>{outs}")
     if s.get("candidates"):
         rows = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in (c if isinstance(c, dict) else
                                                                        {"candidate": c}).values()) + "</tr>"

@@ -10,9 +10,13 @@ Message = dict[str, Any]  # {"role": "system"|"user"|"assistant", "content": str
 
 @dataclass
 class Usage:
+    """Tokens and cost of calls. `image_tokens`: the part of `prompt_tokens` the provider reports as image input
+    (0 when it does not break it down)."""
+
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    image_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
@@ -20,11 +24,14 @@ class Usage:
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(self.prompt_tokens + other.prompt_tokens, self.completion_tokens + other.completion_tokens,
-                     self.cost_usd + other.cost_usd)
+                     self.cost_usd + other.cost_usd, self.image_tokens + other.image_tokens)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "cost_usd": round(self.cost_usd, 6)}
+        d: dict[str, Any] = {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                             "cost_usd": round(self.cost_usd, 6)}
+        if self.image_tokens:
+            d["image_tokens"] = self.image_tokens
+        return d
 
 
 @dataclass

@@ -100,7 +100,10 @@ class EmbeddedLlama:
 
     Blocking llama.cpp calls run in a worker thread, one at a time per loaded model. The model is loaded on the first
     call and kept for the life of the process. GBNF grammars (and JSON schemas, converted to GBNF) constrain decoding.
+    Text only: `accepts_images` is False, so a run that would send images fails at start (webagent.vision).
     """
+
+    accepts_images = False
 
     def __init__(self, model_path: str | None = None, n_ctx: int = 8192, n_threads: int | None = None,
                  seed: int = 0) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import openai
 
-from webagent.errors import LLMError, SetupError
+from webagent.errors import ImagesUnsupported, LLMError, SetupError
 from webagent.llm.base import Completion, Message, Usage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -43,6 +43,23 @@ def price_of(model: str, prompt_tokens: int, completion_tokens: int) -> float:
 def _one_line(text: object, limit: int = 200) -> str:
     s = " ".join(str(text).split())
     return s if len(s) <= limit else s[: limit - 3] + "..."
+
+
+def _has_images(messages: list[Message]) -> bool:
+    return any(isinstance(p, dict) and p.get("type") == "image_url"
+               for m in messages if isinstance(m.get("content"), list) for p in m["content"])
+
+
+def _image_tokens(usage: Any) -> int:
+    """Image input tokens when the provider breaks them out (`prompt_tokens_details.image_tokens`), else 0."""
+    details = getattr(usage, "prompt_tokens_details", None) if usage is not None else None
+    if details is None:
+        return 0
+    v = details.get("image_tokens") if isinstance(details, dict) else getattr(details, "image_tokens", None)
+    try:
+        return int(v or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 class OpenAIChat:
@@ -131,12 +148,17 @@ class OpenAIChat:
                 else:
                     raise
         except openai.OpenAIError as e:
+            if isinstance(e, openai.BadRequestError) and _has_images(messages):
+                raise ImagesUnsupported(
+                    f"{self.base_url} rejected a request with image parts for model '{self.model}' (400: "
+                    f"{_one_line(getattr(e, 'message', e), 120)}): the model or server does not take images; use "
+                    "--images none (and no --image), or a vision model") from e
             raise self._error(e) from e
         texts = [(c.message.content or "") if c.message is not None else "" for c in (resp.choices or [])]
         u = resp.usage
         pt = int(getattr(u, "prompt_tokens", 0) or 0) if u is not None else 0
         ct = int(getattr(u, "completion_tokens", 0) or 0) if u is not None else 0
-        return texts, Usage(pt, ct, price_of(self.model, pt, ct))
+        return texts, Usage(pt, ct, price_of(self.model, pt, ct), _image_tokens(u))
 
     def _error(self, e: openai.OpenAIError) -> LLMError:
         """One line that says what went wrong and what to do about it."""
