@@ -3,7 +3,7 @@
     python bench/observe.py [--n 5] [--site shop ...] [--no-sites] [--json out.json]
 
 For every page of the local sites (those that start; a few pages each) and of two heavy synthetic pages (the fixture
-site's /heavy?n=6000 table and tests/pages/observers/heavy_mixed.html: >5,000 elements, two iframes, open shadow DOM,
+site's /heavy?n=6000 table and testkit/pages/observers/heavy_mixed.html: >5,000 elements, two iframes, open shadow DOM,
 role-less clickables), in the same run:
 
 - ours: `observe()` with default options and no screenshot: extraction + pruning ms (median, p95) and tokens;
@@ -38,7 +38,8 @@ from webagent.observers import ObserveOptions  # noqa: E402
 from webagent.observers.extract import IdCounter, extract  # noqa: E402
 from webagent.observers.render import render  # noqa: E402
 
-from tests.fixture_site import FixtureServer  # noqa: E402
+from testkit.fixture_site import FixtureServer  # noqa: E402
+from testkit.ground_truth import ground_truth  # noqa: E402
 from webagent.browser import BrowserConfig, BrowserSession  # noqa: E402
 
 SITE_PAGES = {
@@ -48,38 +49,6 @@ SITE_PAGES = {
 }
 ADMIN_LOGIN = ("/admin/auth/login", "admin", "admin1234")
 
-GROUND_TRUTH_JS = r"""
-() => {
-  const SEL = "a[href],button,input:not([type=hidden]),select,textarea,summary,[onclick],[tabindex]:not([tabindex='-1'])," +
-    "[role=button],[role=link],[role=checkbox],[role=radio],[role=tab],[role=menuitem],[role=option],[role=switch]," +
-    "[contenteditable=true]";
-  const vw = innerWidth, vh = innerHeight;
-  const out = [];
-  function visit(root) {
-    for (const e of root.querySelectorAll("*")) {
-      if (e.shadowRoot) visit(e.shadowRoot);
-      if (e.tagName === "IFRAME" || e.tagName === "FRAME" || e.tagName === "OPTION") continue;
-      let act = e.matches(SEL);
-      if (!act) {
-        const cs = getComputedStyle(e);
-        if (cs.cursor === "pointer") {
-          const p = e.parentElement || (e.getRootNode().host || null);
-          act = !p || getComputedStyle(p).cursor !== "pointer";
-        }
-      }
-      if (!act) continue;
-      if (e.checkVisibility && !e.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
-      const r = e.getBoundingClientRect();
-      if (r.width <= 0 || r.height <= 0) continue;
-      if (r.right + scrollX <= 0 || r.bottom + scrollY <= 0) continue;  // off the page (skip links at -9999px)
-      if (e.closest("[aria-hidden=true]")) continue;
-      out.push([e.getAttribute("data-wa-id"), r.bottom > 0 && r.top < vh && r.right > 0 && r.left < vw]);
-    }
-  }
-  visit(document);
-  return out;
-}
-"""
 
 
 def tokenizer():
@@ -92,20 +61,6 @@ def tokenizer():
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, int(round(p * (len(s) - 1))))]
-
-
-async def ground_truth(page) -> list[tuple[str | None, bool]]:
-    out = []
-    for f in page.frames:
-        try:
-            if f.parent_frame is not None:
-                el = await f.frame_element()
-                if not await el.is_visible():
-                    continue
-            out += await f.evaluate(GROUND_TRUTH_JS)
-        except Exception:  # noqa: BLE001 (a detached frame is not part of the page any more)
-            continue
-    return out
 
 
 async def cdp_flatten(page) -> str:

@@ -45,7 +45,7 @@ from webagent.search.world_model import WorldModelPlanner  # noqa: E402
 from webagent.tasks.sites.server import SiteServer  # noqa: E402
 
 import webagent  # noqa: E402,F401  (import order: webagent before search)
-from tests.doubles_search import GoldStep, GoldTask, NoisyShopDouble  # noqa: E402
+from testkit.doubles_search import GoldStep, GoldTask, NoisyShopDouble  # noqa: E402
 from webagent.actions import Action  # noqa: E402
 from webagent.agent import Agent, AgentConfig  # noqa: E402
 from webagent.browser import BrowserConfig, BrowserSession  # noqa: E402

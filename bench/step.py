@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from webagent.tasks.sites.server import SiteServer  # noqa: E402
 
-from tests.fixture_site import FixtureServer  # noqa: E402
+from testkit.fixture_site import FixtureServer  # noqa: E402
 from webagent.actions import parse_action  # noqa: E402
 from webagent.browser import BrowserConfig, BrowserSession  # noqa: E402
 from webagent.execute import execute  # noqa: E402

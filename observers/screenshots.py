@@ -12,7 +12,7 @@ from webagent.observers.types import Crop, Element, Node
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
-    from webagent.observers.observe import ObserveOptions
+    from webagent.observers.options import ObserveOptions
 
 Box = tuple[int, int, int, int]  # x, y, width, height
 

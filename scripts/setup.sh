@@ -68,6 +68,17 @@ else
   echo "$WANT" > "$STAMP"
 fi
 
+# 4b. The benchmarks' own evaluator code, for the parity tests (tests/test_webarena_parity.py). Their declared
+#     dependencies pin an old Playwright and pull transformers, so they go in without them (--no-deps); the few
+#     modules the tests run need only nltk and beartype, which the dev extra brings.
+REFERENCE_PKGS=(libwebarena==0.0.5)
+if "$PY" -c 'import importlib.util as u, sys; sys.exit(0 if u.find_spec("webarena") else 1)' 2>/dev/null; then
+  say "reference evaluators: ${REFERENCE_PKGS[*]} (present)"
+else
+  say "installing reference evaluators ${REFERENCE_PKGS[*]} (--no-deps)"
+  "$PY" -m pip install -q --no-deps "${REFERENCE_PKGS[@]}" 2> >(grep -v "$PIP_NOISE" >&2)
+fi
+
 if [ "${CHROMIUM_VIA_PLAYWRIGHT:-0}" = 1 ]; then
   say "installing Playwright's chromium"
   "$PY" -m playwright install chromium

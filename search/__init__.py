@@ -20,8 +20,15 @@ from webagent.planner import (
 
 __all__ = ["Budget", "Plan", "PlanContext", "Planner", "ReactivePlanner", "make_planner", "PLANNERS"]
 
-register_planner("best-first", BestFirstParams, BestFirstPlanner.from_params, "tree search over real pages")
-register_planner("world-model", WorldModelParams, WorldModelPlanner.from_params,
-                 "simulate each candidate with the LLM, execute the best")
-register_planner("hybrid", HybridParams, HybridPlanner.from_params,
-                 "the world model prunes, best-first explores the safe rest")
+
+
+def register() -> None:
+    """Register the search planners by name (idempotent; also the `webagent.planners` plugin entry)."""
+    register_planner("best-first", BestFirstParams, BestFirstPlanner.from_params, "tree search over real pages")
+    register_planner("world-model", WorldModelParams, WorldModelPlanner.from_params,
+                     "simulate each candidate with the LLM, execute the best")
+    register_planner("hybrid", HybridParams, HybridPlanner.from_params,
+                     "the world model prunes, best-first explores the safe rest")
+
+
+register()

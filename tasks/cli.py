@@ -36,15 +36,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
         RayExecutor()
     cfg = BenchConfig(suite=args.suite, sites=args.site or [], task_ids=[str(t) for t in args.task or []],
                       max_steps=args.max_steps, out=args.out, gold=args.gold, workers=args.workers,
-                      site_urls=parse_site_urls(args.site_url), run=run, api_key=args.api_key)
+                      site_urls=parse_site_urls(args.site_url), run=run, api_key=args.api_key,
+                      bundled_sites=args.bundled_sites)
     _run_dir, summary = run_bench(cfg)
     return 0
+
+
+# `webagent eval` exit statuses: every check ran and passed / some check failed / bad input / a check was skipped.
+EXIT_PASSED, EXIT_FAILED, EXIT_SKIPPED = 0, 1, 3
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from webagent.tasks.evaluators import evaluate
     from webagent.tasks.runner import explicit_model_configured
-    from webagent.tasks.spec import load_file, parse_site_urls, url_map
+    from webagent.tasks.spec import load_file, parse_site_urls, placeholders_in, substitute, url_map
     tasks = load_file(args.task)
     if args.task_id is not None:
         tasks = [t for t in tasks if t.task_id == str(args.task_id)]
@@ -53,11 +58,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if len(tasks) != 1:
         raise BadInput(f"{args.task} holds {len(tasks)} tasks; choose one with --task-id")
     task = tasks[0]
-    urls = url_map(parse_site_urls(args.site_url))
-    for ph in ("__SHOPPING__", "__SHOPPING_ADMIN__", "__REDDIT__", "__GITLAB__", "__WIKIPEDIA__", "__MAP__",
-               "__HOMEPAGE__"):
-        urls.setdefault(ph, ph)  # unmapped placeholders stay literal: write --url with them, or map both
-    bound = task.bind(urls)
     types = [t for t in task.eval_types if t in ("string_match", "url_match")]
     if not types:
         raise BadInput(f"{args.task}: task {task.task_id} has only {', '.join(task.eval_types)} checks, which need "
@@ -66,13 +66,24 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise BadInput("this task checks the answer: give --answer TEXT")
     if "url_match" in types and args.url is None:
         raise BadInput("this task checks the final URL: give --url URL")
+    # Only what is compared needs its placeholders mapped; an unmapped one is an error, never a literal to compare.
+    ev = dict(task.eval, eval_types=types)
+    used = {k: ev.get(k) for k in ("reference_answers", "string_note") if "string_match" in types}
+    if "url_match" in types:
+        used["reference_url"] = ev.get("reference_url")
+    urls = url_map(parse_site_urls(args.site_url))
+    missing = sorted(p for p in placeholders_in(used) if p not in urls)
+    if missing:
+        raise BadInput(f"task {task.task_id} compares against {', '.join(missing)}: map it with --site-url "
+                       f"NAME=URL (the site the answer or URL came from), e.g. --site-url "
+                       f"{missing[0].strip('_')}=http://host:port")
+    ev = substitute(ev, urls)
     model = None
     if explicit_model_configured({"model": args.model, "base_url": args.base_url}):
         from webagent.llm.config import make_model
         model = make_model(model=args.model, base_url=args.base_url, api_key=args.api_key, cache=args.cache)
-    ev = dict(bound.eval, eval_types=types)
-    res = asyncio.run(evaluate(ev, answer=args.answer, url=args.url, intent=bound.intent, model=model))
-    skipped = [t for t in task.eval_types if t not in types]
+    res = asyncio.run(evaluate(ev, answer=args.answer, url=args.url, intent=task.intent, model=model))
+    skipped = [t for t in task.eval_types if t not in types] + [c.kind for c in res.checks if c.score is None]
     if args.json:
         print(json.dumps({"task_id": task.task_id, **res.to_dict(), "skipped": skipped}, indent=1))
     else:
@@ -81,10 +92,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(f"{mark} {c.kind:<13} {c.detail}")
         for n in res.notices:
             print(f"note: {n}")
-        if skipped:
-            print(f"note: not checked here (needs a live page): {', '.join(skipped)}")
-        print(f"score: {'not scorable' if res.score is None else res.score}")
-    return 0 if res.score == 1.0 else 1
+        if task.eval_types != types:
+            print(f"note: not checked here (needs a live page): "
+                  f"{', '.join(t for t in task.eval_types if t not in types)}")
+        print(f"score: {'not scorable' if res.score is None else res.score}"
+              + (f" (skipped: {', '.join(skipped)})" if skipped and res.score != 0 else ""))
+    if res.score == 0:
+        return EXIT_FAILED
+    return EXIT_SKIPPED if skipped else EXIT_PASSED
 
 
 def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[argparse.ArgumentParser], None]
@@ -108,6 +123,9 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--site-url", action="append", metavar="NAME=URL",
                    help="use a deployed site, e.g. SHOPPING=http://host:7770 (also read from WebArena's env vars "
                         "SHOPPING, SHOPPING_ADMIN, REDDIT, GITLAB, WIKIPEDIA, MAP, HOMEPAGE for --suite PATH)")
+    b.add_argument("--bundled-sites", action="store_true",
+                   help="run a suite written for other sites (e.g. WebArena's) on the bundled sites where no URL is "
+                        "given; their data differ from the benchmark's, so scores are not comparable")
     add_run_flags(b)
 
     e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks")

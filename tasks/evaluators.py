@@ -7,14 +7,13 @@ none is configured (`fuzzy_match`) is not scorable: the result's `score` is None
 
 from __future__ import annotations
 
-import ast
+import functools
 import html
-import json
-import re
 import urllib.parse
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from webagent.tasks.eval_helpers import call_helper
 
 from webagent.errors import BadInput
 
@@ -24,66 +23,80 @@ OR = " |OR| "
 # ------------------------------------------------------------------------------------------------ strings
 
 def clean_answer(s: str | None) -> str:
-    """WebArena's clean_answer: strip whitespace and surrounding quotes, lower-case."""
+    """WebArena's clean_answer: strip whitespace, drop one pair of surrounding quotes, lower-case (the text inside
+    the quotes is not stripped again)."""
     s = (s or "").strip()
-    if len(s) >= 2 and s[0] == s[-1] and s[0] in "'\"":
-        s = s[1:-1].strip()
+    if (s.startswith("'") and s.endswith("'")) or (s.startswith('"') and s.endswith('"')):
+        s = s[1:-1]
     return s.lower()
 
 
-_TOKEN_RE = re.compile(r"\w+(?:[.,'\-/:]\w+)*|[^\w\s]")
+@functools.cache
+def _tokenizers() -> tuple[Any, Any]:
+    from nltk.tokenize import NLTKWordTokenizer, PunktSentenceTokenizer
+    return PunktSentenceTokenizer(), NLTKWordTokenizer()
 
 
-def tokenize(s: str) -> list[str]:
-    """Words (numbers like 1,299.99 and dates like 2023-05-23 stay whole) and single punctuation marks."""
-    return _TOKEN_RE.findall(s)
+def word_tokenize(s: str) -> list[str]:
+    """nltk's word_tokenize (Punkt sentences, then the improved Treebank word tokenizer), with an untrained Punkt:
+    nltk's trained `punkt` data cannot be shipped or downloaded here. The untrained splitter has no abbreviation
+    list, so `Dr. 5` is two sentences for us and one for WebArena; the word tokens are otherwise the same."""
+    sentences, words = _tokenizers()
+    return [tok for sent in sentences.tokenize(s) for tok in words.tokenize(sent)]
 
 
 def exact_match(ref: str, pred: str | None) -> float:
     return float(clean_answer(ref) == clean_answer(pred))
 
 
-def must_include(ref: str, pred: str | None, tokenize_single: bool = False) -> float:
-    """`ref` is a substring of `pred` (both cleaned). With `tokenize_single` (WebArena: when it is the only
-    reference) a reference that is a single token must be a whole token of the answer, so "0" does not match
-    "10" and "12" does not match "112"."""
+def must_include(ref: str, pred: str | None, tokenize: bool = False) -> float:
+    """The cleaned `ref` is a substring of the cleaned `pred`. With `tokenize` (WebArena: when it is the only
+    reference) a reference of one character must be a whole token of the answer, so "0" does not match "10";
+    longer references are plain substrings ("346" is in "1346"), as in WebArena."""
     r, p = clean_answer(ref), clean_answer(pred)
-    if tokenize_single and len(tokenize(r)) == 1:
-        return float(r in tokenize(p))
+    if tokenize and len(r) == 1 and len(word_tokenize(r)) == 1:
+        return float(r in word_tokenize(p))
     return float(r in p)
 
 
 def is_na(pred: str | None) -> bool:
-    return clean_answer(pred) in ("n/a", "na", "n.a.")
+    """WebArena's N/A: the answer cleaned twice is exactly `n/a`; any other wording goes to the judge."""
+    return exact_match("N/A", clean_answer(pred)) == 1.0
 
 
 # ------------------------------------------------------------------------------------------------ URLs
 
 def _clean_url(url: str) -> str:
-    return urllib.parse.unquote(str(url)).strip().rstrip("/")
+    """WebArena's clean_url: only trailing slashes go; nothing is unquoted or stripped."""
+    return str(url).rstrip("/")
 
 
 def _parse_url(url: str) -> tuple[str, dict[str, list[str]]]:
     p = urllib.parse.urlparse(url)
-    return p.netloc + p.path.rstrip("/"), urllib.parse.parse_qs(p.query)
+    return p.netloc + p.path, urllib.parse.parse_qs(p.query)
 
 
 def url_match(reference_url: str, pred_url: str | None, note: str = "GOLD in PRED") -> float:
-    """"GOLD in PRED": a reference's netloc+path is a substring of the predicted netloc+path, and for every query key
-    of that reference the prediction holds its value. ` |OR| ` separates alternatives; one must match.
-    (WebArena pools the query keys of all alternatives, so `/a/b |OR| /a?cat=3` would reject `/a/b`; we match each
-    alternative with its own keys, which is what the alternatives mean. With a single reference both agree.)
+    """WebArena's "GOLD in PRED": some reference's netloc+path is a substring of the predicted netloc+path, and
+    for every query key of the references the prediction holds one of their values. ` |OR| ` separates
+    alternatives; as in WebArena their query keys are pooled (no real task has an alternative with a query).
+    Trailing slashes are dropped from the whole URL only, so `/a/?q=1` needs `/a/` in the prediction.
     `EXACT` (VisualWebArena) compares the cleaned URLs."""
     pred = _clean_url(pred_url or "")
-    refs = [_clean_url(u) for u in reference_url.split(OR) if u.strip()]
+    refs = [_clean_url(u) for u in reference_url.split(OR)]
     if note == "EXACT":
         return float(pred in refs)
     pred_path, pred_query = _parse_url(pred)
+    paths: list[str] = []
+    queries: dict[str, set[str]] = {}
     for u in refs:
         path, query = _parse_url(u)
-        if path in pred_path and all(any(v in pred_query.get(k, []) for v in vals) for k, vals in query.items()):
-            return 1.0
-    return 0.0
+        paths.append(path)
+        for k, v in query.items():
+            queries.setdefault(k, set()).update(v)
+    base = any(path in pred_path for path in paths)
+    query_ok = all(any(v in pred_query.get(k, []) for v in vals) for k, vals in queries.items())
+    return float(base and query_ok)
 
 
 # ------------------------------------------------------------------------------------------------ results
@@ -162,8 +175,12 @@ async def llm_ua_match(model: Any, pred: str, reason: str, intent: str) -> float
 # ------------------------------------------------------------------------------------------------ string + URL
 
 async def evaluate_string(ev: dict[str, Any], answer: str | None, intent: str = "", model: Any = None) -> list[Check]:
-    """The string_match checks of an eval block against the agent's final answer (None: the agent never stopped)."""
-    pred = answer if answer is not None else ""
+    """The string_match checks of an eval block against the agent's final answer (None: the agent never stopped).
+
+    As WebArena: the answer is cleaned once up front and again by each comparison; the judges see the once-cleaned
+    answer. Deliberate differences: no answer at all scores 0 without asking a judge; a stated N/A reason with no
+    judge configured is not scorable (None) instead of an error."""
+    pred = clean_answer(answer)
     checks: list[Check] = []
     ra = ev.get("reference_answers") or {}
     for kind, value in ra.items():
@@ -171,27 +188,29 @@ async def evaluate_string(ev: dict[str, Any], answer: str | None, intent: str = 
             checks.append(Check("exact_match", exact_match(value, pred), f"{value!r} == {pred!r}"))
         elif kind == "must_include":
             for v in value:
-                s = must_include(v, pred, tokenize_single=len(value) == 1)
+                s = must_include(v, pred, tokenize=len(value) == 1)
                 checks.append(Check("must_include", s, f"{v!r} in {pred!r}"))
         elif kind == "fuzzy_match":
             if value == "N/A":
+                note = ev.get("string_note", "")
                 if is_na(pred):
                     checks.append(Check("na", 1.0, "answered N/A"))
                 elif answer is None:
                     checks.append(Check("na", 0.0, "no answer"))
                 elif model is None:
-                    checks.append(Check("na", 0.0, f"{pred!r} is not N/A (no LLM configured to judge a stated reason)"))
+                    checks.append(Check("na", None, f"skipped: {pred!r} is not N/A and no judge is configured to "
+                                                    "compare its reason"))
                 else:
-                    s = await llm_ua_match(model, pred, ev.get("string_note", ""), intent)
-                    checks.append(Check("na", s, f"LLM: reason {pred!r} vs {ev.get('string_note', '')!r}"))
+                    s = await llm_ua_match(model, pred, note, intent)
+                    checks.append(Check("na", s, f"judge: reason {pred!r} vs {note!r}"))
             else:
                 refs = value if isinstance(value, list) else [value]
                 if model is None:
-                    checks.append(Check("fuzzy_match", None, "skipped: no LLM configured"))
+                    checks.append(Check("fuzzy_match", None, "skipped: no judge configured"))
                     continue
                 for v in refs:
                     s = await llm_fuzzy_match(model, pred, v, intent)
-                    checks.append(Check("fuzzy_match", s, f"LLM: {pred!r} ~ {v!r}"))
+                    checks.append(Check("fuzzy_match", s, f"judge: {pred!r} ~ {v!r}"))
     return checks
 
 
@@ -203,166 +222,125 @@ def evaluate_url(ev: dict[str, Any], url: str | None) -> Check:
 
 # ------------------------------------------------------------------------------------------------ program_html
 
-# `func:` helpers: name -> async callable; `__page__` passes the live page, `__last_url__` the URL the agent ended on.
-HELPERS: dict[str, Callable[..., Awaitable[Any]]] = {}
-
-
-def helper(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    HELPERS[fn.__name__] = fn
-    return fn
-
-
 async def _goto(page: Any, url: str) -> None:
     from webagent.browser import settle
     await page.goto(url, wait_until="domcontentloaded")
     await settle(page)
 
 
-def _origin(url: str) -> str:
-    p = urllib.parse.urlsplit(url)
-    return f"{p.scheme}://{p.netloc}"
+def page_value_text(value: Any) -> str:
+    """A value a locator returned, as WebArena turns it into text: `str()` (a list reads `['a', 'b']`, a boolean
+    `True`, null `None`), and "" for an empty value."""
+    return str(value)
 
 
-@helper
-async def get_query_text(page: Any, selector: str) -> str:
-    """The text of every element matching a CSS selector, joined by spaces."""
-    return await page.evaluate("(s) => [...document.querySelectorAll(s)].map(e => e.innerText).join(' ')", selector)
-
-
-@helper
-async def shopping_get_latest_order_url(page: Any, base: str | None = None) -> str:
-    """The local shop's newest order of the logged-in customer (WebArena asks Magento's API)."""
-    base = base or _origin(page.url)
-    await _goto(page, base + "/sales/order/history/")
-    href = await page.evaluate("() => { const a = document.querySelector('a[href*=\"/sales/order/view/\"]');"
-                               " return a ? a.href : ''; }")
-    return href or base + "/sales/order/history/"
-
-
-@helper
-async def reddit_get_post_url(url: str) -> str:
-    """The post URL a forum URL points into (drops a trailing comment part), as WebArena's helper does."""
-    parts = urllib.parse.urlsplit(url)
-    segs = [s for s in parts.path.split("/") if s]
-    if len(segs) >= 3 and segs[0] == "f":
-        segs = segs[:4]
-    return f"{parts.scheme}://{parts.netloc}/" + "/".join(segs)
-
-
-@helper
-async def gitlab_get_project_memeber_role(page: Any, account_name: str) -> str:
-    """The role of `account_name` on the members page the page is on (codehost: /<ns>/<proj>/-/project_members)."""
-    return await page.evaluate(
-        """(acc) => { for (const row of document.querySelectorAll('tr')) {
-                if (row.innerText.includes(acc)) { const r = row.querySelector('[data-role], .role');
-                    return r ? r.innerText.trim() : row.innerText; } } return ''; }""", account_name)
-
-
-def _parse_func(expr: str, page: Any, last_url: str) -> tuple[Callable[..., Awaitable[Any]], list[Any]]:
-    src = expr[len("func:"):].strip()
-    try:
-        call = ast.parse(src, mode="eval").body
-    except SyntaxError:
-        raise BadInput(f"program_html: cannot parse helper call {expr!r}") from None
-    if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name):
-        raise BadInput(f"program_html: {expr!r} is not a helper call like func:name(args)")
-    fn = HELPERS.get(call.func.id)
-    if fn is None:
-        raise BadInput(f"program_html: unknown helper {call.func.id!r}; known: {', '.join(sorted(HELPERS))}")
-    args: list[Any] = []
-    for a in call.args:
-        if isinstance(a, ast.Name) and a.id == "__page__":
-            args.append(page)
-        else:
-            try:
-                v = ast.literal_eval(a)
-            except ValueError:
-                raise BadInput(f"program_html: argument of {expr!r} must be a literal or __page__") from None
-            args.append(v.replace("__last_url__", last_url) if isinstance(v, str) else v)
-    return fn, args
-
-
-async def _select_content(page: Any, locator: str, last_url: str) -> str:
+async def _select_content(page: Any, entry: dict[str, Any], last_url: str, sites: dict[str, str]) -> str:
     from playwright.async_api import Error as PlaywrightError
-    loc = (locator or "").strip()
-    if not loc:
+    locator = entry.get("locator", "")
+    if not locator.strip():
         return await page.content()
-    if loc.startswith("func:"):
-        fn, args = _parse_func(loc, page, last_url)
-        value = await fn(*args)
-    elif loc.startswith(("document.", "[...document.", "(")) or loc.startswith("Array."):
+    if locator.startswith(("document.", "[...document.")):
         try:
-            value = await page.evaluate(f"() => {loc}")
+            for js in entry.get("prep_actions", []):
+                await page.evaluate(f"() => {js}")
         except PlaywrightError:
-            value = ""
-    else:
-        raise BadInput(f"program_html: locator {loc[:60]!r} must be empty, a JS expression on document, or func:")
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else json.dumps(value)
+            pass
+        try:
+            return page_value_text(await page.evaluate(f"() => {locator}"))
+        except PlaywrightError:
+            return ""  # the page is not the expected one: nothing selected
+    if locator.startswith("func:"):
+        return page_value_text(await call_helper(locator, page, last_url, sites))
+    raise BadInput(f"program_html: locator {locator[:60]!r} must be empty, a JS expression on document, or func:")
 
 
 def check_contents(required: dict[str, Any], content: str) -> tuple[float, str]:
-    """WebArena's required_contents: exact_match (cleaned equality) and must_include (each item, with ` |OR| `
-    alternatives, a cleaned substring; no token rule); plus VisualWebArena's must_exclude."""
-    content = html.unescape(content or "")
-    score = 1.0
-    detail = []
+    """WebArena's required_contents on the selected text (HTML-unescaped): `exact_match` (cleaned equality) if
+    present, else `must_include` (each item a cleaned substring, ` |OR| ` alternatives, no token rule), else
+    VisualWebArena's `must_exclude`."""
+    content = html.unescape(content)
     if "exact_match" in required:
         s = exact_match(required["exact_match"], content)
-        score *= s
-        detail.append(f"exact {required['exact_match']!r}: {'ok' if s else 'no'}")
-    for item in required.get("must_include", []):
-        s = float(any(must_include(alt, content) for alt in item.split(OR)))
-        score *= s
-        detail.append(f"include {item!r}: {'ok' if s else 'no'}")
-    for item in required.get("must_exclude", []):
-        s = float(not must_include(item, content))
-        score *= s
-        detail.append(f"exclude {item!r}: {'ok' if s else 'FOUND'}")
-    return score, "; ".join(detail) + f" in {content[:120]!r}"
+        detail = f"exact {required['exact_match']!r}: {'ok' if s else 'no'}"
+    elif "must_include" in required:
+        s, parts = 1.0, []
+        for item in required["must_include"]:
+            ok = float(any(must_include(alt, content) for alt in item.split(OR)))
+            s *= ok
+            parts.append(f"include {item!r}: {'ok' if ok else 'no'}")
+        detail = "; ".join(parts)
+    elif "must_exclude" in required:
+        s, parts = 1.0, []
+        for item in required["must_exclude"]:
+            ok = float(not must_include(item, content))
+            s *= ok
+            parts.append(f"exclude {item!r}: {'ok' if ok else 'FOUND'}")
+        detail = "; ".join(parts)
+    else:
+        raise BadInput(f"program_html: unknown required_contents {', '.join(required)}")
+    return s, detail + f" in {content[:120]!r}"
 
 
-async def evaluate_program_html(ev: dict[str, Any], page: Any) -> list[Check]:
-    """Run every program_html probe on the live page: go to `url` (unless `last`), run `prep_actions`, select the
-    content with `locator`, compare with `required_contents`."""
+async def evaluate_program_html(ev: dict[str, Any], page: Any, sites: dict[str, str] | None = None) -> list[Check]:
+    """Run every program_html probe as WebArena does: a `url` other than `last` (a `func:` helper may compute it)
+    opens in a new tab of the same context, closed afterwards, so the next `last` probe sees the agent's page;
+    `prep_actions` run before a JS locator; the locator selects the content compared with `required_contents`."""
     from playwright.async_api import Error as PlaywrightError
     checks = []
-    last_url = page.url
+    sites = sites or {}
     for entry in ev.get("program_html", []):
         url = entry.get("url", "last")
+        probe = page
         try:
-            if url.startswith("func:"):
-                fn, args = _parse_func(url, page, last_url)
-                url = await fn(*args)
+            if url.startswith("func"):
+                url = await call_helper(url, page, page.url, sites)
             if url != "last":
-                await _goto(page, url)
-            for js in entry.get("prep_actions", []):
-                try:
-                    await page.evaluate(f"() => {{ {js} }}")
-                except PlaywrightError:
-                    pass
-            content = await _select_content(page, entry.get("locator", ""), last_url)
+                probe = await page.context.new_page()
+                await _goto(probe, url)
+            content = await _select_content(probe, entry, page.url, sites)
         except PlaywrightError as e:
             checks.append(Check("program_html", 0.0, f"{url}: {str(e).splitlines()[0]}"))
             continue
+        finally:
+            if probe is not page:
+                await probe.close()
         s, detail = check_contents(entry.get("required_contents", {}), content)
         checks.append(Check("program_html", s, f"{url}: {detail}"))
     return checks
 
 
+def eval_problems(ev: dict[str, Any]) -> list[str]:
+    """What in an eval block cannot be scored, found before running: unknown `func:` helpers or calls that do not
+    parse, and locators of no known form. Empty when every check can run."""
+    from webagent.tasks.eval_helpers import _parse_func
+    out = []
+    for i, entry in enumerate(ev.get("program_html") or [] if "program_html" in ev.get("eval_types", []) else []):
+        for field_ in ("url", "locator"):
+            value = entry.get(field_, "")
+            if value.startswith("func"):
+                try:
+                    _parse_func(value, None, "")
+                except BadInput as e:
+                    out.append(f"program_html[{i}].{field_}: {str(e).removeprefix('program_html: ')}")
+        loc = entry.get("locator", "")
+        if loc.strip() and not loc.startswith(("document.", "[...document.", "func:")):
+            out.append(f"program_html[{i}].locator: unknown locator {loc[:50]!r} (empty, document..., or func:)")
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ all together
 
 async def evaluate(task_eval: dict[str, Any], *, answer: str | None, url: str | None, page: Any = None,
-                   intent: str = "", model: Any = None) -> EvalResult:
+                   intent: str = "", model: Any = None, sites: dict[str, str] | None = None) -> EvalResult:
     """Score an episode: string checks on `answer`, url_match on `url` (the page URL when the agent stopped),
     program_html on `page`. Scores multiply."""
     res = EvalResult()
     types = task_eval.get("eval_types", [])
     if "string_match" in types:
         res.checks += await evaluate_string(task_eval, answer, intent, model)
-        if any(c.score is None for c in res.checks):
-            res.notices.append("fuzzy_match not scored: no LLM configured (give --model/--base-url to score it)")
+        for c in res.checks:
+            if c.score is None:
+                res.notices.append(f"{c.kind} not scored: no judge configured (give --model/--base-url to score it)")
     if "url_match" in types:
         res.checks.append(evaluate_url(task_eval, url))
     if "program_html" in types:
@@ -370,5 +348,5 @@ async def evaluate(task_eval: dict[str, Any], *, answer: str | None, url: str | 
             res.checks.append(Check("program_html", None, "needs a live page"))
             res.notices.append("program_html not scored: no live page")
         else:
-            res.checks += await evaluate_program_html(task_eval, page)
+            res.checks += await evaluate_program_html(task_eval, page, sites)
     return res

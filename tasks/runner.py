@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import webagent.search  # noqa: F401 - registers the search planners (worker processes build them by name)
-from webagent.tasks.evaluators import evaluate
+from webagent.tasks.evaluators import EvalResult, eval_problems, evaluate
 from webagent.tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in, select, url_map
 
 from webagent.errors import BadInput, SetupError
@@ -40,6 +40,7 @@ class BenchConfig:
     run: RunConfig = field(default_factory=RunConfig)  # agent, observation, planner, browser, model settings
     api_key: str | None = None  # never written to config.json or a trajectory
     judge: bool = True  # use the configured LLM for fuzzy_match / N/A reasons (only if one is configured explicitly)
+    bundled_sites: bool = False  # --bundled-sites: run a suite written for other sites on the bundled ones
 
     def model_kwargs(self) -> dict[str, Any]:
         """`make_model` keyword arguments: the run's model settings and the API key."""
@@ -62,9 +63,17 @@ class TaskResult:
     checks: list[dict[str, Any]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     trajectory: str = ""
+    error: str = ""  # why the task could not be run or scored (one line); such a task is an error, not a failure
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def one_line(stage: str, e: BaseException) -> str:
+    """An exception as one line for a task's `error`: our typed errors by their message, others with their type."""
+    from webagent.errors import WebAgentError
+    first = (str(e).strip().splitlines() or [""])[0][:300]
+    return f"{stage}: {first}" if isinstance(e, WebAgentError) else f"{stage}: {type(e).__name__}: {first}"
 
 
 class NoModel:
@@ -84,19 +93,35 @@ def explicit_model_configured(model_args: dict[str, Any]) -> bool:
 
 # ------------------------------------------------------------------------------------------------ planning a run
 
+def is_bundled_suite(suite: str | Path) -> bool:
+    """`local` or a file or folder of the bundled suite: tasks written for the bundled sites."""
+    from webagent.tasks.spec import SUITE_DIR
+    if str(suite) == "local":
+        return True
+    try:
+        return Path(suite).resolve().is_relative_to(SUITE_DIR)
+    except OSError:
+        return False
+
+
 def plan_run(cfg: BenchConfig) -> tuple[list[Task], list[str], dict[str, str]]:
     """(tasks, local sites to start, URLs given from outside: placeholder -> URL). Raises BadInput."""
     tasks = select(load_tasks(cfg.suite), cfg.sites or None, cfg.task_ids or None)
     if not tasks:
         raise BadInput("no tasks selected" + (f" for site(s) {', '.join(cfg.sites)}" if cfg.sites else ""))
-    external = url_map(cfg.site_urls, env={} if cfg.suite == "local" else None)
+    bundled = is_bundled_suite(cfg.suite)
+    external = url_map(cfg.site_urls, env={} if bundled else None)
     needed: set[str] = set()
     for t in tasks:
         needed |= placeholders_in(t.raw)
+    missing = sorted(ph for ph in needed if ph not in external)
+    if missing and not bundled and not cfg.bundled_sites:
+        names = [PLACEHOLDERS[ph][0] for ph in missing]
+        raise BadInput(f"the tasks use {', '.join(missing)} but no URL is given for them: set "
+                       f"{', '.join(names)} or pass --site-url {names[0]}=URL (add --bundled-sites to run them on the "
+                       "bundled sites, whose data do not match a real benchmark's references)")
     to_start: list[str] = []
-    for ph in sorted(needed):
-        if ph in external:
-            continue
+    for ph in missing:
         loc = PLACEHOLDERS[ph][1]
         if loc is None:
             raise BadInput(f"tasks use {ph} but there is no bundled site for it; set {PLACEHOLDERS[ph][0]} "
@@ -211,14 +236,19 @@ class Worker:
         run_dir = self.run_dir / _safe(task.task_id)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}
         res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
-        ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page, intent=bound.intent,
-                            model=self.judge)
-        out = TaskResult(task.task_id, task.site, task.eval_types, ev.score, res.status, res.steps,
-                         res.usage.total_tokens, round(time.perf_counter() - t0, 2), res.answer, res.final_url,
-                         res.reason, [c.to_dict() for c in ev.checks], ev.notices,
-                         str(run_dir / "trajectory.jsonl"))
+        error = ""
+        try:
+            ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page,
+                                intent=bound.intent, model=self.judge, sites=self.urls)
+        except Exception as e:  # noqa: BLE001 (one task's scoring must not sink the run: it is that task's error)
+            ev, error = EvalResult(), one_line("scoring", e)
+        out = TaskResult(task.task_id, task.site, task.eval_types, None if error else ev.score, res.status,
+                         res.steps, res.usage.total_tokens, round(time.perf_counter() - t0, 2), res.answer,
+                         res.final_url, res.reason, [c.to_dict() for c in ev.checks], ev.notices,
+                         str(run_dir / "trajectory.jsonl"), error)
         with open(run_dir / "trajectory.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps({"type": "evaluation", **ev.to_dict()}, ensure_ascii=False) + "\n")
+            f.write(json.dumps({"type": "evaluation", **ev.to_dict(), **({"error": error} if error else {})},
+                               ensure_ascii=False) + "\n")
         return out
 
 
@@ -301,7 +331,7 @@ def summarize(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
     def block(rs: list[dict[str, Any]]) -> dict[str, Any]:
         scored = [r for r in rs if r["score"] is not None]
         ok = sum(1 for r in scored if r["score"] == 1.0)
-        return {"tasks": len(rs), "scored": len(scored), "passed": ok,
+        return {"tasks": len(rs), "scored": len(scored), "passed": ok, "errors": sum(1 for r in rs if r.get("error")),
                 "success_rate": round(ok / len(scored), 4) if scored else None,
                 "mean_score": round(sum(r["score"] for r in scored) / len(scored), 4) if scored else None,
                 "mean_steps": round(sum(r["steps"] for r in rs) / len(rs), 2) if rs else 0,
@@ -314,17 +344,19 @@ def summarize(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
             by_type[t].append(r)
     return {"overall": block(results), "by_site": {k: block(v) for k, v in sorted(by_site.items())},
             "by_eval_type": {k: block(v) for k, v in sorted(by_type.items())}, "wall_seconds": round(wall, 1),
-            "not_scorable": [r["task_id"] for r in results if r["score"] is None]}
+            "not_scorable": [r["task_id"] for r in results if r["score"] is None and not r.get("error")],
+            "errors": {r["task_id"]: r["error"] for r in results if r.get("error")}}
 
 
 def format_summary(s: dict[str, Any]) -> str:
     def pct(b: dict[str, Any]) -> str:
         return "   n/a" if b["success_rate"] is None else f"{100 * b['success_rate']:5.1f}%"
-    lines = [f"{'':<24} {'tasks':>5} {'passed':>6} {'success':>7} {'steps':>6} {'tokens':>8} {'seconds':>8}"]
+    lines = [f"{'':<24} {'tasks':>5} {'passed':>6} {'errors':>6} {'success':>7} {'steps':>6} {'tokens':>8} "
+             f"{'seconds':>8}"]
 
     def row(label: str, b: dict[str, Any]) -> None:
-        lines.append(f"{label:<24.24} {b['tasks']:>5} {b['passed']:>6} {pct(b):>7} {b['mean_steps']:>6.1f} "
-                     f"{b['tokens']:>8} {b['seconds']:>8.1f}")
+        lines.append(f"{label:<24.24} {b['tasks']:>5} {b['passed']:>6} {b.get('errors', 0):>6} {pct(b):>7} "
+                     f"{b['mean_steps']:>6.1f} {b['tokens']:>8} {b['seconds']:>8.1f}")
     row("overall", s["overall"])
     lines.append("by site")
     for k, b in s["by_site"].items():
@@ -334,16 +366,21 @@ def format_summary(s: dict[str, Any]) -> str:
         row("  " + k, b)
     lines.append(f"wall time {s['wall_seconds']:.1f} s")
     if s["not_scorable"]:
-        lines.append(f"not scorable (fuzzy_match without an LLM): {', '.join(s['not_scorable'])}")
+        lines.append(f"not scorable (a judge check without a judge, or a page check without a page): "
+                     f"{', '.join(s['not_scorable'])}")
+    if s.get("errors"):
+        lines.append(f"errors ({len(s['errors'])}; not counted as failures, success is over scored tasks):")
+        lines += [f"  {k}: {v}" for k, v in s["errors"].items()]
     return "\n".join(lines)
 
 
 def progress_line(i: int, n: int, r: dict[str, Any]) -> str:
     score = r["score"]
-    verdict = "SKIP" if score is None else ("PASS" if score == 1.0 else "FAIL")
+    verdict = "ERROR" if r.get("error") else "SKIP" if score is None else ("PASS" if score == 1.0 else "FAIL")
     sc = "  -- " if score is None else f"{score:4.2f}"
     return (f"[{i:>{len(str(n))}}/{n}] {r['task_id']:<18.18} {r['site']:<20.20} {verdict} {sc}  "
-            f"{r['steps']:>2} steps {r['tokens']:>7} tok {r['seconds']:>6.1f} s  {r['status']}")
+            f"{r['steps']:>2} steps {r['tokens']:>7} tok {r['seconds']:>6.1f} s  {r['status']}"
+            + (f"  {r['error']}" if r.get("error") else ""))
 
 
 def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print) -> tuple[Path, dict[str, Any]]:
@@ -359,6 +396,14 @@ def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print) -> tupl
                                                      "external_urls": external}, indent=1))
     print_fn(f"bench: {len(tasks)} task(s) on {', '.join(sites) or 'external sites'}"
              f"{' (gold actions)' if cfg.gold else ''}; run directory {run_dir}")
+    if sites and not is_bundled_suite(cfg.suite):
+        print_fn(f"warning: --bundled-sites: running {cfg.suite} on the bundled {', '.join(sites)}; their data do "
+                 "not match the benchmark's references, so scores are not comparable with published ones")
+    problems = {t.task_id: p for t in tasks if (p := eval_problems(t.eval))}
+    if problems:
+        print_fn(f"warning: {len(problems)} task(s) have checks that cannot be scored; they will be errors:")
+        for tid, ps in problems.items():
+            print_fn(f"  {tid}: {'; '.join(ps)}")
     t0 = time.perf_counter()
     done = [0]
     results_path = run_dir / "results.jsonl"

@@ -3,8 +3,18 @@ from __future__ import annotations
 import pytest
 import pytest_asyncio
 
-from tests.fixture_site import FixtureServer
+from testkit.fixture_site import FixtureServer
+from webagent import plugins
 from webagent.browser import BrowserConfig, BrowserSession
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The layers plug into each other through entry points (webagent/plugins.py); a venv installed before they
+    were declared lacks them, and `webagent` would silently offer no bench command. Say so up front."""
+    missing = [g for g in plugins.GROUPS if not plugins.load(g)]
+    if missing:
+        raise pytest.UsageError(f"no entry points in {', '.join(missing)}: reinstall the project "
+                                "(.venv/bin/python -m pip install -q --no-deps -e .)")
 
 
 @pytest.fixture(scope="session")

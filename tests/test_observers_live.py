@@ -11,7 +11,7 @@ import statistics
 from PIL import Image
 from webagent.observers import ObserveOptions
 
-from bench.observe import ground_truth
+from testkit.ground_truth import ground_truth
 
 P = "/observers/"
 

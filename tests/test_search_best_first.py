@@ -10,7 +10,7 @@ import pytest
 from webagent.search import Budget, ReactivePlanner
 from webagent.search.best_first import BestFirstPlanner
 
-from tests.doubles_search import SearchDouble, field_of, find_id, outcome_json, spread, url_of, verdict
+from testkit.doubles_search import SearchDouble, field_of, find_id, outcome_json, spread, url_of, verdict
 from webagent.agent import Agent, AgentConfig
 
 PRODUCT = "Corvex Active Laptop Mini"

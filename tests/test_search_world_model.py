@@ -11,7 +11,7 @@ from webagent.search import Budget
 from webagent.search.hybrid import HybridPlanner
 from webagent.search.world_model import WorldModelPlanner
 
-from tests.doubles_search import SearchDouble, field_of, find_id, outcome_json, spread, url_of, verdict
+from testkit.doubles_search import SearchDouble, field_of, find_id, outcome_json, spread, url_of, verdict
 from webagent.agent import Agent, AgentConfig
 
 TASK = "What is the price of the Corvex Active Laptop Mini?"

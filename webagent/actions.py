@@ -1,6 +1,6 @@
 """The action language: one action per step in WebArena's text form, parsed without eval, exported as grammars.
 
-    click [id]   type [id] [text] [press_enter 0|1]   select [id] [option]   hover [id]
+    click [id]   type [id] [text] [press_enter 0|1]   select [id] [option|option...]   hover [id]
     press [key combo]   scroll [up|down]   goto [url]   go_back   go_forward
     new_tab   tab_focus [i]   close_tab   note [text]   stop [answer]
 
@@ -75,6 +75,8 @@ class ArgKind:
 ARG_KINDS: dict[str, ArgKind] = {
     "id": ArgKind("id", lambda v, verb: _int(v, "id", verb), "id", {"type": "integer"}),
     "text": ArgKind("text", lambda v, verb: v, "text", {"type": "string"}, lambda v: v or "", free=True),
+    "options": ArgKind("text", lambda v, verb: v, 'option ("|" option)*', {"type": "string"}, lambda v: v or "",
+                       free=True),
     "message": ArgKind("text", lambda v, verb: v.strip(), "text", {"type": "string"}, lambda v: v or "", free=True),
     "enter": ArgKind("press_enter", _parse_enter, "[01]", {"type": "boolean"}, lambda v: "1" if v else "0"),
     "key": ArgKind("key", _parse_key, "key", {"type": "string"}),
@@ -115,7 +117,8 @@ VERB_TABLE: dict[str, VerbSpec] = {s.name: s for s in (
     VerbSpec("click", (Arg("id", "id"),), "element", "reversible"),
     VerbSpec("type", (Arg("id", "id"), Arg("text", "text"), Arg("enter", "1", default="1")), "element",
              "reversible", "the last bracket: 1 presses Enter after typing, 0 does not"),
-    VerbSpec("select", (Arg("id", "id"), Arg("text", "option")), "element", "reversible"),
+    VerbSpec("select", (Arg("id", "id"), Arg("options", "option")), "element", "reversible",
+             "several options of a multi-select list: select [id] [option 1|option 2]"),
     VerbSpec("hover", (Arg("id", "id"),), "element", "reversible"),
     VerbSpec("press", (Arg("key", "key combo"),), "page", "reversible", "e.g. press [Enter], press [Control+a]"),
     VerbSpec("scroll", (Arg("direction", "down|up"),), "page", "read"),
@@ -301,6 +304,7 @@ def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] | None = 
     lines += [
         f"id ::= {id_rule}",
         'text ::= [^\\]\\n]{0,200}',
+        'option ::= [^\\]|\\n]{1,200}',
         'key ::= ([A-Z][a-z]* "+"){0,2} [A-Za-z0-9]{1,12}',
         'url ::= [^\\] \\n]{1,300}',
     ]
@@ -310,10 +314,16 @@ def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] | None = 
 def action_json_schema(ids: Iterable[int] | None = None) -> dict[str, Any]:
     """A JSON schema for structured-output endpoints; `from_json` turns a conforming object into an Action."""
     by_field = {ARG_KINDS[g.kind].field: ARG_KINDS[g.kind].schema for s in VERB_TABLE.values() for g in s.args}
+    uses: dict[str, list[str]] = {}  # field -> "verb: what it holds", for the description
+    for s in VERB_TABLE.values():
+        for g in s.args:
+            uses.setdefault(ARG_KINDS[g.kind].field, []).append(f"{s.name}: {g.shown}")
     props: dict[str, Any] = {"verb": {"type": "string", "enum": list(VERB_TABLE)}}
     for name in Action.__dataclass_fields__:  # in the Action's field order
         if name in by_field:
             props[name] = dict(by_field[name])
+            if len(uses[name]) > 1:
+                props[name]["description"] = "; ".join(uses[name])
     if ids and "id" in props:
         props["id"]["enum"] = sorted(set(ids))
     return {"type": "object", "properties": props, "required": ["verb"], "additionalProperties": False}

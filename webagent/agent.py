@@ -11,7 +11,7 @@ from typing import Any
 
 from webagent.actions import Action
 from webagent.browser import BrowserConfig, BrowserSession
-from webagent.errors import ImagesUnsupported, LLMError, NavigationError, ParseError
+from webagent.errors import ImagesUnsupported, LLMError, NavigationError, PageUnresponsive, ParseError
 from webagent.execute import ActionResult, execute
 from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
@@ -47,7 +47,7 @@ class StepRecord:
 
 @dataclass
 class RunResult:
-    status: str  # answered | max_steps | loop | errors | llm_error | navigation_error | interrupted
+    status: str  # answered | max_steps | loop | errors | llm_error | navigation_error | timeout | interrupted
     answer: str | None
     steps: int
     reason: str
@@ -95,6 +95,7 @@ class Agent:
         masked_before, session.mask_values = session.mask_values, list(self.secrets.values.values())
         pending: tuple[Plan, int] | None = None  # a multi-action plan being committed, and its next index
         status, answer, reason, step = "max_steps", None, f"reached --max-steps {self.config.max_steps}", 0
+        watchdog = _Watchdog(self.config.max_seconds)
         try:
             try:
                 await session.goto(start_url)
@@ -104,7 +105,11 @@ class Agent:
             for step in range(1, self.config.max_steps + 1):
                 t0 = time.perf_counter()
                 obs = await session.observe(observe_opts)
-                await mask_secrets(session.page, obs, self.secrets)  # the model, the record, the screenshot
+                try:  # the model, the record, the screenshot
+                    await session.guard(mask_secrets(session.page, obs, self.secrets), "masking secrets")
+                except PageUnresponsive as e:
+                    obs.screenshot = None  # it may show a secret that could not be masked
+                    obs.notices.append(str(e))
                 if vision.mode == "crops":
                     await self._add_crops(session, obs, history, observe_opts)
                 t_obs = time.perf_counter()
@@ -158,10 +163,14 @@ class Agent:
         except LLMError as e:
             status, reason = "llm_error", str(e)
         except (asyncio.CancelledError, KeyboardInterrupt):
-            status, reason = "interrupted", "interrupted by the user"
-            self._finish(rec, status, None, reason, step, session, t_start)
-            raise
+            if not watchdog.claim():
+                status, reason = "interrupted", "interrupted by the user"
+                self._finish(rec, status, None, reason, step, session, t_start)
+                raise
+            status, answer = "timeout", None
+            reason = f"the run's watchdog stopped it after {self.config.max_seconds:g} s (in step {step})"
         finally:
+            watchdog.stop()
             session.mask_values = masked_before
         return self._finish(rec, status, answer, reason, step, session, t_start)
 
@@ -226,6 +235,31 @@ class Agent:
                 "planner_params": run.planner.params, "viewport": list(session.config.viewport),
                 "secrets": self.secrets.describe(), "image_budget": asdict(self.config.vision.budget),
                 "task_images": len(self.config.vision.task_images)}
+
+
+class _Watchdog:
+    """Cancels the running task after `seconds`; `claim` tells the cancellation it caused from any other."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.fired = False
+        self.task = asyncio.current_task()
+        self.handle = asyncio.get_running_loop().call_later(seconds, self._fire) if seconds else None
+
+    def _fire(self) -> None:
+        self.fired = True
+        if self.task is not None:
+            self.task.cancel()
+
+    def claim(self) -> bool:
+        """True when the watchdog caused the cancellation (which it then takes back)."""
+        if self.fired and self.task is not None and self.task.cancelling():
+            self.task.uncancel()
+            return True
+        return False
+
+    def stop(self) -> None:
+        if self.handle is not None:
+            self.handle.cancel()
 
 
 async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner | None = None,

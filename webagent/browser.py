@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Dialog, Download, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from webagent.errors import NavigationError, SetupError
+from webagent.errors import NavigationError, PageUnresponsive, SetupError
 from webagent.observers import IdCounter, Observation, ObserveOptions, observe
 from webagent.observers.types import Crop
 from webagent.safety import DomainPolicy, check_url
+from webagent.settle import TRACKER_JS, now_ms, settle
+from webagent.watchdog import Watchdog
+
+T = TypeVar("T")
 
 # Without these Chromium stalls on a closed network (component updates, sync, first-run pings).
 CHROMIUM_ARGS = [
@@ -56,6 +63,7 @@ class BrowserConfig:
     record_har: Path | None = None  # write the episode's network traffic here as a HAR (when the context closes)
     record_trace: Path | None = None  # write a Playwright trace.zip here (when the context closes)
     trace_screenshots: bool = True  # screencast frames in the trace (off when secrets are typed: they'd show)
+    page_deadline_ms: int = 20_000  # a page that does not answer an observation or a settle in this long is stopped
 
 
 NET_ERRORS = {
@@ -98,6 +106,8 @@ class BrowserSession:
         self.context: BrowserContext | None = None
         self._active: Page | None = None
         self._crashed: set[Page] = set()
+        self.watchdog = Watchdog()
+        self._own_pages = 0  # tabs we are opening ourselves: not "a new tab opened" for the agent
 
     async def __aenter__(self) -> BrowserSession:
         await self.start()
@@ -140,9 +150,20 @@ class BrowserSession:
         self.context.set_default_timeout(self.config.action_timeout_ms)
         self.context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
         self.context.on("page", self._on_page)
+        await self.context.add_init_script(TRACKER_JS)
         await self.context.route("**/*", self._guard)
-        self._active = await self.context.new_page()
+        self._active = await self._open_tab()
         return self.context
+
+    async def _open_tab(self) -> Page:
+        """A tab we open ourselves (the first tab, new_tab, a replacement), with its watchdog attached."""
+        self._own_pages += 1
+        try:
+            page = await self.context.new_page()
+        finally:
+            self._own_pages = max(0, self._own_pages - 1)
+        await self.watchdog.attach(page)
+        return page
 
     async def _close_context(self) -> None:
         """Close the context, saving the trace first (the HAR is written by the close itself)."""
@@ -190,17 +211,18 @@ class BrowserSession:
         return self._active
 
     async def new_tab(self) -> Page:
-        page = await self.context.new_page()
+        page = await self._open_tab()
         self._active = page
         return page
 
     def _on_page(self, page: Page) -> None:
         self._wire(page)
-        if page.opener is not None:  # a popup or target=_blank link: the agent follows it
+        if self._own_pages == 0:  # a popup or target=_blank link: the agent follows it
             self._active = page
             self.notices.append(f"a new tab opened ({page.url or 'loading'}) and is now active")
 
     def _wire(self, page: Page) -> None:
+        self.watchdog.attach(page)
         page.on("dialog", self._on_dialog)
         page.on("download", self._on_download)
         page.on("crash", lambda p: self._crashed.add(p))
@@ -260,23 +282,75 @@ class BrowserSession:
         if not self.policy.allows(url):
             raise NavigationError(f"{url} is outside the allowed domains ({', '.join(self.policy.allowed)})")
         page = self.page
+        since = now_ms()
         try:
-            await page.goto(url, wait_until="domcontentloaded")
+            await self.guard(page.goto(url, wait_until="domcontentloaded"), f"opening {url}",
+                             self.config.navigation_timeout_ms + self.config.page_deadline_ms)
         except PlaywrightError as e:
             raise NavigationError(explain_navigation_error(url, e)) from None
-        await settle(page)
+        except PageUnresponsive as e:
+            raise NavigationError(f"cannot open {url}: {e}") from None
+        try:
+            await self.guard(settle(page, since=since), f"loading {url}")
+        except PageUnresponsive as e:
+            self.notices.append(str(e))
 
     async def observe(self, options: ObserveOptions | None = None) -> Observation:
         """Observe the active tab; a crashed tab is replaced by a fresh one at the same URL first."""
         page = self.page
         if page not in self._crashed:
             try:
-                await page.evaluate("0")  # liveness probe: the crash event can arrive after the failed action
+                # liveness probe: the crash event can arrive after the failed action
+                await self.watchdog.within(page.evaluate("0"), self.config.page_deadline_ms)
             except PlaywrightError as e:
                 if "crash" in str(e).lower():
                     self._crashed.add(page)
+            except TimeoutError:
+                pass  # a busy page: the guarded observation below stops it
         if page in self._crashed:
             await self._recover(page)
+        obs = None
+        for attempt in range(3):
+            try:
+                obs = await self.guard(self._observe_once(options), "observing the page")
+                break
+            except PageUnresponsive as e:
+                self.notices.append(str(e))
+                if attempt == 1:  # stopped twice and stuck again: give the agent a fresh tab
+                    await self._replace(self.page)
+        assert obs is not None
+        obs.notices, self.notices = collapse(self.notices + obs.notices), []
+        return obs
+
+    async def guard(self, aw: Awaitable[T], what: str, ms: float | None = None) -> T:
+        """Await a call into the page under a deadline (`page_deadline_ms` by default). When it passes, the
+        page's scripts are stopped (a tab that still does not answer is replaced by a blank one) and
+        PageUnresponsive says so; the agent reads it as an error or notice, and the run goes on."""
+        ms = ms or self.config.page_deadline_ms
+        page = self.page
+        try:
+            return await self.watchdog.within(aw, ms)
+        except TimeoutError:
+            pass
+        if await self.watchdog.stop_scripts(page):
+            raise PageUnresponsive(f"the page did not answer for {ms / 1000:g} s while {what}; "
+                                   "its running script was stopped")
+        url = await self._replace(page)
+        raise PageUnresponsive(f"the page did not answer for {ms / 1000:g} s while {what} and could not be "
+                               f"stopped; its tab was closed and a blank tab opened (it was at {url})")
+
+    async def _replace(self, page: Page) -> str:
+        """Close a stuck tab and put a blank one in its place; returns the URL it was at."""
+        url = page.url
+        self._active = await self._open_tab()
+        try:
+            await asyncio.wait_for(page.close(run_before_unload=False), 5)
+        except (TimeoutError, PlaywrightError):
+            pass
+        return url
+
+    async def _observe_once(self, options: ObserveOptions | None) -> Observation:
+        """One observation of the active tab, typed secrets masked in its pictures."""
         if self.mask_values:
             from webagent.recorder import SECRET_SELECTOR, mark_secret_elements, unmark_secret_elements
             marked = await mark_secret_elements(self.page, self.mask_values)
@@ -288,7 +362,6 @@ class BrowserSession:
             obs.stats["masked"] = marked
         else:
             obs = await observe(self.page, self.counter, options)
-        obs.notices, self.notices = self.notices + obs.notices, []
         return obs
 
     async def crop_elements(self, obs: Observation, ids: list[int], options: ObserveOptions | None = None
@@ -308,7 +381,7 @@ class BrowserSession:
     async def _recover(self, page: Page) -> None:
         url = page.url
         self._crashed.discard(page)
-        self._active = await self.context.new_page()
+        self._active = await self._open_tab()
         try:
             await page.close()
         except PlaywrightError:
@@ -318,53 +391,16 @@ class BrowserSession:
             await self.goto(url)
 
 
-_QUIET_JS = """([quiet, max]) => new Promise((resolve) => {
-    let timer = setTimeout(done, quiet);
-    const cap = setTimeout(done, max);
-    const obs = new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(done, quiet); });
-    function done() { obs.disconnect(); clearTimeout(cap); clearTimeout(timer); resolve(); }
-    obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-})"""
-
-
-async def settle(page: Page, quiet_ms: int = 50, max_ms: int = 1000) -> None:
-    """Wait until the page has loaded and its DOM stopped changing for `quiet_ms` (at most `max_ms`).
-
-    A navigation that a page script starts during the wait (a select whose change submits its form) destroys the
-    document being watched: then wait for the new page to load and go quiet instead."""
-    started: list[Any] = []
-    committed: list[str] = []
-
-    def on_request(req: Any) -> None:
-        try:
-            if req.is_navigation_request() and req.frame == page.main_frame:
-                started.append(req)
-        except PlaywrightError:  # a service-worker request has no frame
-            pass
-
-    def on_navigated(frame: Any) -> None:
-        if frame == page.main_frame:
-            committed.append(frame.url)
-
-    page.on("request", on_request)
-    page.on("framenavigated", on_navigated)
-    try:
-        for _ in range(3):
-            try:
-                await page.wait_for_load_state("load", timeout=max_ms * 2)
-            except PlaywrightError:
-                pass
-            try:
-                await page.evaluate(_QUIET_JS, [quiet_ms, max_ms])
-            except PlaywrightError:
-                continue  # navigated mid-wait: settle on the new document
-            if len(started) > len(committed):  # a script started a navigation that has not arrived yet
-                try:
-                    await page.wait_for_event("framenavigated", timeout=max_ms * 3)
-                except PlaywrightError:
-                    return
-                continue
-            return
-    finally:
-        page.remove_listener("request", on_request)
-        page.remove_listener("framenavigated", on_navigated)
+def collapse(notices: list[str]) -> list[str]:
+    """Identical notices said once, with how many times (an alert storm is one line, not dozens)."""
+    counts = Counter(notices)
+    out = []
+    for n in dict.fromkeys(notices):
+        k = counts[n]
+        if k == 1:
+            out.append(n)
+        elif n.endswith(("accepted", "dismissed")):
+            out.append(f"{n} {k} times")
+        else:
+            out.append(f"{n} ({k} times)")
+    return out

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from webagent import plugins, replay_cli
 from webagent.errors import BadInput, LLMError, NavigationError, SetupError, WebAgentError
 
-# Modules that add their own subcommands through `add_commands(subparsers)`; absent ones are skipped.
-COMMAND_MODULES = ("webagent.tasks.cli", "webagent.replay_cli")
-# Modules that register planners (webagent.planner.register_planner) before the flags are built.
-PLANNER_MODULES = ("webagent.search",)
+# A command plugin (group `webagent.commands`, see webagent.plugins) is `add_commands(subparsers, add_model_flags)`
+# returning {command: handler}; webagent.tasks adds `bench`, `sites` and `eval` that way.
+AddCommands = Callable[[argparse._SubParsersAction, Callable[[argparse.ArgumentParser], None]],
+                       dict[str, Callable[[argparse.Namespace], int]]]
 
 
 def _err(msg: str) -> int:
@@ -87,17 +87,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_on_bundled_site(args: argparse.Namespace) -> int:
-    """`run --site shop [--url /path]`: start the bundled site on a free port, run there, stop it."""
-    from webagent.tasks.sites.server import SiteServer
+    """`run --site shop [--url /path]`: start the bundled site (through the environment seam) on a free port, run
+    there, stop it."""
+    from webagent.environment import environment
 
-    with SiteServer(args.site) as server:
-        path = args.url or "/"
-        if "://" in path:
-            raise BadInput("with --site, --url is a path on that site, e.g. --url /catalogsearch/result/?q=mug")
-        args.url = server.url + ("" if path.startswith("/") else "/") + path
-        args.site_meta = {"site": server.name, "site_urls": {server.name: server.url}}  # for `webagent replay`
+    env = environment()
+    known = env.site_names()
+    if args.site not in known:
+        raise BadInput(f"unknown site {args.site!r}; known sites: {', '.join(known) or 'none installed'}")
+    path = args.url or "/"
+    if "://" in path:
+        raise BadInput("with --site, --url is a path on that site, e.g. --url /catalogsearch/result/?q=mug")
+    name = args.site
+    with env.start([name]) as urls:
+        url = urls[name]
+        args.url = url + ("" if path.startswith("/") else "/") + path
+        args.site_meta = {"site": name, "site_urls": {name: url}}  # for `webagent replay`
         args.site = None
-        print(f"site {server.name} at {server.url}", flush=True)
+        print(f"site {name} at {url}", flush=True)
         return cmd_run(args)
 
 
@@ -126,8 +133,6 @@ def cmd_observe(args: argparse.Namespace) -> int:
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
     from webagent.runconfig import add_model_flags, add_observe_flags, add_run_flags
-
-    _load(PLANNER_MODULES)
 
     parser = argparse.ArgumentParser(prog="webagent", description="Run LLM web agents in a real browser.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -158,26 +163,18 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--headful", action="store_true")
     handlers["observe"] = cmd_observe
 
-    for mod in _load(COMMAND_MODULES):
-        handlers.update(mod.add_commands(sub, add_model_flags))
+    add_commands: list[AddCommands] = [replay_cli.add_commands]
+    add_commands += [fn for _name, fn in plugins.load(plugins.COMMANDS)]
+    for add in add_commands:
+        handlers.update(add(sub, add_model_flags))
     return parser, handlers
 
 
-def _load(names: tuple[str, ...]) -> list[Any]:
-    """The modules of `names` that are installed."""
-    out = []
-    for modname in names:
-        try:
-            out.append(importlib.import_module(modname))
-        except ModuleNotFoundError as e:
-            if e.name == modname:
-                continue
-            raise
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser, handlers = build_parser()
+    try:
+        parser, handlers = build_parser()
+    except SetupError as e:
+        return _err(str(e))
     args = parser.parse_args(argv)
     try:
         return handlers[args.command](args)

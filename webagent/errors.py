@@ -67,3 +67,21 @@ class BadTab(ActionError):
     """A tab index that does not exist, or closing the last tab."""
 
     kind = "bad_tab"
+
+
+class ElementCovered(ActionError):
+    """Another element is on top of the target at every visible point, or took the click meant for it."""
+
+    kind = "covered"
+
+
+class TypingMismatch(ActionError):
+    """After typing, the field does not hold what was typed (a format it rejects, a mask, a length limit)."""
+
+    kind = "typing_mismatch"
+
+
+class PageUnresponsive(ActionError):
+    """The page's scripts did not answer within the deadline; they were stopped."""
+
+    kind = "page_unresponsive"

@@ -11,8 +11,9 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
+from webagent import choose, fields, pointer
 from webagent.actions import VERB_TABLE, Action
-from webagent.browser import BrowserSession, explain_navigation_error, settle
+from webagent.browser import BrowserSession, explain_navigation_error
 from webagent.errors import (
     ActionError,
     ActionTimeout,
@@ -25,6 +26,7 @@ from webagent.errors import (
 )
 from webagent.observers import Element, Observation
 from webagent.safety import Secrets, check_url
+from webagent.settle import now_ms, settle
 
 _EDITABLE_JS = """e => {
   const text = e.isContentEditable || e.tagName === 'TEXTAREA' ||
@@ -72,50 +74,34 @@ def _locator(obs: Observation, el: Element) -> Locator:
     return frame.locator(el.selector)
 
 
-async def _click(session: BrowserSession, loc: Locator, el: Element, action: Action, secrets: Secrets,
-                 timeout: int) -> None:
-    try:
-        await loc.click(timeout=timeout)
-    except PlaywrightTimeout:
-        # covered by an overlay or still animating: one forced retry, as a user would click anyway
-        await loc.click(timeout=timeout, force=True)
+async def _point(session: BrowserSession, obs: Observation, loc: Locator, el: Element, action: Action,
+                 secrets: Secrets, timeout: int) -> None:
+    await pointer.press(session.page, loc, obs.frames[el.frame], _label(el), timeout,
+                        hover_only=action.verb == "hover")
 
 
-async def _hover(session: BrowserSession, loc: Locator, el: Element, action: Action, secrets: Secrets,
-                 timeout: int) -> None:
-    await loc.hover(timeout=timeout)
-
-
-async def _type(session: BrowserSession, loc: Locator, el: Element, action: Action, secrets: Secrets,
-                timeout: int) -> None:
+async def _type(session: BrowserSession, obs: Observation, loc: Locator, el: Element, action: Action,
+                secrets: Secrets, timeout: int) -> None:
     kind = await loc.evaluate(_EDITABLE_JS, timeout=timeout)
     if kind == "no":
         raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a text field; type into a textbox")
     if kind == "locked":
         raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled or read-only")
-    await loc.fill(secrets.fill(action.text or ""), timeout=timeout)
+    await fields.type_verified(loc, _label(el), secrets.fill(action.text or ""), timeout, secrets.redact)
     if action.press_enter:
         await loc.press("Enter", timeout=timeout)
 
 
-async def _select(session: BrowserSession, loc: Locator, el: Element, action: Action, secrets: Secrets,
-                  timeout: int) -> None:
-    tag = await loc.evaluate("e => e.tagName", timeout=timeout)
-    if tag != "SELECT":
-        raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a <select> list; "
-                                   "click it and then click the option")
-    options: list[str] = await loc.evaluate("e => [...e.options].map(o => o.textContent.trim())")
-    wanted = (action.text or "").strip()
-    match = next((o for o in options if o == wanted), None) or \
-        next((o for o in options if o.lower() == wanted.lower()), None)
-    if match is None:
-        shown = "; ".join(options[:15]) + ("; …" if len(options) > 15 else "")
-        raise ElementNotActionable(f"[{el.id}] has no option {wanted!r}; options are: {shown}")
-    await loc.select_option(label=match, timeout=timeout)
+async def _select(session: BrowserSession, obs: Observation, loc: Locator, el: Element, action: Action,
+                  secrets: Secrets, timeout: int) -> dict[str, Any]:
+    chosen = await choose.select(session.page, obs.frames[el.frame], loc, _label(el), action.text or "",
+                                 timeout, lambda: settle(session.page, since=now_ms() - 50))
+    return {"selected": chosen}
 
 
 async def _act_on_element(session: BrowserSession, obs: Observation, action: Action, el: Element,
-                          secrets: Secrets, timeout: int) -> None:
+                          secrets: Secrets, timeout: int) -> dict[str, Any]:
+    """Carry out an element action; returns what the result should add (e.g. the options selected)."""
     handler = ELEMENT_HANDLERS.get(action.verb)
     if handler is None:
         raise ActionError(f"{action.verb}: this webagent cannot execute that action")
@@ -128,7 +114,7 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
     if verb != "hover" and el.states.get("disabled") and await loc.is_disabled():
         raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled")
     try:
-        await handler(session, loc, el, action, secrets, timeout)
+        details = await handler(session, obs, loc, el, action, secrets, timeout)
     except PlaywrightTimeout:
         raise ActionTimeout(f"{verb} on [{el.id}] ({el.role} {el.name!r}) did not complete in {timeout} ms; "
                             "the element may be hidden, disabled or covered") from None
@@ -137,6 +123,11 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
         if "not attached" in msg or "detached" in msg:
             raise ElementNotActionable(f"element [{el.id}] was removed from the page during the action") from None
         raise ElementNotActionable(f"{verb} on [{el.id}] failed: {msg}") from None
+    return details or {}
+
+
+def _label(el: Element) -> str:
+    return f"[{el.id}] {el.role} {el.name!r}" if el.name else f"[{el.id}] {el.role}"
 
 
 async def _press(session: BrowserSession, action: Action, timeout: int) -> None:
@@ -203,10 +194,11 @@ async def _act_on_page(session: BrowserSession, action: Action, timeout: int) ->
     await handler(session, action, timeout)
 
 
-ElementHandler = Callable[[BrowserSession, Locator, Element, Action, Secrets, int], Awaitable[None]]
+ElementHandler = Callable[[BrowserSession, Observation, Locator, Element, Action, Secrets, int],
+                          Awaitable[dict[str, Any] | None]]
 PageHandler = Callable[[BrowserSession, Action, int], Awaitable[None]]
 # The executor's half of the action table: one handler per verb of scope `element` / `page` (meta verbs do nothing).
-ELEMENT_HANDLERS: dict[str, ElementHandler] = {"click": _click, "hover": _hover, "type": _type, "select": _select}
+ELEMENT_HANDLERS: dict[str, ElementHandler] = {"click": _point, "hover": _point, "type": _type, "select": _select}
 PAGE_HANDLERS: dict[str, PageHandler] = {"press": _press, "scroll": _scroll, "goto": _goto, "go_back": _history,
                                          "go_forward": _history, "new_tab": _new_tab, "tab_focus": _tab_focus,
                                          "close_tab": _close_tab}
@@ -218,12 +210,27 @@ def missing_handlers() -> list[str]:
     return [v for v, s in VERB_TABLE.items() if s.scope != "meta" and v not in handlers.get(s.scope, {})]
 
 
+async def _carry_out(session: BrowserSession, obs: Observation, action: Action, result: ActionResult,
+                     secrets: Secrets, timeout: int, since: float, blocked_before: int) -> None:
+    """The action itself and the wait for the page to settle after it."""
+    if result.target is not None:
+        result.details.update(await _act_on_element(session, obs, action, result.target, secrets, timeout))
+    else:
+        await _act_on_page(session, action, timeout)
+    await settle(session.page, since=since)
+    if len(session.blocked_requests) > blocked_before and session.page.url.startswith("chrome-error:"):
+        await session.page.go_back()  # leave the error page of the blocked navigation
+        raise DisallowedURL(f"{session.blocked_requests[-1].split(' ', 1)[1]} is outside the allowed "
+                            "domains; the navigation was blocked")
+
+
 async def execute(session: BrowserSession, obs: Observation, action: Action, secrets: Secrets | None = None,
                   timeout_ms: int | None = None) -> ActionResult:
     """Execute `action` chosen from `obs`. Never raises for the agent's mistakes: they come back as errors."""
     secrets = secrets or Secrets()
     timeout = timeout_ms or session.config.action_timeout_ms
     t0 = time.perf_counter()
+    since = now_ms()
     result = ActionResult(action=action, ok=True, url_before=obs.url)
     blocked_before = len(session.blocked_requests)
     try:
@@ -231,15 +238,10 @@ async def execute(session: BrowserSession, obs: Observation, action: Action, sec
         if scope == "element":
             el = target_of(obs, action)
             result.target = el
-            await _act_on_element(session, obs, action, el, secrets, timeout)
-        elif scope == "page":
-            await _act_on_page(session, action, timeout)
         if scope != "meta":
-            await settle(session.page)
-            if len(session.blocked_requests) > blocked_before and session.page.url.startswith("chrome-error:"):
-                await session.page.go_back()  # leave the error page of the blocked navigation
-                raise DisallowedURL(f"{session.blocked_requests[-1].split(' ', 1)[1]} is outside the allowed "
-                                    "domains; the navigation was blocked")
+            deadline = timeout + session.config.page_deadline_ms
+            await session.guard(_carry_out(session, obs, action, result, secrets, timeout, since, blocked_before),
+                                f"carrying out {action}", deadline)
     except ActionError as e:
         result.ok, result.error, result.error_kind = False, str(e), e.kind
     except NavigationError as e:

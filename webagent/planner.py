@@ -1,6 +1,9 @@
 """The Planner seam (given the state of a step, choose the action(s) to execute) and the default reactive planner.
 
-Search planners in `webagent.search` implement this protocol; the agent loop knows only this module."""
+Search planners in `webagent.search` implement this protocol; the agent loop knows only this module. Planners are
+known by name in `PLANNERS`, each with its params dataclass (options, defaults, flags); a higher layer registers its
+own through the `webagent.planners` plugin group (webagent.plugins): `load_planners()` loads that group, whose
+entries register on import. Without one, only the reactive planner is offered."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Protocol
 
+from webagent import plugins
 from webagent.actions import Action
 from webagent.browser import BrowserSession
 from webagent.errors import BadInput, UnknownElement
@@ -118,9 +122,20 @@ def planner_names() -> tuple[str, ...]:
     return tuple(PLANNERS)
 
 
+def load_planners() -> dict[str, PlannerEntry]:
+    """Every registered planner, after loading the `webagent.planners` plugins (their import registers them)."""
+    for _name, register in plugins.load(plugins.PLANNERS):
+        if callable(register):
+            register()
+    return PLANNERS
+
+
 def planner_entry(name: str) -> PlannerEntry:
     """The registered planner `name` (`best_first` works for `best-first`); BadInput naming the known ones."""
-    entry = PLANNERS.get((name or "").replace("_", "-"))
+    key = (name or "").replace("_", "-")
+    if key not in PLANNERS:
+        load_planners()
+    entry = PLANNERS.get(key)
     if entry is None:
         raise BadInput(f"unknown planner {name!r}; available: {', '.join(PLANNERS)}")
     return entry

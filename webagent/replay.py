@@ -14,17 +14,20 @@ does not hold is aborted.
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import re
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from webagent.actions import ELEMENT_VERBS, Action, parse_action
 from webagent.browser import BrowserConfig, BrowserSession
-from webagent.errors import BadInput, NavigationError, SetupError
+from webagent.environment import Environment, NoEnvironment, RunningSite, environment
+from webagent.errors import BadInput, NavigationError
 from webagent.observers import Element, Observation, ObserveOptions
 from webagent.recorder import mask_secrets
 from webagent.resolve import Target, matches
@@ -165,21 +168,25 @@ def _same_url(a: str | None, b: str | None) -> bool:
 # -- sites ----------------------------------------------------------------------------------------------------------
 
 class _Sites:
-    """Starts (or takes from the caller) the bundled sites a run used, and maps their recorded URLs."""
+    """Starts (or takes from the caller) the sites a run used, through the environment seam, and maps their
+    recorded URLs to the ones of this replay."""
 
-    def __init__(self, traj: Trajectory, given: dict[str, Any] | None, reset: bool, har: bool,
-                 notices: list[str]) -> None:
-        self.traj, self.given, self.reset, self.har, self.notices = traj, dict(given or {}), reset, har, notices
-        self.group: Any = None
+    def __init__(self, traj: Trajectory, env: Environment, given: dict[str, RunningSite | str] | None,
+                 reset: bool, har: bool, notices: list[str]) -> None:
+        self.traj, self.env, self.given, self.reset = traj, env, dict(given or {}), reset
+        self.har, self.notices = har, notices
+        self.started: AbstractContextManager[dict[str, str]] | None = None
         self.urls: dict[str, str] = {}
         self.map = UrlMap()
 
     async def __aenter__(self) -> _Sites:
-        import asyncio
         if self.har:
             self.notices.append("served from network.har; requests it does not hold are aborted")
             return self
-        wanted = self.traj.sites()
+        wanted = self.env.sites_used(self.traj)
+        if not wanted and self.env.name == NoEnvironment.name and _names_sites(self.traj):
+            self.notices.append("the run used bundled sites but no environment is installed to start them; "
+                                "replaying against the recorded URLs")
         start = [n for n in wanted if n not in self.given]
         for name, srv in self.given.items():
             if wanted and name not in wanted:
@@ -195,34 +202,27 @@ class _Sites:
                 else:
                     self.notices.append(f"site {name} at {srv.url} (not reset)")
         if start:
-            try:
-                from webagent.tasks.sites.server import SiteGroup
-            except ImportError as e:
-                raise SetupError(f"the run used the bundled site(s) {', '.join(start)} but tasks.sites is not "
-                                 f"available ({e})") from None
-            self.group = SiteGroup(start)
-            await asyncio.to_thread(self.group.start)
+            self.started = self.env.start(start)
+            urls = await asyncio.to_thread(self.started.__enter__)
             for n in start:
-                self.urls[n] = self.group[n].url
+                self.urls[n] = urls[n]
                 self.notices.append(f"site {n} started from its seed state at {self.urls[n]}")
         origins = {old: self.urls[n] for n, old in wanted.items() if old and n in self.urls}
         for n, old in wanted.items():
             if not old:
                 self.notices.append(f"site {n}: its recorded URL is unknown (no site_urls in the header); "
                                     "URLs on it are not mapped")
-        placeholders: dict[str, str] = {}
-        try:
-            from webagent.tasks.spec import LOCAL_TO_PLACEHOLDER
-            placeholders = {LOCAL_TO_PLACEHOLDER[n]: u for n, u in self.urls.items() if n in LOCAL_TO_PLACEHOLDER}
-        except ImportError:
-            pass
-        self.map = UrlMap(origins, placeholders)
+        self.map = UrlMap(origins, self.env.placeholders(self.urls))
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        if self.group is not None:
-            import asyncio
-            await asyncio.to_thread(self.group.stop)
+        if self.started is not None:
+            await asyncio.to_thread(self.started.__exit__, None, None, None)
+
+
+def _names_sites(traj: Trajectory) -> bool:
+    t = traj.task
+    return bool(t.get("site") or t.get("sites") or t.get("site_urls"))
 
 
 async def _storage_state(session: BrowserSession, traj: Trajectory, sites: _Sites, tmp: Path,
@@ -233,15 +233,11 @@ async def _storage_state(session: BrowserSession, traj: Trajectory, sites: _Site
     if path and Path(path).exists() and not require_login:
         return str(path)
     if require_login and sites.urls:
-        try:
-            from webagent.tasks.login import StateCache
-        except ImportError:
-            notices.append("the task requires login but tasks.login is not available; replaying logged out")
-            return None
-        cache = StateCache(session._browser, sites.urls, tmp)
-        state = await cache.state_for_sites(list(sites.urls))
+        state = await sites.env.login(session._browser, sites.urls, tmp)
         if state:
             notices.append(f"logged in to {', '.join(sites.urls)} as the task requires")
+        elif sites.env.name == NoEnvironment.name:
+            notices.append("the task requires login but no environment is installed to log in; replaying logged out")
         return state
     return None
 
@@ -251,18 +247,15 @@ async def _evaluate(traj: Trajectory, sites: _Sites, answer: str | None, session
     ev = traj.eval_block
     if ev is None:
         return None
-    try:
-        from webagent.tasks import evaluators
-    except ImportError:
-        notices.append("the task has an eval block but tasks.evaluators is not installed; evaluation skipped")
+    if sites.env.name == NoEnvironment.name:
+        notices.append("the task has an eval block but no environment is installed to evaluate it; skipped")
         return None
     try:
         url = session.page.url
     except NavigationError:
         url = ""
-    res = await evaluators.evaluate(sites.map(ev), answer=answer, url=url, page=session.page,
+    return await sites.env.evaluate(sites.map(ev), answer=answer, url=url, page=session.page,
                                     intent=traj.task.get("intent", ""))
-    return res.to_dict()
 
 
 # -- replay -----------------------------------------------------------------------------------------------------------
@@ -270,10 +263,12 @@ async def _evaluate(traj: Trajectory, sites: _Sites, answer: str | None, session
 async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, reset: bool = True, har: bool = False,
                  secrets: Secrets | None = None, llm: str = "actions", headless: bool = True,
                  out: str | Path | None = None, on_step: Callable[[StepReport], None] | None = None,
-                 browser: BrowserConfig | None = None, session: BrowserSession | None = None) -> ReplayReport:
-    """Replay the run in `run_dir`. `sites` maps a bundled site name to a running server (a SiteServer, reset
-    first unless `reset=False`) or a base URL (used as is); sites not given are started for the replay.
-    `session` reuses a started BrowserSession (a fresh context is made in it) instead of launching Chromium."""
+                 browser: BrowserConfig | None = None, session: BrowserSession | None = None,
+                 env: Environment | None = None) -> ReplayReport:
+    """Replay the run in `run_dir`. `sites` maps a site name to a running server (reset first unless
+    `reset=False`) or a base URL (used as is); sites not given are started for the replay by `env` (default: the
+    registered environment, see webagent.environment). `session` reuses a started BrowserSession (a fresh context
+    is made in it) instead of launching Chromium."""
     traj = load(run_dir)
     report = ReplayReport(traj.run_dir, "recorded-llm" if llm == "recorded" else "actions")
     report.notices += traj.warnings
@@ -295,7 +290,7 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
                        "score": traj.score, "steps": len(traj.steps)}
     cfg = browser or BrowserConfig(headless=headless)
     with tempfile.TemporaryDirectory(prefix="webagent-replay-") as tmp:
-        async with _Sites(traj, sites, reset, har, report.notices) as st:
+        async with _Sites(traj, env or environment(), sites, reset, har, report.notices) as st:
             report.recorded["final_url"] = st.map(footer.get("final_url"))
             if not cfg.allowed_domains:
                 hosts = {u.split("://", 1)[-1].split("/")[0].split(":")[0] for u in [*st.urls.values(),

@@ -31,7 +31,7 @@ from typing import Any
 from webagent.errors import BadInput
 from webagent.observers import ObserveOptions
 from webagent.options import add_flags, build, check, default_of, opt, values_from_args
-from webagent.planner import PLANNERS, Planner, make_planner, planner_entry
+from webagent.planner import Planner, load_planners, make_planner, planner_entry
 from webagent.vision import MODES, Vision
 
 
@@ -40,6 +40,8 @@ class AgentSettings:
     """The agent loop: step budget, stop rules, sampling."""
 
     max_steps: int = opt(15, minimum=1, help="step budget")
+    max_seconds: float | None = opt(3600.0, minimum=1, help="the run's watchdog: stop the run (status timeout) "
+                                                            "after this long")
     loop_limit: int = opt(3, minimum=1, flag=False)  # the same action on an unchanged page this often ends the run
     max_consecutive_errors: int = opt(5, minimum=1, flag=False)
     temperature: float = opt(0.0, minimum=0, flag=False)
@@ -246,22 +248,23 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
 def add_planner_flags(p: argparse.ArgumentParser) -> None:
     """--planner and the union of every registered planner's options; each option's help says its default per
     planner. Only options of the chosen planner may be given."""
+    planners = load_planners()
     g = p.add_argument_group("planner")
-    g.add_argument("--planner", default=None, choices=list(PLANNERS),
-                   help="; ".join(f"{e.name}: {e.help}" for e in PLANNERS.values()) + " (default reactive)")
+    g.add_argument("--planner", default=None, choices=list(planners),
+                   help="; ".join(f"{e.name}: {e.help}" for e in planners.values()) + " (default reactive)")
     defaults: dict[str, list[str]] = {}
-    for e in PLANNERS.values():
+    for e in planners.values():
         for f in fields(e.params):
             d = default_of(f)
             if d not in (None, False):
                 defaults.setdefault(f.name, []).append(f"{e.name} {d}")
     seen: set[str] = set()
-    for e in PLANNERS.values():
+    for e in planners.values():
         add_flags(g, e.params, {k: "default " + ", ".join(v) for k, v in defaults.items()}, seen)
 
 
 def planner_option_names() -> set[str]:
-    return {f.name for e in PLANNERS.values() for f in fields(e.params)}
+    return {f.name for e in load_planners().values() for f in fields(e.params)}
 
 
 def config_from_args(args: argparse.Namespace, base: RunConfig | None = None) -> RunConfig:

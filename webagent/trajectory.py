@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from webagent.errors import BadInput
 from webagent.recorder import FORMAT_VERSION, TRAJECTORY
@@ -95,92 +94,6 @@ class Trajectory:
                 for k in tot:
                     tot[k] += u.get(k) or 0
         return tot
-
-    def sites(self) -> dict[str, str | None]:
-        """Bundled sites the run used -> the base URL they had when recorded (None when unknown).
-
-        From the task's `site_urls` {name: url}, else its `site` (one name) or `sites` (WebArena names such as
-        `shopping` are mapped to the bundled site that plays them), with the start URL's origin for a single site."""
-        task = self.task
-        start = str(task.get("start_url") or "").split(" |AND| ")[0]
-        origin = _origin(start)
-        urls = task.get("site_urls") or self.header.get("config", {}).get("site_urls") or {}
-        names: list[str] = []
-        if task.get("site"):
-            names.append(str(task["site"]))
-        for s in task.get("sites") or []:
-            names.append(str(s))
-        out: dict[str, str | None] = {}
-        for n in [*urls, *names]:
-            local = local_site_name(n)
-            if local and local not in out:
-                out[local] = urls.get(n) or urls.get(local)
-        if len(out) == 1:
-            (only,) = out
-            out[only] = out[only] or origin
-        elif any(v is None for v in out.values()):
-            for name, url in _origins_from_suite(self).items():
-                if out.get(name) is None and name in out:
-                    out[name] = url
-        return out
-
-
-def _origins_from_suite(traj: Trajectory) -> dict[str, str]:
-    """Recorded base URL of each site of a multi-site task: align the suite's task (with placeholders) against the
-    bound copy the header holds. Empty when the task is not in the installed suite."""
-    spec, tid = traj.spec, traj.task.get("task_id")
-    if tid is None:
-        return {}
-    try:
-        from webagent.tasks.spec import PLACEHOLDER_RE, PLACEHOLDERS, load_tasks
-        raw = next((t.raw for t in load_tasks("local") if str(t.task_id) == str(tid)), None)
-    except Exception:  # noqa: BLE001 - no suite installed, or a broken one: nothing to infer from
-        return {}
-    if raw is None:
-        return {}
-    found: dict[str, str] = {}
-
-    def walk(r: Any, b: Any) -> None:
-        if isinstance(r, str) and isinstance(b, str) and PLACEHOLDER_RE.search(r):
-            parts = PLACEHOLDER_RE.split(r)
-            names = PLACEHOLDER_RE.findall(r)
-            pattern = "".join(re.escape(p) + (f"(?P<g{i}>https?://[^/]+)" if i < len(names) else "")
-                              for i, p in enumerate(parts))
-            m = re.fullmatch(pattern, b)
-            if m:
-                for i, ph in enumerate(names):
-                    local = PLACEHOLDERS.get(ph, (None, None))[1]
-                    if local:
-                        found.setdefault(local, m.group(f"g{i}"))
-        elif isinstance(r, dict) and isinstance(b, dict):
-            for k in r:
-                if k in b:
-                    walk(r[k], b[k])
-        elif isinstance(r, list) and isinstance(b, list):
-            for x, y in zip(r, b, strict=False):
-                walk(x, y)
-    walk(raw, spec)
-    return found
-
-
-ALIASES = {"shopping": "shop", "shopping_admin": "shop_admin", "reddit": "forum", "gitlab": "codehost",
-           "wikipedia": "wiki"}
-
-
-def local_site_name(name: str) -> str | None:
-    """A bundled site name for `name` (ours, or WebArena's), or None."""
-    try:
-        from webagent.tasks.sites import registry
-        known = registry.names()
-    except ImportError:
-        known = ["shop", "shop_admin", "forum", "codehost", "wiki"]
-    name = ALIASES.get(name, name)
-    return name if name in known else None
-
-
-def _origin(url: str) -> str | None:
-    p = urlsplit(url)
-    return f"{p.scheme}://{p.netloc}" if p.scheme in ("http", "https") and p.netloc else None
 
 
 # -- format upgrades ------------------------------------------------------------------------------------------------

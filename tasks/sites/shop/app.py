@@ -19,6 +19,7 @@ from webagent.tasks.sites.common import (
     safe_next,
     scalar,
 )
+from webagent.tasks.sites.shop.rest import register_rest
 from webagent.tasks.sites.shop.seed import STATUS_LABELS
 
 # A special price applies from its start date on.
@@ -650,4 +651,5 @@ def create_app(db_path: str):
     def not_found(_e):
         return render_template("shop/404.html"), 404
 
+    register_rest(app)
     return app

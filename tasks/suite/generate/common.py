@@ -31,9 +31,11 @@ def html(*checks, ref=None):
           "reference_url": ref or "", "url_note": "GOLD in PRED", "program_html": []}
     for c in checks:
         u, loc, req = c[0], c[1], c[2]
-        e = {"url": u, "locator": loc, "required_contents": req}
-        if len(c) > 3: e["prep_actions"] = c[3]
-        ev["program_html"].append(e)
+        for k in ("exact_match", "must_include", "must_exclude"):  # one kind per probe: evaluators use the first
+            if k not in req: continue
+            e = {"url": u, "locator": loc, "required_contents": {k: req[k]}}
+            if len(c) > 3: e["prep_actions"] = c[3]
+            ev["program_html"].append(e)
     return ev
 
 def click(role, name, **kw): return {"verb": "click", "target": {"role": role, "name": name, **kw}}
