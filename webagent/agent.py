@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +19,9 @@ from webagent.observers import Observation, ObserveOptions
 from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
-from webagent.runconfig import AgentSettings, RunConfig
+from webagent.runconfig import AgentConfig, RunConfig
 from webagent.safety import Secrets
-from webagent.vision import Vision, crop_candidates, load_images, observe_options, require_vision
-
-
-@dataclass
-class AgentConfig(AgentSettings):
-    """The agent loop's settings (defaults in `webagent.runconfig.AgentSettings`) and the full observe options."""
-
-    observe: ObserveOptions = field(default_factory=ObserveOptions)
-    vision: Vision = field(default_factory=Vision)  # --images mode, image budget, the task's own images
+from webagent.vision import crop_candidates, load_images, observe_options, require_vision
 
 
 @dataclass

@@ -102,6 +102,15 @@ class PlannerSettings:
         return make_planner(self.name, **self.params)
 
 
+@dataclass
+class AgentConfig(AgentSettings):
+    """What the agent loop runs with: its settings (defaults in `AgentSettings`), the full observe options and the
+    image settings (mode, budget, the task's own images)."""
+
+    observe: ObserveOptions = field(default_factory=ObserveOptions)
+    vision: Vision = field(default_factory=Vision)
+
+
 SECTIONS: dict[str, type] = {"agent": AgentSettings, "observe": ObserveSettings, "browser": BrowserSettings,
                              "model": ModelSettings}
 
@@ -126,7 +135,6 @@ class RunConfig:
 
     def agent_config(self) -> Any:
         """The `AgentConfig` the agent loop runs with."""
-        from webagent.agent import AgentConfig
         return AgentConfig(**asdict(self.agent), observe=self.observe.options(), vision=Vision(self.observe.images))
 
     def build_planner(self) -> Planner:
