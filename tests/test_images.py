@@ -15,7 +15,7 @@ from PIL import Image
 from webagent.observers import Observation, ObserveOptions
 from webagent.observers.types import Crop
 
-from tests.doubles_search import SearchDouble, find_id, outcome_json, spread, verdict
+from testkit.doubles_search import SearchDouble, find_id, outcome_json, spread, verdict
 from tests.fake_openai import FakeOpenAI
 from tests.scripted import act
 from webagent.agent import Agent, AgentConfig
