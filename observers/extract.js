@@ -77,15 +77,91 @@
     return r || "generic";
   }
 
+  // -- text a person cannot see: pages hide instructions for agents this way, so it is not shown to the model --
+  function rgba(c) {
+    const m = c && c.match(/rgba?\(([^)]*)\)/);
+    if (!m) return null;
+    const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(parseFloat);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  }
+  function backgroundOf(e) {
+    for (let a = e; a && a.nodeType === 1; a = a.parentElement || (a.getRootNode().host || null)) {
+      const s = getComputedStyle(a);
+      if (s.backgroundImage && s.backgroundImage !== "none") return null; // cannot tell what is under the text
+      const c = rgba(s.backgroundColor);
+      if (c && c[3] > 0.5) return c;
+    }
+    return [255, 255, 255, 1];
+  }
+  // the element's own text cannot be read (its children may set their own size or colour)
+  function ownTextUnseen(e, style) {
+    if (parseFloat(style.fontSize) <= 1) return true;
+    if (e.namespaceURI === "http://www.w3.org/2000/svg" && style.fill === "none"
+      && (style.stroke === "none" || parseFloat(style.strokeWidth) === 0)) return true;
+    if (parseFloat(style.textIndent) < -500) return true;
+    const c = rgba(style.color);
+    if (!c) return false;
+    if (c[3] < 0.1) return true;
+    const b = backgroundOf(e);
+    return !!b && Math.abs(c[0] - b[0]) + Math.abs(c[1] - b[1]) + Math.abs(c[2] - b[2]) < 24;
+  }
+  // nothing in the element's subtree can be seen: faded out, clipped away, scaled or squeezed to nothing
+  function subtreeUnseen(e, style, rect) {
+    if (parseFloat(style.opacity) < 0.1) return true;
+    if (/opacity\(0(\.0\d*)?\)/.test(style.filter || "")) return true;
+    if (style.position === "absolute" || style.position === "fixed") {
+      if (/rect\(\s*0(px)?[\s,]+0(px)?[\s,]+0(px)?[\s,]+0(px)?\s*\)/.test(style.clip || "")) return true;
+    }
+    if (/inset\(\s*(5\d|[6-9]\d|100)%/.test(style.clipPath || "")) return true;
+    const t = style.transform;
+    if (t && t !== "none") {
+      const m = t.match(/matrix\(([^)]*)\)/);
+      if (m) {
+        const [a, b, c, d] = m[1].split(",").map(parseFloat);
+        if (Math.abs(a * d - b * c) < 1e-3) return true;
+      }
+    }
+    const clips = style.overflow !== "visible" || style.overflowX !== "visible" || style.overflowY !== "visible"
+      || e.tagName === "svg";
+    return clips && (rect.width < 2 || rect.height < 2) && style.display !== "contents";
+  }
+  // text behind another element put over it on the page (not a fixed header: that is scrolled under)
+  let behindLeft = 400;
+  function behind(e, rect) {
+    if (behindLeft <= 0 || rect.width < 1 || rect.height < 1) return false;
+    const x = rect.left + Math.min(rect.width, 40) / 2, y = rect.top + rect.height / 2;
+    if (x < 0 || y < 0 || x >= vw || y >= vh) return false;
+    behindLeft--;
+    const r = root(e);
+    const hit = r.elementFromPoint ? r.elementFromPoint(x, y) : null;
+    if (!hit || hit === e || e.contains(hit) || hit.contains(e)) return false;
+    for (let a = hit; a && a !== document.body; a = a.parentElement) {
+      const p = getComputedStyle(a).position;
+      if (p === "fixed" || p === "sticky") return false;
+      if (p === "absolute") return true;
+    }
+    return false;
+  }
+  function unseen(c) {
+    const st = getComputedStyle(c);
+    if (st.display === "none" || st.visibility === "hidden") return true;
+    if (c.checkVisibility && !c.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return true;
+    return subtreeUnseen(c, st, c.getBoundingClientRect());
+  }
+
   function textFrom(e, depth) {
-    // accessible name from content: text, alt of images, aria-label of descendants
+    // accessible name from content: text, alt of images, aria-label of descendants; nothing a person cannot see
     if (depth > 8) return "";
     let out = "";
+    let ownHidden = null;
     for (const c of e.childNodes) {
-      if (c.nodeType === 3) out += c.data;
-      else if (c.nodeType === 1) {
+      if (c.nodeType === 3) {
+        if (ownHidden === null) ownHidden = !!c.data.trim() && ownTextUnseen(e, getComputedStyle(e));
+        if (!ownHidden) out += c.data;
+      } else if (c.nodeType === 1) {
         if (SKIP.has(c.tagName)) continue;
         if (c.getAttribute("aria-hidden") === "true") continue;
+        if (unseen(c)) continue;
         const label = c.getAttribute("aria-label");
         if (label) out += " " + label + " ";
         else if (c.tagName === "IMG") out += " " + (c.getAttribute("alt") || "") + " ";
@@ -242,12 +318,12 @@
 
   // Node encoding: [role, name, id|null, states|null, value|null, bbox|null, children|null, flags]
   // Text encoding: a plain string. flags: 1 = visible, 2 = name came from content
-  function walkChildren(nodes, parentPointer, inheritedHidden, out, inFar) {
+  function walkChildren(nodes, parentPointer, inheritedHidden, out, inFar, ownHidden) {
     for (const c of nodes) {
       if (c.nodeType === 3) {
         if (inFar) continue;
         const t = clean(c.data);
-        if (t && !inheritedHidden) out.push(t);
+        if (t && !inheritedHidden && !ownHidden) out.push(t);
       } else if (c.nodeType === 1) {
         const n = walk(c, parentPointer, inheritedHidden, inFar);
         if (n !== null) {
@@ -282,7 +358,10 @@
       skipped[rect.bottom < (win || far)[0] ? 0 : 1] += n;
       return null;
     }
-    const vis = visible(e, style) && !inheritedHidden;
+    const unseenHere = !inheritedHidden && (subtreeUnseen(e, style, rect)
+      || (e.checkVisibility && !e.checkVisibility({ opacityProperty: true, visibilityProperty: true })
+        && style.visibility !== "hidden"));
+    const vis = visible(e, style) && !inheritedHidden && !unseenHere;
     let role = roleOf(e);
     if (role === null) return null;
     const pointer = style.cursor === "pointer";
@@ -298,8 +377,11 @@
         children.push(["option", clean(o.textContent, 120), null, st, null, null, null, 1]);
       }
     } else if (!isFrame) {
-      walkChildren(childNodesOf(e), parentPointer || pointer || actionable, !vis && style.visibility === "hidden", children,
-        inFar);
+      // invisible because of its own visibility (children may override it), or unseen as a whole subtree
+      const hideAll = !vis && (style.visibility === "hidden" || inheritedHidden || unseenHere);
+      const hasText = !hideAll && [...e.childNodes].some((c) => c.nodeType === 3 && c.data.trim());
+      const ownHidden = hasText && (ownTextUnseen(e, style) || (!inFar && behind(e, rect)));
+      walkChildren(childNodesOf(e), parentPointer || pointer || actionable, hideAll, children, inFar, ownHidden);
     }
     if (inFar && !actionable && !isFrame) return children.length ? ["__promote__", children] : null;
     if (inFar && actionable) farLeft--;

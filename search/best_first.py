@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import heapq
 import itertools
 import random
@@ -144,66 +145,9 @@ class BestFirstPlanner:
 
     # ------------------------------------------------------------------------------------------------ choose
     async def choose(self, ctx: PlanContext) -> Plan:
-        t0 = time.perf_counter()
-        session = ctx.session
-        vision = getattr(ctx.policy, "vision", None)
-        if vision is not None and vision.sends_images:  # the run's images setting reaches the judges
-            self.vf.vision = vision
-            if self.wm is not None:
-                self.wm.vision = vision
-        # states explored are observed as the agent observes (set-of-marks, dense crop per mode); the plain
-        # screenshot only when the judge is sent it
-        opts = replace(getattr(ctx, "observe", None) or ObserveOptions(), screenshot=self.vf.images == "screenshot")
-        metered: MeteredChat = ctx.policy.model
-        meter = Meter(self.budget, metered)
-        model = BudgetedChat(metered, None)  # the root proposal is always made: a step must choose something
-        self._model, self._meter, self._ctx, self._opts = model, meter, ctx, opts
-        self._policy = policy_for(ctx.policy, model)
-        self._history_text = [h.action + (f" on {h.target}" if h.target else "") for h in ctx.history]
-        root = Node(0, None, 0, status="root", key=state_key(ctx.obs), url=ctx.obs.url, obs=ctx.obs)
-        self._nodes: list[Node] = [root]
-        self._table: dict[str, int] = {root.key: 0}
-        self._cur_obs: Observation | None = ctx.obs
-        self._cur_key: str | None = root.key
-        self._frontier: list[tuple[float, int, int, int, Cand]] = []
-        self._seq = itertools.count()
-        root.snapshot = await take_snapshot(session, ctx.obs)
-        cands = await propose(self._policy, ctx.intent, ctx.obs, ctx.history, self.samples, self.branching,
-                              ctx.last_error, ctx.notes)
-        tree: dict[str, Any] = {"planner": self.name, "params": self.params(),
-                                "root": {"url": ctx.obs.url, "key": root.key,
-                                         "candidates": [c.to_dict() for c in cands]}}
-        no_search = (self.budget.nodes is not None and self.budget.nodes <= 0) or (
-            len(cands) == 1 and cands[0].action.verb == "stop")
-        if no_search:
-            tree["note"] = "budget 0: the top-voted candidate" if len(cands) > 1 or cands[0].action.verb != "stop" \
-                else "the only candidate is stop"
-            tree["budget"] = meter.to_dict()
-            tree["caches"] = self.caches.stats()
-            return Plan([cands[0].action], tree=tree, candidates=[c.to_dict() for c in cands])
-        model.meter = meter
-        try:
-            secs = meter.remaining_seconds()
-            if secs is not None:
-                async with asyncio.timeout(secs):
-                    await self._search(root, cands)
-            else:
-                await self._search(root, cands)
-        except TimeoutError:
-            meter.stop_reason = "seconds"
-        except BudgetExhausted as e:
-            meter.stop_reason = e.which
-        finally:
-            session.block_mutations = False
-            meter.freeze()
-        model.meter = None
-        plan = await self._commit(root, cands, tree)
-        tree.update({"nodes": [n.to_dict() for n in self._nodes], "budget": meter.to_dict(),
-                     "caches": self.caches.stats(), "restores": self._restore_stats(),
-                     "ms": round((time.perf_counter() - t0) * 1000, 1)})
-        plan.tree = tree
-        plan.candidates = [c.to_dict() for c in cands]
-        return plan
+        """Search from the current page and commit (see the module doc). All state of this step lives in a
+        `BestFirstSearch`, so one planner can serve several episodes at once; only the caches are shared."""
+        return await BestFirstSearch(self, ctx).run()
 
     def params(self) -> dict[str, Any]:
         """The options this planner runs with, as `make_planner(self.name, **params)` takes them back."""
@@ -217,6 +161,80 @@ class BestFirstPlanner:
         return cls(branching=p.branching, depth=p.depth, budget=p.budget_obj(), samples=p.search_samples(),
                    value_samples=p.value_samples, commit=p.commit, comparative=p.comparative)
 
+
+
+class BestFirstSearch:
+    """One step's search for a BestFirstPlanner: the tree, the frontier, the transposition table, where the
+    browser is, the budget meter. Made per `choose()` call and dropped after it."""
+
+    def __init__(self, planner: BestFirstPlanner, ctx: PlanContext) -> None:
+        self.planner = planner
+        self.name = planner.name
+        self.vf, self.wm = planner.vf, planner.wm
+        vision = getattr(ctx.policy, "vision", None)
+        if vision is not None and vision.sends_images:  # the run's images setting reaches the judges, on copies:
+            self.vf = copy.copy(planner.vf)               # another episode may run with other settings
+            self.vf.vision = vision
+            if planner.wm is not None:
+                self.wm = copy.copy(planner.wm)
+                self.wm.vision = vision
+        # states explored are observed as the agent observes (set-of-marks, dense crop per mode); the plain
+        # screenshot only when the judge is sent it
+        self._opts = replace(getattr(ctx, "observe", None) or ObserveOptions(),
+                             screenshot=self.vf.images == "screenshot")
+        metered: MeteredChat = ctx.policy.model
+        self._meter = Meter(planner.budget, metered)
+        self._model = BudgetedChat(metered, None)  # the root proposal is always made: a step must choose something
+        self._ctx = ctx
+        self._policy = policy_for(ctx.policy, self._model)
+        self._history_text = [h.action + (f" on {h.target}" if h.target else "") for h in ctx.history]
+        root = Node(0, None, 0, status="root", key=state_key(ctx.obs), url=ctx.obs.url, obs=ctx.obs)
+        self._nodes: list[Node] = [root]
+        self._table: dict[str, int] = {root.key: 0}
+        self._cur_obs: Observation | None = ctx.obs
+        self._cur_key: str | None = root.key
+        self._frontier: list[tuple[float, int, int, int, Cand]] = []
+        self._seq = itertools.count()
+        self._last_restore: tuple[str, float] | None = None
+
+    async def run(self) -> Plan:
+        t0 = time.perf_counter()
+        ctx, session, model, meter = self._ctx, self._ctx.session, self._model, self._meter
+        root = self._nodes[0]
+        root.snapshot = await take_snapshot(session, ctx.obs)
+        cands = await propose(self._policy, ctx.intent, ctx.obs, ctx.history, self.planner.samples, self.planner.branching,
+                              ctx.last_error, ctx.notes)
+        tree: dict[str, Any] = {"planner": self.name, "params": self.planner.params(),
+                                "root": {"url": ctx.obs.url, "key": root.key,
+                                         "candidates": [c.to_dict() for c in cands]}}
+        no_search = (self.planner.budget.nodes is not None and self.planner.budget.nodes <= 0) or (
+            len(cands) == 1 and cands[0].action.verb == "stop")
+        if no_search:
+            tree["note"] = "budget 0: the top-voted candidate" if len(cands) > 1 or cands[0].action.verb != "stop" \
+                else "the only candidate is stop"
+            tree["budget"] = meter.to_dict()
+            tree["caches"] = self.planner.caches.stats()
+            return Plan([cands[0].action], tree=tree, candidates=[c.to_dict() for c in cands])
+        model.meter = meter
+        try:
+            secs = meter.remaining_seconds()
+            async with session.exploring(), asyncio.timeout(secs):  # no state-changing request while exploring
+                await self._search(root, cands)
+        except TimeoutError:
+            meter.stop_reason = "seconds"
+        except BudgetExhausted as e:
+            meter.stop_reason = e.which
+        finally:
+            meter.freeze()
+        model.meter = None
+        plan = await self._commit(root, cands, tree)
+        tree.update({"nodes": [n.to_dict() for n in self._nodes], "budget": meter.to_dict(),
+                     "caches": self.planner.caches.stats(), "restores": self._restore_stats(),
+                     "ms": round((time.perf_counter() - t0) * 1000, 1)})
+        plan.tree = tree
+        plan.candidates = [c.to_dict() for c in cands]
+        return plan
+
     def _restore_stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for n in self._nodes:
@@ -228,17 +246,17 @@ class BestFirstPlanner:
     # ------------------------------------------------------------------------------------------------ search
     def _priority(self, parent: Node, cand: Cand, base: float | None = None) -> float:
         v = base if base is not None else (parent.value if parent.value is not None else 0.5)
-        return v + self.prior_weight * cand.prior - self.depth_penalty * (parent.depth + 1)
+        return v + self.planner.prior_weight * cand.prior - self.planner.depth_penalty * (parent.depth + 1)
 
     async def _push_children(self, node: Node, cands: list[Cand]) -> None:
         bases: dict[str, float | None] = {}
-        if self.wm is not None and self.prune_k is not None and node.obs is not None:
-            ims = await imagine_all(self.wm, self.vf, self._model, self.caches, self._ctx.intent,
+        if self.wm is not None and self.planner.prune_k is not None and node.obs is not None:
+            ims = await imagine_all(self.wm, self.vf, self._model, self.planner.caches, self._ctx.intent,
                                     self._path_text(node), node.obs, cands)
             by_val = sorted(ims, key=lambda im: (im.value if im.value is not None else -1.0, im.cand.prior),
                             reverse=True)
             safe = [im for im in by_val if im.cand.risk != IRREVERSIBLE]
-            keep = {id(im.cand) for im in safe[: self.prune_k]} | {id(im.cand) for im in by_val
+            keep = {id(im.cand) for im in safe[: self.planner.prune_k]} | {id(im.cand) for im in by_val
                                                                   if im.cand.risk == IRREVERSIBLE}
             for im in ims:
                 bases[im.cand.key] = im.value
@@ -257,9 +275,9 @@ class BestFirstPlanner:
                 return
             _, _, _, pid, cand = heapq.heappop(self._frontier)
             batch = [(pid, cand)]
-            if self.comparative:
+            if self.planner.comparative:
                 rest = [e for e in self._frontier if e[3] == pid]
-                room = None if self.budget.nodes is None else self.budget.nodes - self._meter.nodes - 1
+                room = None if self.planner.budget.nodes is None else self.planner.budget.nodes - self._meter.nodes - 1
                 rest = sorted(rest)[: room if room is not None else len(rest)]
                 for e in rest:
                     self._frontier.remove(e)
@@ -269,24 +287,24 @@ class BestFirstPlanner:
             for p, c in batch:
                 self._meter.nodes += 1
                 try:
-                    new_nodes.append(await self._evaluate(self._nodes[p], c, score=not self.comparative))
+                    new_nodes.append(await self._evaluate(self._nodes[p], c, score=not self.planner.comparative))
                 except (PlaywrightError, NavigationError) as e:  # the page went away under us: a failed node
                     n = self._nodes[-1] if self._nodes[-1].cand is c else None
                     if n is not None:
                         n.status, n.error = "error", f"browser: {str(e).splitlines()[0]}"
                         new_nodes.append(n)
                     self._cur_key, self._cur_obs = None, None
-            if self.comparative:
+            if self.planner.comparative:
                 await self._compare(self._nodes[pid], new_nodes)
             done = False
             for n in new_nodes:
-                if n.value is not None and n.value >= self.threshold:
+                if n.value is not None and n.value >= self.planner.threshold:
                     done = True
             if done:
                 self._meter.stop_reason = "threshold"
                 return
             for n in new_nodes:
-                if n.status == "executed" and n.depth < self.depth and n.obs is not None:
+                if n.status == "executed" and n.depth < self.planner.depth and n.obs is not None:
                     await self._expand(n)
         self._meter.stop_reason = self._meter.stop_reason or "frontier empty"
 
@@ -294,7 +312,7 @@ class BestFirstPlanner:
         live = self._cur_key == node.key
         obs = self._cur_obs if live and self._cur_obs is not None else node.obs
         hist = list(self._ctx.history) + self._path_summaries(node)
-        cands = await propose(self._policy, self._ctx.intent, obs, hist, self.samples, self.branching)
+        cands = await propose(self._policy, self._ctx.intent, obs, hist, self.planner.samples, self.planner.branching)
         node.verdicts.append({"candidates": [c.to_dict() for c in cands]})
         await self._push_children(node, cands)
 
@@ -329,7 +347,7 @@ class BestFirstPlanner:
         intent = self._ctx.intent
         ckey = digest(intent, node.key if kw.get("proposed") is None else f"{node.key}>{kw['proposed']}",
                       kw.get("answer"))
-        cached = self.caches.get("values", ckey)
+        cached = self.planner.caches.get("values", ckey)
         if cached is not None:
             node.verdicts.append({"cached": cached})
             return cached
@@ -337,20 +355,20 @@ class BestFirstPlanner:
                                 else self._path_text(self._nodes[node.parent]), obs, **kw)
         node.verdicts.append(v.to_dict())
         value = v.value
-        if value is not None and value >= self.threshold and self.confirm:
+        if value is not None and value >= self.planner.threshold and self.planner.confirm:
             v2 = await self.vf.score(self._model, intent, self._path_text(node) if kw.get("answer") is None
                                      else self._path_text(self._nodes[node.parent]), obs, **kw)
             node.verdicts.append({"confirm": v2.to_dict()})
             vals = [x for x in (v.value, v2.value) if x is not None]
             value = sum(vals) / len(vals)
         if value is not None:
-            self.caches.put("values", ckey, value)
+            self.planner.caches.put("values", ckey, value)
         return value
 
     async def _simulate(self, node: Node, parent: Node, obs: Observation, cand: Cand) -> None:
         node.status = node.status if node.status == "blocked" else "simulated"
         if self.wm is not None:
-            im = await imagine(self.wm, self.vf, self._model, self.caches, self._ctx.intent,
+            im = await imagine(self.wm, self.vf, self._model, self.planner.caches, self._ctx.intent,
                                self._path_text(parent), obs, cand)
             node.imagined = im.outcomes
             node.value = im.value
@@ -369,7 +387,7 @@ class BestFirstPlanner:
             if cand.action.verb == "stop":
                 node.status, node.key, node.url = "stop", parent.key, parent.url
                 ikey = digest(self._ctx.intent, parent.key, cand.key)
-                cached = self.caches.get("imagined", ikey)
+                cached = self.planner.caches.get("imagined", ikey)
                 if cached is not None:
                     node.value = cached
                 elif score:
@@ -393,7 +411,6 @@ class BestFirstPlanner:
             if cand.risk == IRREVERSIBLE:
                 await self._simulate(node, parent, obs, cand)
                 return node
-            session.block_mutations = True
             blocked = len(session.blocked_requests)
             result, after = await act_and_observe(session, obs, action, self._opts, self._ctx.secrets)
             self._cur_obs, self._cur_key = after, state_key(after)
@@ -447,11 +464,11 @@ class BestFirstPlanner:
                 o["url"], o["page"], o["obs"] = n.url, src.text if src is not None else "", src
             options.append(o)
         verdicts = await self.vf.compare(self._model, self._ctx.intent, self._path_text(parent),
-                                         parent.obs or self._cur_obs, options, self.rng)
+                                         parent.obs or self._cur_obs, options, self.planner.rng)
         for n, v in zip(todo, verdicts, strict=True):
             n.verdicts.append({"comparative": v.to_dict()})
             n.value = v.value
-            if n.value is not None and n.value >= self.threshold:
+            if n.value is not None and n.value >= self.planner.threshold:
                 obs = n.obs if n.status != "stop" else (parent.obs or self._cur_obs)
                 kw = {"answer": n.cand.action.text or ""} if n.status == "stop" else {}
                 n.value = await self._value(n, obs, **kw)
@@ -466,7 +483,7 @@ class BestFirstPlanner:
         def rank(n: Node) -> tuple:
             first = self._path_nodes(n)[0]
             status = ok.get(n.status, 1)
-            if n.status == "stop" and (n.value or 0.0) < self.threshold:
+            if n.status == "stop" and (n.value or 0.0) < self.planner.threshold:
                 status = 1  # an unconvincing stop loses a tie to any action that keeps the task open
             return (n.value if n.value is not None else -1.0, status, -n.depth,
                     first.cand.prior if first.cand else 0.0, -n.id)
@@ -506,7 +523,7 @@ class BestFirstPlanner:
                 tree["commit_error"] = str(e)
                 action = Action("goto", url=root.url)
         plan = Plan([action], observation=commit_obs)
-        if self.commit == "path" and len(path) > 1:
+        if self.planner.commit == "path" and len(path) > 1:
             actions, targets, expected = [action], [first.target], [state_key(commit_obs or self._ctx.obs)]
             for prev, n in zip(path, path[1:], strict=False):
                 if prev.status != "executed" or prev.key is None:

@@ -13,6 +13,7 @@ action prefix in a fresh context from the search root's snapshot, and it reports
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from webagent.observers import Observation, ObserveOptions
 from webagent.actions import Action
 from webagent.browser import BrowserSession, settle
 from webagent.errors import UnknownElement
-from webagent.execute import execute
+from webagent.executor import execute
 from webagent.resolve import Target, bind, matches, rebind, state_key, target_for  # noqa: F401 (re-exported)
 from webagent.safety import Secrets
 
@@ -175,11 +176,9 @@ async def act_and_observe(session: BrowserSession, obs: Observation, action: Act
 async def replay(session: BrowserSession, root: Snapshot, path: list[Step], options: ObserveOptions | None = None,
                  block_mutations: bool = True, secrets: Secrets | None = None) -> Observation:
     """A fresh context from the root snapshot, then the path's actions re-bound by role and name."""
-    await session.new_context(storage_state=root.storage)
+    await session.restart_context(storage_state=root.storage)  # the same episode, a fresh context
     await _apply(session, Snapshot(root.url, root.storage, root.forms, root.scroll, root.key, root.focus))
-    prev = session.block_mutations
-    session.block_mutations = block_mutations
-    try:
+    async with session.exploring() if block_mutations else contextlib.nullcontext():
         obs = await observe(session, options, secrets)
         for step in path:
             try:
@@ -187,8 +186,6 @@ async def replay(session: BrowserSession, root: Snapshot, path: list[Step], opti
             except UnknownElement:
                 break
             _, obs = await act_and_observe(session, obs, action, options, secrets)
-    finally:
-        session.block_mutations = prev
     return obs
 
 

@@ -19,6 +19,7 @@ from webagent.search.candidates import Cand, policy_for, propose
 from webagent.search.snapshot import state_key
 from webagent.search.value import ValueFunction
 
+from webagent.fence import DEFAULT as DEFAULT_FENCE
 from webagent.llm.metered import MeteredChat
 from webagent.options import opt
 from webagent.planner import Plan, PlanContext
@@ -92,8 +93,8 @@ class WorldModel:
     def messages(self, intent: str, obs: Observation, cand: Cand, extra: list[Picture] | None = None
                  ) -> list[dict[str, Any]]:
         text = obs.text if len(obs.text) <= self.page_chars else obs.text[: self.page_chars] + "\n... (cut)"
-        user = "\n".join([f"TASK: {intent}", f"URL: {obs.url}", "PAGE (untrusted content):", "<<<PAGE", text,
-                          "PAGE>>>", f"ACTION: {cand.label()}", "Predicted change (JSON):"])
+        user = "\n".join([f"TASK: {intent}", DEFAULT_FENCE.rule(), DEFAULT_FENCE.block(f"URL: {obs.url}\nPAGE:\n{text}"),
+                          f"ACTION: {DEFAULT_FENCE.escape(cand.label())}", "Predicted change (JSON):"])
         vision = self.vision
         if vision is None or not vision.sends_images:
             return [{"role": "system", "content": WM_SYSTEM}, {"role": "user", "content": user}]

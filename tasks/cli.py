@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from collections.abc import Callable
 
@@ -82,7 +81,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if explicit_model_configured({"model": args.model, "base_url": args.base_url}):
         from webagent.llm.config import make_model
         model = make_model(model=args.model, base_url=args.base_url, api_key=args.api_key, cache=args.cache)
-    res = asyncio.run(evaluate(ev, answer=args.answer, url=args.url, intent=task.intent, model=model))
+    import asyncio
+    res = asyncio.run(evaluate(ev, answer=args.answer, url=args.url, intent=task.intent, model=model,
+                               benchmark=task.benchmark))
     skipped = [t for t in task.eval_types if t not in types] + [c.kind for c in res.checks if c.score is None]
     if args.json:
         print(json.dumps({"task_id": task.task_id, **res.to_dict(), "skipped": skipped}, indent=1))

@@ -214,9 +214,7 @@ class Worker:
             if storage is None and task.storage_state and Path(task.storage_state).exists():
                 storage = task.storage_state
         s = self.session
-        await s.new_context(storage)
-        s.notices.clear()
-        s.blocked_requests.clear()
+        await s.new_context(storage)  # a new episode: notices, blocked requests and downloads start afresh
         urls = bound.start_urls
         for extra in urls[1:]:  # " |AND| ": several tabs; the agent starts in the first
             page = await s.new_tab()
@@ -239,7 +237,7 @@ class Worker:
         error = ""
         try:
             ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page,
-                                intent=bound.intent, model=self.judge, sites=self.urls)
+                                intent=bound.intent, model=self.judge, sites=self.urls, benchmark=task.benchmark)
         except Exception as e:  # noqa: BLE001 (one task's scoring must not sink the run: it is that task's error)
             ev, error = EvalResult(), one_line("scoring", e)
         out = TaskResult(task.task_id, task.site, task.eval_types, None if error else ev.score, res.status,
@@ -399,7 +397,7 @@ def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print) -> tupl
     if sites and not is_bundled_suite(cfg.suite):
         print_fn(f"warning: --bundled-sites: running {cfg.suite} on the bundled {', '.join(sites)}; their data do "
                  "not match the benchmark's references, so scores are not comparable with published ones")
-    problems = {t.task_id: p for t in tasks if (p := eval_problems(t.eval))}
+    problems = {t.task_id: p for t in tasks if (p := eval_problems(t.eval, t.benchmark))}
     if problems:
         print_fn(f"warning: {len(problems)} task(s) have checks that cannot be scored; they will be errors:")
         for tid, ps in problems.items():

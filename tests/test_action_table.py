@@ -13,7 +13,7 @@ from webagent.actions import VERB_TABLE, Action, Arg, VerbSpec, action_gbnf, act
 from webagent.errors import ParseError
 from webagent.policy import build_messages
 
-executor = importlib.import_module("webagent.execute")
+executor = importlib.import_module("webagent.executor")
 
 
 def test_derived_lists_follow_the_table():

@@ -9,6 +9,7 @@ import io
 import json
 import random
 import re
+from dataclasses import replace
 
 import pytest
 from PIL import Image
@@ -63,7 +64,7 @@ async def run_mode(session, site, tmp_path, mode: str, secrets: Secrets | None =
 async def test_mode_none_sends_text_only(session, site, tmp_path):
     reqs, _ = await run_mode(session, site, tmp_path, "none")
     assert len(reqs) == 2 and all(isinstance(r["messages"][-1]["content"], str) for r in reqs)
-    assert "image" not in reqs[0]["messages"][0]["content"].lower()  # no note on images in the system prompt
+    assert "Images may follow the text" not in reqs[0]["messages"][0]["content"]  # no note on pictures
 
 
 async def test_mode_screenshot_sends_one_bounded_viewport_image_per_call(session, site, tmp_path):
@@ -98,7 +99,7 @@ async def test_mode_som_draws_the_ids_of_the_text(session, site, tmp_path):
         assert len(parts) == 1 and "set-of-marks" in parts[0][0]
     # the ids drawn are exactly the text's ids of the elements inside the viewport, each tag at its element
     await session.goto(site.url + "/index.html")
-    obs = await session.observe(observe_options("som", ObserveOptions(screenshot_format="png")))
+    obs = await session.observe(replace(observe_options("som", ObserveOptions()), screenshot_format="png"))
     text_ids = [int(i) for i in re.findall(r"\[(\d+)\]", obs.text)]
     drawn = obs.stats["som_ids"]
     in_view = [i for i in text_ids if (b := obs.elements[i].bbox) and b[2] * b[3] >= 20
@@ -129,6 +130,7 @@ async def test_mode_crops_pairs_each_crop_with_its_line_and_masks_secrets(sessio
     assert m.group(2) in text_of(reqs[1])  # the very line of the text the model reads
     _, img = decode(part)
     assert 96 <= img.width <= 768 and 96 <= img.height <= 768
+    assert part["image_url"]["detail"] == ("low" if max(img.size) <= 512 else "auto")  # same pixels, 85 tokens
     px = img.getpixel((img.width // 2, img.height // 2))  # the field holds the secret: painted over
     assert all(abs(a - b) <= 40 for a, b in zip(px, MAGENTA, strict=True)), px
     for label, _ in second:

@@ -7,7 +7,7 @@ from webagent.observers import ObserveOptions
 from webagent.search.snapshot import Step, replay, restore, state_key, take_snapshot, target_for
 
 from webagent.actions import Action
-from webagent.execute import execute
+from webagent.executor import execute
 
 OPTS = ObserveOptions(screenshot=False)
 

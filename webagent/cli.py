@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -67,14 +66,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     secrets = Secrets.parse(args.secret or [])
     planner = cfg.build_planner()
     model = make_model_from_args(args, cfg.model)
+    from webagent.action_policy import ActionPolicy
+    action_policy = ActionPolicy.load(args.policy, args.confirm or [])
     browser = BrowserConfig(headless=cfg.browser.headless, allowed_domains=list(cfg.browser.allowed_domains),
-                            storage_state=args.storage_state)
+                            storage_state=args.storage_state, network=cfg.browser.network)
     run_dir = Path(args.out) if args.out else None
+    import asyncio
     result = asyncio.run(run_task(args.task, url, model, planner=planner, config=cfg.agent_config(),
                                   images=args.image or None,
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
                                   trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
-                                  run_config=cfg))
+                                  action_policy=action_policy, run_config=cfg))
     if result.status in ("navigation_error", "llm_error"):
         print(f"run: {result.run_dir} (keeps the {result.steps} finished steps)")
         return _err(result.reason)
@@ -128,6 +130,7 @@ def cmd_observe(args: argparse.Namespace) -> int:
                 print(f"\n# {len(obs.elements)} elements with ids; {obs.url}; "
                       f"{sum(obs.timings.values()):.0f} ms", file=sys.stderr)
         return 0
+    import asyncio
     return asyncio.run(go())
 
 
@@ -144,8 +147,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
                                   "started for this run on a free port")
     p.add_argument("--task", required=True, help="what the agent should do, in plain words")
     p.add_argument("--out", help="run directory (default: runs/<time>-<task>)")
-    p.add_argument("--secret", action="append", metavar="NAME=VALUE",
-                   help="a value the agent can type as {{NAME}}; never written anywhere in clear")
+    p.add_argument("--secret", action="append", metavar="NAME=VALUE[@HOST,...]",
+                   help="a value the agent can type as {{NAME}}, only into pages of HOSTs (default: the allowed "
+                        "domains) and sent only there; never written anywhere in clear, nor put in a prompt")
+    p.add_argument("--policy", metavar="FILE", help="action policy (TOML or JSON): allow/deny/confirm rules by verb, "
+                                                     "host, role, name, risk class, typed text; see README Security")
+    p.add_argument("--confirm", action="append", choices=["irreversible", "reversible", "read"],
+                   help="ask on the terminal before actions of this risk class (denied without a terminal)")
     p.add_argument("--storage-state", help="Playwright storage_state JSON to start logged in")
     p.add_argument("--trace", action="store_true", help="also save a Playwright trace.zip in the run directory")
     p.add_argument("--har", action="store_true", help="also save the network traffic as network.har "

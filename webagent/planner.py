@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from webagent import plugins
 from webagent.actions import Action
-from webagent.browser import BrowserSession
 from webagent.errors import BadInput, UnknownElement
-from webagent.observers import Observation, ObserveOptions
 from webagent.options import build, opt
-from webagent.policy import Policy, StepSummary
 from webagent.resolve import Target, rebind, state_key
-from webagent.safety import Secrets
+
+if TYPE_CHECKING:  # types only: the CLI imports this module, and these pull in Playwright
+    from webagent.browser import BrowserSession
+    from webagent.observers import Observation, ObserveOptions
+    from webagent.policy import Policy, StepSummary
+    from webagent.safety import Secrets
 
 
 @dataclass

@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from webagent.actions import ELEMENT_VERBS, Action, parse_action
 from webagent.browser import BrowserConfig, BrowserSession
@@ -31,7 +32,7 @@ from webagent.errors import BadInput, NavigationError
 from webagent.observers import Element, Observation, ObserveOptions
 from webagent.recorder import mask_secrets
 from webagent.resolve import Target, matches
-from webagent.safety import Secrets
+from webagent.safety import LOCAL_SCHEMES, Secrets
 from webagent.trajectory import Trajectory, load, normalize_observation
 
 MATCHED, DIFFERS, DIVERGED, SKIPPED = "matched", "differs", "diverged", "skipped"
@@ -264,11 +265,14 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
                  secrets: Secrets | None = None, llm: str = "actions", headless: bool = True,
                  out: str | Path | None = None, on_step: Callable[[StepReport], None] | None = None,
                  browser: BrowserConfig | None = None, session: BrowserSession | None = None,
-                 env: Environment | None = None) -> ReplayReport:
+                 env: Environment | None = None, allow: list[str] | None = None) -> ReplayReport:
     """Replay the run in `run_dir`. `sites` maps a site name to a running server (reset first unless
     `reset=False`) or a base URL (used as is); sites not given are started for the replay by `env` (default: the
     registered environment, see webagent.environment). `session` reuses a started BrowserSession (a fresh context
-    is made in it) instead of launching Chromium."""
+    is made in it) instead of launching Chromium.
+    The replay keeps to the recorded run's URL policy (its start origin, its sites and the allowed domains it
+    recorded), never to file:, data: or blob: pages unless `allow` names them (`--allow-domain file:`): a
+    trajectory is input from somewhere, and a crafted one must not make replay open local files."""
     traj = load(run_dir)
     report = ReplayReport(traj.run_dir, "recorded-llm" if llm == "recorded" else "actions")
     report.notices += traj.warnings
@@ -292,10 +296,16 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
     with tempfile.TemporaryDirectory(prefix="webagent-replay-") as tmp:
         async with _Sites(traj, env or environment(), sites, reset, har, report.notices) as st:
             report.recorded["final_url"] = st.map(footer.get("final_url"))
+            first = urlsplit(st.map(start_url)).scheme
+            if first in LOCAL_SCHEMES and not any(a.lower().rstrip(":") == first for a in allow or []):
+                raise BadInput(f"{traj.path}: the run starts at a {first}: URL; replay opens {first}: pages only "
+                               f"with --allow-domain {first}:")
             if not cfg.allowed_domains:
                 hosts = {u.split("://", 1)[-1].split("/")[0].split(":")[0] for u in [*st.urls.values(),
                                                                                        st.map(start_url)]}
-                cfg.allowed_domains = sorted(h for h in hosts if h)
+                recorded = traj.header.get("config", {}).get("allowed_domains") or []
+                recorded = [d for d in recorded if isinstance(d, str) and d.lower().rstrip(":") not in LOCAL_SCHEMES]
+                cfg.allowed_domains = sorted({h for h in hosts if h} | set(recorded) | set(allow or []))
             own = session is None
             s = session or BrowserSession(cfg)
             if own:
@@ -304,7 +314,6 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
                 state = await _storage_state(s, traj, st, Path(tmp), report.notices)
                 if state or not own:
                     await s.new_context(storage_state=state)
-                    s.notices.clear()
                 if har:
                     await s.context.route_from_har(str(har_path), not_found="abort")
                 if llm == "recorded":
@@ -323,7 +332,7 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
 
 async def _replay_actions(traj: Trajectory, st: _Sites, session: BrowserSession, secrets: Secrets,
                           report: ReplayReport, on_step: Callable[[StepReport], None] | None) -> None:
-    from webagent.execute import execute
+    from webagent.executor import execute
 
     options = ObserveOptions(screenshot=False, max_chars=traj.run_config.observe.max_chars)
     await _open_start(traj, st, session)

@@ -75,7 +75,13 @@ class BrowserSettings:
 
     headless: bool = opt(True, name="--headful", const=False, help="show the browser window")
     allowed_domains: list[str] = opt(default_factory=list, name="--allow-domain", metavar="HOST",
-                                     help="extra host the agent may visit (default: the start URL's host only)")
+                                     help="extra host the agent may visit, added to the start URL's origin: "
+                                          "example.com, *.example.com, example.com:8080 (no port: any port), "
+                                          "data:, blob:, file:")
+    network: str = opt("default", choices=("default", "strict"),
+                       help="strict: no request at all (images, scripts, frames) leaves the allowed domains; "
+                            "default: only top-level pages are confined, and requests carrying a secret go only "
+                            "to its hosts")
 
 
 @dataclass

@@ -118,6 +118,50 @@ def _where(path: Path, lineno: int) -> str:
     return f"{path}: line {lineno}"
 
 
+_NONE = type(None)
+FIELD_TYPES: dict[str, dict[str, Any]] = {
+    "header": {"task": dict, "config": dict, "versions": dict},
+    "step": {"url": str, "title": (str, _NONE), "observation": (str, _NONE), "action": (str, _NONE),
+             "action_dict": (dict, _NONE), "target": (dict, _NONE), "result": (dict, _NONE),
+             "screenshot": (str, _NONE), "llm_calls": list, "candidates": list, "notices": list, "tabs": list,
+             "crops": dict, "timings": dict, "search_tree": (dict, list, _NONE), "tokens": (int, float),
+             "blocked_requests": list},
+    "footer": {"status": (str, _NONE), "answer": (str, _NONE), "reason": (str, _NONE), "steps": (int, _NONE),
+               "final_url": (str, _NONE), "usage": (dict, _NONE), "evaluation": (dict, _NONE)},
+}
+MAX_DEPTH = 200  # deeper than any search tree webagent writes
+
+
+def _depth(obj: Any, limit: int) -> int:
+    """Nesting depth of lists and dicts, counted without recursion, stopping once past `limit`."""
+    stack, deepest = [(obj, 1)], 0
+    while stack:
+        o, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > limit:
+            return deepest
+        if isinstance(o, dict):
+            stack.extend((v, d + 1) for v in o.values() if isinstance(v, (dict, list)))
+        elif isinstance(o, list):
+            stack.extend((v, d + 1) for v in o if isinstance(v, (dict, list)))
+    return deepest
+
+
+def _check_types(path: Path, line: int, rec: dict[str, Any]) -> None:
+    """A record whose known fields have the wrong type (or that is nested absurdly deep) is refused here, with
+    its line, instead of failing later inside `view` or `replay`."""
+    for key, want in FIELD_TYPES.get(rec.get("type"), {}).items():
+        if key in rec and not isinstance(rec[key], want) or (want in (int, (int, float)) and isinstance(
+                rec.get(key), bool)):
+            names = " or ".join(t.__name__ if t is not _NONE else "null"
+                                for t in (want if isinstance(want, tuple) else (want,)))
+            raise TrajectoryError(f"{_where(path, line)}: field {key!r} should be {names}, got "
+                                  f"{type(rec[key]).__name__}")
+    if _depth(rec, MAX_DEPTH) > MAX_DEPTH:
+        raise TrajectoryError(f"{_where(path, line)}: nested more than {MAX_DEPTH} levels deep (a crafted or "
+                              "corrupt record)")
+
+
 def load(path: str | Path) -> Trajectory:
     """Load a trajectory from a run directory or a `trajectory.jsonl` file.
 
@@ -143,6 +187,9 @@ def load(path: str | Path) -> Trajectory:
             continue
         try:
             rec = json.loads(line)
+        except RecursionError:
+            raise TrajectoryError(f"{_where(path, i)}: nested too deeply to read (a crafted or corrupt "
+                                  "record)") from None
         except json.JSONDecodeError as e:
             if i == len(lines) and not ends_cleanly:
                 warnings.append(f"{_where(path, i)} is cut short ({len(line)} bytes, no newline): the process was "
@@ -156,6 +203,7 @@ def load(path: str | Path) -> Trajectory:
         if kind not in RECORD_TYPES:
             raise TrajectoryError(f"{_where(path, i)}: unknown record type {kind!r}; expected one of "
                                   f"{', '.join(RECORD_TYPES)}")
+        _check_types(path, i, rec)
         records.append((i, rec))
     if not records:
         raise TrajectoryError(f"{path}: empty trajectory (no header): the run did not start")

@@ -6,6 +6,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
@@ -22,6 +23,7 @@ from webagent.errors import (
     DisallowedURL,
     ElementNotActionable,
     NavigationError,
+    SecretRefused,
     UnknownElement,
 )
 from webagent.observers import Element, Observation
@@ -67,11 +69,78 @@ def target_of(obs: Observation, action: Action) -> Element:
     return el
 
 
+SECRET_FIELD = "data-webagent-secret-field"  # set on a field a secret was typed into: masked, checked on submit
+_FORM_TARGET_JS = """e => {
+  const f = e.form || e.closest('form');
+  if (!f) return null;
+  const names = [...f.querySelectorAll('[SECRET_FIELD]')].map((x) => x.getAttribute('SECRET_FIELD'));
+  const own = e.getAttribute('SECRET_FIELD');
+  if (own) names.push(own);
+  const action = (e.formAction && e.hasAttribute('formaction')) ? e.formAction : f.action;
+  return {action: action || document.URL, names};
+}""".replace("SECRET_FIELD", SECRET_FIELD)
+
+
+async def _check_secret_destination(session: BrowserSession, secrets: Secrets, names: list[str], frame_url: str,
+                                    form: dict[str, Any] | None, what: str) -> None:
+    """Refuse (SecretRefused) when a secret would be typed into a frame, or a form would send it, to a host the
+    secret is not bound to (a cross-origin iframe, a form posting into an iframe at another host)."""
+    for name in dict.fromkeys(names):
+        bound = secrets.bound_to(name, session.policy)
+        for url, where in ((frame_url, "the page or frame"), ((form or {}).get("action") or "", "the form")):
+            if url and not bound.allows(url):
+                host = urlsplit(url).hostname or urlsplit(url).scheme
+                raise SecretRefused(f"{what}: {{{{{name}}}}} may only go to {bound.describe()}, and {where} "
+                                    f"is at {host}; the secret was not used")
+
+
 def _locator(obs: Observation, el: Element) -> Locator:
     frame = obs.frames.get(el.frame)
     if frame is None or frame.is_detached():
         raise ElementNotActionable(f"element [{el.id}] was in a frame that is gone")
     return frame.locator(el.selector)
+
+
+async def _act_on_element(session: BrowserSession, obs: Observation, action: Action, el: Element,
+                          secrets: Secrets, timeout: int) -> dict[str, Any]:
+    """Carry out an element action; returns what the result should add (e.g. the options selected)."""
+    details: dict[str, Any] = {}
+    loc = _locator(obs, el)
+    if await loc.count() == 0:
+        raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is no longer on the page; "
+                                   "read the new observation")
+    loc = loc.first
+    verb = action.verb
+    if verb != "hover" and el.states.get("disabled") and await loc.is_disabled():
+        raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled")
+    frame = obs.frames.get(el.frame)
+    names = secrets.names_in(action.text or "") if verb == "type" else []
+    if verb in ("click", "type") and secrets.values:
+        form = await loc.evaluate(_FORM_TARGET_JS, timeout=timeout)
+        if verb == "click" or action.press_enter:  # submit-like: the form's fields with secrets go to its action
+            await _check_secret_destination(session, secrets, (form or {}).get("names", []), "", form,
+                                            f"{verb} [{el.id}]")
+        if names:
+            await _check_secret_destination(session, secrets, names, frame.url if frame else "", form,
+                                            f"type [{el.id}]")
+    handler = ELEMENT_HANDLERS.get(verb)
+    if handler is None:
+        raise ActionError(f"{verb}: this webagent cannot execute that action")
+    try:
+        details.update(await handler(session, obs, loc, el, action, secrets, timeout) or {})
+    except PlaywrightTimeout:
+        raise ActionTimeout(f"{verb} on [{el.id}] ({el.role} {el.name!r}) did not complete in {timeout} ms; "
+                            "the element may be hidden, disabled or covered") from None
+    except PlaywrightError as e:
+        msg = str(e).splitlines()[0]
+        if "not attached" in msg or "detached" in msg:
+            raise ElementNotActionable(f"element [{el.id}] was removed from the page during the action") from None
+        raise ElementNotActionable(f"{verb} on [{el.id}] failed: {msg}") from None
+    return details
+
+
+def _label(el: Element) -> str:
+    return f"[{el.id}] {el.role} {el.name!r}" if el.name else f"[{el.id}] {el.role}"
 
 
 async def _point(session: BrowserSession, obs: Observation, loc: Locator, el: Element, action: Action,
@@ -87,6 +156,9 @@ async def _type(session: BrowserSession, obs: Observation, loc: Locator, el: Ele
         raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a text field; type into a textbox")
     if kind == "locked":
         raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled or read-only")
+    names = secrets.names_in(action.text or "")
+    if names:  # marked first: the field is masked even if the page rejects or rewrites what is typed
+        await loc.evaluate(f"(e, n) => e.setAttribute('{SECRET_FIELD}', n)", names[0])
     await fields.type_verified(loc, _label(el), secrets.fill(action.text or ""), timeout, secrets.redact)
     if action.press_enter:
         await loc.press("Enter", timeout=timeout)
@@ -97,37 +169,6 @@ async def _select(session: BrowserSession, obs: Observation, loc: Locator, el: E
     chosen = await choose.select(session.page, obs.frames[el.frame], loc, _label(el), action.text or "",
                                  timeout, lambda: settle(session.page, since=now_ms() - 50))
     return {"selected": chosen}
-
-
-async def _act_on_element(session: BrowserSession, obs: Observation, action: Action, el: Element,
-                          secrets: Secrets, timeout: int) -> dict[str, Any]:
-    """Carry out an element action; returns what the result should add (e.g. the options selected)."""
-    handler = ELEMENT_HANDLERS.get(action.verb)
-    if handler is None:
-        raise ActionError(f"{action.verb}: this webagent cannot execute that action")
-    loc = _locator(obs, el)
-    if await loc.count() == 0:
-        raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is no longer on the page; "
-                                   "read the new observation")
-    loc = loc.first
-    verb = action.verb
-    if verb != "hover" and el.states.get("disabled") and await loc.is_disabled():
-        raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled")
-    try:
-        details = await handler(session, obs, loc, el, action, secrets, timeout)
-    except PlaywrightTimeout:
-        raise ActionTimeout(f"{verb} on [{el.id}] ({el.role} {el.name!r}) did not complete in {timeout} ms; "
-                            "the element may be hidden, disabled or covered") from None
-    except PlaywrightError as e:
-        msg = str(e).splitlines()[0]
-        if "not attached" in msg or "detached" in msg:
-            raise ElementNotActionable(f"element [{el.id}] was removed from the page during the action") from None
-        raise ElementNotActionable(f"{verb} on [{el.id}] failed: {msg}") from None
-    return details or {}
-
-
-def _label(el: Element) -> str:
-    return f"[{el.id}] {el.role} {el.name!r}" if el.name else f"[{el.id}] {el.role}"
 
 
 async def _press(session: BrowserSession, action: Action, timeout: int) -> None:
@@ -151,7 +192,7 @@ async def _goto(session: BrowserSession, action: Action, timeout: int) -> None:
     except BadInput as e:
         raise ActionError(str(e)) from None
     if not session.policy.allows(url):
-        raise DisallowedURL(f"{url} is outside the allowed domains ({', '.join(session.policy.allowed)})")
+        raise DisallowedURL(f"{url} is outside the allowed domains ({session.policy.describe()})")
     try:
         await session.page.goto(url, wait_until="domcontentloaded")
     except PlaywrightError as e:
@@ -210,6 +251,23 @@ def missing_handlers() -> list[str]:
     return [v for v, s in VERB_TABLE.items() if s.scope != "meta" and v not in handlers.get(s.scope, {})]
 
 
+async def _check_final_urls(session: BrowserSession) -> None:
+    """After every action: no tab may rest on a page outside the allowed domains (a blob: or data: page, a hop the
+    network guard could not see). Such a tab goes back (or is closed) and the agent reads DisallowedURL."""
+    for page in session.pages:
+        url = page.url
+        if session.policy.allows(url):
+            continue
+        try:
+            back = await page.go_back()
+            if back is None or not session.policy.allows(page.url):
+                await page.goto("about:blank")
+        except PlaywrightError:
+            pass
+        raise DisallowedURL(f"the action led to {url[:200]}, outside the allowed domains "
+                            f"({session.policy.describe()}); the page was left")
+
+
 async def _carry_out(session: BrowserSession, obs: Observation, action: Action, result: ActionResult,
                      secrets: Secrets, timeout: int, since: float, blocked_before: int) -> None:
     """The action itself and the wait for the page to settle after it."""
@@ -222,6 +280,7 @@ async def _carry_out(session: BrowserSession, obs: Observation, action: Action, 
         await session.page.go_back()  # leave the error page of the blocked navigation
         raise DisallowedURL(f"{session.blocked_requests[-1].split(' ', 1)[1]} is outside the allowed "
                             "domains; the navigation was blocked")
+    await _check_final_urls(session)
 
 
 async def execute(session: BrowserSession, obs: Observation, action: Action, secrets: Secrets | None = None,
@@ -234,6 +293,8 @@ async def execute(session: BrowserSession, obs: Observation, action: Action, sec
     result = ActionResult(action=action, ok=True, url_before=obs.url)
     blocked_before = len(session.blocked_requests)
     try:
+        if session.action_policy is not None:
+            await session.action_policy.check(action, obs, exploring=session.block_mutations)
         scope = VERB_TABLE[action.verb].scope if action.verb in VERB_TABLE else "page"
         if scope == "element":
             el = target_of(obs, action)
