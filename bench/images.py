@@ -6,7 +6,8 @@ For a few pages of every bundled site (those that start), in one run:
 
 - per mode (none, screenshot, som, crops): the image parts one policy call would carry, after the default image
   budget (webagent.vision.ImageBudget), their bytes and estimated image tokens (OpenAI's published tile rule,
-  webagent.vision.estimate_tokens; "low" detail would be 85 a picture), next to the text's tokens (characters / 4).
+  webagent.vision.estimate_tokens, with the detail each picture is sent with: "low", 85 tokens, for pictures within
+  512x512), next to the text's tokens (characters / 4).
   `crops` here is a stand-in step: crops of the first three elements in the viewport (as if the last target and two
   candidates) plus the dense crop on pages taller than 1.5 viewports;
 - with --ocr (needs the `tesseract` binary): the viewport screenshot encoded as PNG, JPEG and WebP at several
@@ -40,6 +41,7 @@ from webagent.vision import (  # noqa: E402
     MODES,
     ImageBudget,
     crop_candidates,
+    detail_for,
     estimate_tokens,
     fit,
     observe_options,
@@ -64,7 +66,7 @@ async def per_mode(session: BrowserSession, url: str) -> dict:
             obs.crops = await session.crop_elements(obs, ids, opts) + dense
         pics, _ = fit(page_pictures(obs, mode), budget)
         row[mode] = {"images": len(pics), "bytes": sum(len(p.data) for p in pics),
-                     "tokens": sum(estimate_tokens(*p.size) for p in pics), "tokens_low": 85 * len(pics)}
+                     "tokens": sum(estimate_tokens(*p.size, detail_for(p, "auto")) for p in pics)}
         row["text_tokens"] = len(obs.text) // 4
     return row
 

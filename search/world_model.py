@@ -15,7 +15,7 @@ from typing import Any
 from webagent.observers import Observation
 from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from webagent.search.cache import Caches, digest
-from webagent.search.candidates import Cand, policy_for, propose
+from webagent.search.candidates import Branch, policy_for, propose
 from webagent.search.snapshot import state_key
 from webagent.search.value import ValueFunction
 
@@ -65,7 +65,7 @@ def parse_outcome(text: str) -> dict[str, Any] | None:
 
 @dataclass
 class Imagined:
-    cand: Cand
+    cand: Branch
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     values: list[float | None] = field(default_factory=list)
     value: float | None = None
@@ -90,7 +90,7 @@ class WorldModel:
         self.max_tokens = max_tokens
         self.page_chars = page_chars
 
-    def messages(self, intent: str, obs: Observation, cand: Cand, extra: list[Picture] | None = None
+    def messages(self, intent: str, obs: Observation, cand: Branch, extra: list[Picture] | None = None
                  ) -> list[dict[str, Any]]:
         text = obs.text if len(obs.text) <= self.page_chars else obs.text[: self.page_chars] + "\n... (cut)"
         user = "\n".join([f"TASK: {intent}", DEFAULT_FENCE.rule(), DEFAULT_FENCE.block(f"URL: {obs.url}\nPAGE:\n{text}"),
@@ -102,7 +102,7 @@ class WorldModel:
         return [{"role": "system", "content": WM_SYSTEM + "\n" + IMAGES_NOTE},
                 {"role": "user", "content": user_content(vision, user, pictures)}]
 
-    async def predict(self, model: Any, intent: str, obs: Observation, cand: Cand,
+    async def predict(self, model: Any, intent: str, obs: Observation, cand: Branch,
                       extra: list[Picture] | None = None) -> list[dict[str, Any]]:
         out = await model.complete(self.messages(intent, obs, cand, extra), n=self.sim_samples,
                                    temperature=self.temperature if self.sim_samples > 1 else 0.0,
@@ -111,7 +111,7 @@ class WorldModel:
 
 
 async def imagine(wm: WorldModel, vf: ValueFunction, model: Any, caches: Caches, intent: str, path: list[str],
-                  obs: Observation, cand: Cand, extra: list[Picture] | None = None) -> Imagined:
+                  obs: Observation, cand: Branch, extra: list[Picture] | None = None) -> Imagined:
     """Predict and judge one candidate (cached by task, state and canonical action). A stop is judged directly.
     `extra`: pictures of this candidate (its target's crop) for the world model and the judge."""
     key = digest(intent, state_key(obs), cand.key)
@@ -144,12 +144,12 @@ async def imagine(wm: WorldModel, vf: ValueFunction, model: Any, caches: Caches,
 
 
 async def imagine_all(wm: WorldModel, vf: ValueFunction, model: Any, caches: Caches, intent: str, path: list[str],
-                      obs: Observation, cands: list[Cand], crops: dict[int, Picture] | None = None
+                      obs: Observation, cands: list[Branch], crops: dict[int, Picture] | None = None
                       ) -> list[Imagined]:
     """Imagine every candidate concurrently; `crops` maps element ids to the crop shown with a candidate on it."""
     crops = crops or {}
 
-    async def one(c: Cand) -> Imagined:
+    async def one(c: Branch) -> Imagined:
         extra = [crops[c.action.id]] if c.action.id is not None and c.action.id in crops else None
         try:
             return await imagine(wm, vf, model, caches, intent, path, obs, c, extra)
@@ -158,7 +158,7 @@ async def imagine_all(wm: WorldModel, vf: ValueFunction, model: Any, caches: Cac
     return list(await asyncio.gather(*[one(c) for c in cands]))
 
 
-async def candidate_crops(ctx: PlanContext, cands: list[Cand], vf: ValueFunction, wm: WorldModel
+async def candidate_crops(ctx: PlanContext, cands: list[Branch], vf: ValueFunction, wm: WorldModel
                           ) -> dict[int, Picture]:
     """Take the run's images setting (`ctx.policy.vision`) into the judge and the world model; in `crops` mode,
     crop the candidates' targets on the current page (the page the candidates were proposed on)."""

@@ -273,3 +273,23 @@ def test_task_images_reach_the_model_from_the_cli_and_from_a_visualwebarena_task
                                print_fn=lambda s: None)
     parts = image_parts(llm.requests[0])
     assert len(parts) == 1 and decode(parts[0][1])[0] == pic.read_bytes()
+
+
+def test_python_api_images_reach_the_model_and_bad_images_are_one_line_errors(site, tmp_path):
+    from webagent.agent import run_task_sync
+    from webagent.browser import BrowserConfig
+    from webagent.errors import BadInput
+    from webagent.vision import load_images
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 20, 20)).save(buf, format="BMP")  # a format the APIs do not take
+    with FakeOpenAI(["stop [red]"]) as llm:
+        res = run_task_sync("What colour?", site.url + "/about.html", OpenAIChat("v", base_url=llm.base_url),
+                            images=[buf.getvalue()], image_mode="screenshot", run_dir=tmp_path / "api",
+                            browser=BrowserConfig(allowed_domains=["127.0.0.1"]))
+    assert res.answer == "red"
+    labels = [label for label, _ in image_parts(llm.requests[0])]
+    assert labels[0].startswith("TASK IMAGE 1") and "screenshot of the viewport" in labels[1]
+    data, img = decode(image_parts(llm.requests[0])[0][1])
+    assert data[:4] == b"\x89PNG" and img.getpixel((5, 5)) == (200, 20, 20)  # converted to PNG, pixels kept
+    with pytest.raises(BadInput, match="not an image"):
+        load_images([b"not an image at all"])

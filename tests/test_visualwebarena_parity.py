@@ -65,7 +65,7 @@ async def test_string_match_agrees_with_visualwebarena(tmp_path, capsys):
         ra = ev["reference_answers"]
         cfg = config_file(tmp_path, task)
         refs = _refs(ra)
-        for i, answer in enumerate((answer_variants(refs, rng) + ["1,000", " 42 ", "3.5"])[task["task_id"] % 2::2]):
+        for i, answer in enumerate(answer_variants(refs, rng) + ["1,000", " 42 ", "3.5"]):
             na = ra.get("fuzzy_match") == "N/A"
             reply = ["same", "different"][i % 2] if na else ["correct", "incorrect", "partially correct"][i % 3]
             REF.judge.replies, REF.judge.calls = [reply] * 100, []
@@ -76,7 +76,7 @@ async def test_string_match_agrees_with_visualwebarena(tmp_path, capsys):
             tally.add("string_match", case, theirs, ours)
             tally.add("judge prompts", case, REF.judge.calls, [c["messages"] for c in judge.calls])
     tally.show(capsys, "VisualWebArena")
-    assert tally.n["string_match"] > 5_000
+    assert tally.n["string_match"] > 10_000
     assert not tally.bad, "\n".join(x for v in tally.bad.values() for x in v[:40])
 
 
@@ -200,7 +200,7 @@ async def test_program_html_agrees_with_visualwebarena(tmp_path, monkeypatch, ca
         if "program_html" not in ev["eval_types"]:
             continue
         cfg = config_file(tmp_path, task)
-        for i, (w, last_url) in enumerate(page_cases(task, rng, 10)):
+        for i, (w, last_url) in enumerate(page_cases(task, rng, 14)):
             current[:] = [w, last_url]
             reply = ["correct", "incorrect"][i % 2]
             REF.judge.replies = [reply] * 20
@@ -210,7 +210,7 @@ async def test_program_html_agrees_with_visualwebarena(tmp_path, monkeypatch, ca
                     "helpers": {str(k): repr(v) for k, v in w.helpers.items()}, "prep_raises": w.prep_raises}
             tally.add("program_html", {"task_id": task["task_id"], "show": show}, theirs, checks)
     tally.show(capsys, "VisualWebArena")
-    assert tally.n["program_html"] > 4_000
+    assert tally.n["program_html"] > 5_000
     assert not tally.bad, "\n".join(x for v in tally.bad.values() for x in v[:40])
 
 

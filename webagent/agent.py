@@ -16,6 +16,7 @@ from webagent.executor import ActionResult, execute
 from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
 from webagent.observers import Observation, ObserveOptions
+from webagent.observers.identity import state_key
 from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
@@ -138,7 +139,7 @@ class Agent:
                     break
                 if action.verb == "note":
                     notes.append(action.text or "")
-                key = (str(action), obs.hash)
+                key = (str(action), state_key(obs))
                 repeats[key] = repeats.get(key, 0) + 1
                 result = await execute(session, plan.observation or obs, action, self.secrets)
                 t_act = time.perf_counter()
@@ -212,7 +213,7 @@ class Agent:
             target = {k: v for k, v in result.target.to_dict().items() if k in ("id", "role", "name", "frame",
                                                                                    "selector", "bbox")}
         record = {
-            "step": step, "url": obs.url, "title": obs.title, "obs_hash": obs.hash, "observation": obs.text,
+            "step": step, "url": obs.url, "title": obs.title, "obs_hash": state_key(obs), "observation": obs.text,
             "tabs": [t.__dict__ for t in obs.tabs], "notices": obs.notices,
             "action": str(action) if action else None, "action_dict": action.to_dict() if action else None,
             "target": target, "result": result.to_dict() if result else {"ok": error is None, "error": error},

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from webagent import plugins
 from webagent.actions import Action
 from webagent.errors import BadInput, UnknownElement
+from webagent.observers.identity import state_key
 from webagent.options import build, opt
-from webagent.resolve import Target, rebind, state_key
+from webagent.resolve import Target, rebind
 
 if TYPE_CHECKING:  # types only: the CLI imports this module, and these pull in Playwright
     from webagent.browser import BrowserSession

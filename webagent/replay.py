@@ -6,9 +6,9 @@ Two modes:
 * recorded LLM (`llm="recorded"`): the agent itself runs again with the recorded LLM outputs in place of the model
   (RecordedChat), which reproduces the run exactly when nothing changed.
 
-A run on a bundled local site (the header's task names it in `site`, `sites` or `site_urls`) gets that site
-started from its seed state (or the caller's server reset) and every recorded URL mapped from the old origin to
-the new one. With `har=True` the browser is served from the run's `network.har` instead and every request the HAR
+The sites a run used are re-created through the environment seam (webagent.environment; webagent.tasks registers
+the bundled sites): each is started from its seed state (or the caller's server reset), every recorded URL is mapped
+from the old origin to the new one, logins and the task's evaluation go through it too. With `har=True` the browser is served from the run's `network.har` instead and every request the HAR
 does not hold is aborted.
 """
 

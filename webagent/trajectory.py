@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from webagent.errors import BadInput
+from webagent.observers.identity import strip_ids
 from webagent.recorder import FORMAT_VERSION, TRAJECTORY
 from webagent.runconfig import RunConfig
 
@@ -276,10 +277,9 @@ def legacy_run_config(cfg: dict[str, Any], path: Path) -> RunConfig:
     return RunConfig.from_dict(data, f"{path}: the header's configuration")
 
 
-_ID_RE = re.compile(r"\[\d+\] ")
 _TIME_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\b")
 
 
 def normalize_observation(text: str) -> str:
     """Observation text without what legitimately changes between runs: element ids and timestamps."""
-    return _TIME_RE.sub("<time>", _ID_RE.sub("", text or ""))
+    return _TIME_RE.sub("<time>", strip_ids(text))
