@@ -6,12 +6,12 @@ import importlib
 
 import pytest
 from webagent.observers import Observation
-from webagent.search.safety import IRREVERSIBLE, READ, REVERSIBLE, classify_static
 
 from webagent import actions
 from webagent.actions import VERB_TABLE, Action, Arg, VerbSpec, action_gbnf, action_json_schema, parse_action
 from webagent.errors import ParseError
 from webagent.policy import build_messages
+from webagent.risk import IRREVERSIBLE, READ, REVERSIBLE, classify_static
 
 executor = importlib.import_module("webagent.executor")
 
