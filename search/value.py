@@ -14,6 +14,7 @@ from typing import Any
 
 from webagent.observers import Observation
 
+from webagent.fence import DEFAULT as DEFAULT_FENCE
 from webagent.vision import IMAGES_NOTE, Picture, Vision, page_pictures, user_content
 
 JUDGE_SYSTEM = """You judge the progress of a web agent towards its task. You see the task, the actions taken so far,
@@ -47,7 +48,7 @@ def parse_verdict(text: str) -> float | None:
 
 def _page(obs: Observation, limit: int) -> str:
     text = obs.text if len(obs.text) <= limit else obs.text[:limit] + "\n... (cut)"
-    return "<<<PAGE\n" + text.replace("<<<PAGE", "<<PAGE").replace("PAGE>>>", "PAGE>>") + "\nPAGE>>>"
+    return DEFAULT_FENCE.block(f"URL: {obs.url}\n{text}")
 
 
 @dataclass
@@ -100,7 +101,6 @@ class ValueFunction:
         lines += [f"{i}. {a}" for i, a in enumerate(path, 1)] or ["(none)"]
         if answer is not None:
             lines.append(f"FINAL ANSWER: {answer}")
-        lines.append(f"URL: {obs.url}")
         if proposed is not None:
             lines.append(f"PROPOSED ACTION (not executed, it cannot be undone): {proposed}")
         if imagined is not None:
@@ -131,7 +131,6 @@ class ValueFunction:
         rng.shuffle(order)
         lines = [f"TASK: {intent}", "ACTIONS SO FAR:"]
         lines += [f"{i}. {a}" for i, a in enumerate(path, 1)] or ["(none)"]
-        lines.append(f"URL: {obs.url}")
         lines.append("CURRENT PAGE:")
         lines.append(_page(obs, self.page_chars // 2))
         for shown, idx in enumerate(order, 1):
@@ -140,9 +139,9 @@ class ValueFunction:
             if o.get("imagined") is not None:
                 lines.append(f"  PREDICTED OUTCOME: {format_outcome(o['imagined'])}")
             else:
-                lines.append(f"  RESULTING URL: {o.get('url', '')}")
+                lines.append(f"  RESULTING URL: {DEFAULT_FENCE.escape(o.get('url', ''))}")
                 page = (o.get("page") or "")[: self.page_chars // max(2, len(options))]
-                lines.append("  RESULTING PAGE: <<<PAGE\n" + page + "\nPAGE>>>")
+                lines.append("  RESULTING PAGE: " + DEFAULT_FENCE.block(page))
         lines.append("Scores:")
         pictures: list[Picture] = []
         for shown, idx in enumerate(order, 1):

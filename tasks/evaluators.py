@@ -7,12 +7,15 @@ none is configured (`fuzzy_match`) is not scorable: the result's `score` is None
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import urllib.parse
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from webagent.tasks import vwa_rules
 from webagent.tasks.eval_helpers import call_helper
 
 from webagent.errors import BadInput
@@ -41,8 +44,13 @@ def word_tokenize(s: str) -> list[str]:
     """nltk's word_tokenize (Punkt sentences, then the improved Treebank word tokenizer), with an untrained Punkt:
     nltk's trained `punkt` data cannot be shipped or downloaded here. The untrained splitter has no abbreviation
     list, so `Dr. 5` is two sentences for us and one for WebArena; the word tokens are otherwise the same."""
+    return list(_word_tokens(s))
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_tokens(s: str) -> tuple[str, ...]:
     sentences, words = _tokenizers()
-    return [tok for sent in sentences.tokenize(s) for tok in words.tokenize(sent)]
+    return tuple(tok for sent in sentences.tokenize(s) for tok in words.tokenize(sent))
 
 
 def exact_match(ref: str, pred: str | None) -> float:
@@ -144,7 +152,10 @@ question: {intent}
 reference answer: {ref}
 all the string 'N/A' that you see is a special sequence that means 'not achievable'
 student answer: {pred}
-Conclude the judgement by correct/incorrect/partially correct."""
+{conclude}"""
+FUZZY_CONCLUDE = {"webarena": "Conclude the judgement by correct/incorrect/partially correct.",
+                  "visualwebarena": "Conclude the judgement by 'correct', 'incorrect', or 'partially correct'. Only "
+                                    "output one of these options, and nothing else."}
 
 UA_PROMPT = """task: {intent}
 actual unachievable reason: {reason}
@@ -162,8 +173,9 @@ async def _ask(model: Any, prompt: str) -> str:
     return (comp.texts[0] if comp.texts else "").lower()
 
 
-async def llm_fuzzy_match(model: Any, pred: str, ref: str, intent: str) -> float:
-    reply = await _ask(model, FUZZY_PROMPT.format(intent=intent, ref=ref, pred=pred))
+async def llm_fuzzy_match(model: Any, pred: str, ref: str, intent: str, benchmark: str = "webarena") -> float:
+    reply = await _ask(model, FUZZY_PROMPT.format(intent=intent, ref=ref, pred=pred,
+                                                  conclude=FUZZY_CONCLUDE[benchmark]))
     return 0.0 if ("partially correct" in reply or "incorrect" in reply) else float("correct" in reply)
 
 
@@ -174,26 +186,38 @@ async def llm_ua_match(model: Any, pred: str, reason: str, intent: str) -> float
 
 # ------------------------------------------------------------------------------------------------ string + URL
 
-async def evaluate_string(ev: dict[str, Any], answer: str | None, intent: str = "", model: Any = None) -> list[Check]:
+async def evaluate_string(ev: dict[str, Any], answer: str | None, intent: str = "", model: Any = None,
+                          benchmark: str = "webarena") -> list[Check]:
     """The string_match checks of an eval block against the agent's final answer (None: the agent never stopped).
 
     As WebArena: the answer is cleaned once up front and again by each comparison; the judges see the once-cleaned
     answer. Deliberate differences: no answer at all scores 0 without asking a judge; a stated N/A reason with no
     judge configured is not scorable (None) instead of an error."""
-    pred = clean_answer(answer)
+    vwa = benchmark == "visualwebarena"
+    pred = vwa_rules.clean_answer(answer) if vwa else clean_answer(answer)
     checks: list[Check] = []
     ra = ev.get("reference_answers") or {}
     for kind, value in ra.items():
         if kind == "exact_match":
-            checks.append(Check("exact_match", exact_match(value, pred), f"{value!r} == {pred!r}"))
+            s = vwa_rules.exact_match(value, pred) if vwa else exact_match(value, pred)
+            checks.append(Check("exact_match", s, f"{value!r} == {pred!r}"))
         elif kind == "must_include":
             for v in value:
-                s = must_include(v, pred, tokenize=len(value) == 1)
+                s = float(any(vwa_rules.must_include(a, pred) for a in v.split(OR))) if vwa else \
+                    must_include(v, pred, tokenize=len(value) == 1)
                 checks.append(Check("must_include", s, f"{v!r} in {pred!r}"))
+        elif kind in ("must_exclude", "one_of", "required_values"):  # VisualWebArena's
+            if kind == "must_exclude":
+                s = float(all(vwa_rules.must_exclude(v, pred) for v in value))
+            elif kind == "one_of":
+                s = vwa_rules.one_of(value, pred)
+            else:
+                s = vwa_rules.required_values(value, vwa_rules.str_2_int(pred))
+            checks.append(Check(kind, s, f"{value!r} for {pred!r}"))
         elif kind == "fuzzy_match":
             if value == "N/A":
                 note = ev.get("string_note", "")
-                if is_na(pred):
+                if (vwa_rules.exact_match("N/A", pred) == 1.0) if vwa else is_na(pred):
                     checks.append(Check("na", 1.0, "answered N/A"))
                 elif answer is None:
                     checks.append(Check("na", 0.0, "no answer"))
@@ -209,18 +233,37 @@ async def evaluate_string(ev: dict[str, Any], answer: str | None, intent: str = 
                     checks.append(Check("fuzzy_match", None, "skipped: no judge configured"))
                     continue
                 for v in refs:
-                    s = await llm_fuzzy_match(model, pred, v, intent)
+                    s = await llm_fuzzy_match(model, pred, v, intent, benchmark)
                     checks.append(Check("fuzzy_match", s, f"judge: {pred!r} ~ {v!r}"))
     return checks
 
 
-def evaluate_url(ev: dict[str, Any], url: str | None) -> Check:
+def evaluate_url(ev: dict[str, Any], url: str | None, benchmark: str = "webarena") -> Check:
     ref = ev.get("reference_url") or ""
+    if benchmark == "visualwebarena":
+        return Check("url_match", vwa_rules.url_match(ref, url, ev.get("url_note")), f"{ref!r} ~ {url!r}")
     note = ev.get("url_note") or "GOLD in PRED"
     return Check("url_match", url_match(ref, url, note), f"{ref!r} in {url!r}")
 
 
 # ------------------------------------------------------------------------------------------------ program_html
+
+@contextlib.asynccontextmanager
+async def probe_page(page: Any, url: str, sites: dict[str, str]) -> AsyncIterator[tuple[Any, str]]:
+    """(the page a probe looks at, its URL): the agent's page for `last`, else the URL (a `func:` helper may
+    compute it) in a new tab of the same context, closed afterwards, so later `last` probes see the agent's page."""
+    if url.startswith("func"):
+        url = await call_helper(url, page, page.url, sites)
+    if url == "last":
+        yield page, url
+        return
+    probe = await page.context.new_page()
+    try:
+        await _goto(probe, url)
+        yield probe, url
+    finally:
+        await probe.close()
+
 
 async def _goto(page: Any, url: str) -> None:
     from webagent.browser import settle
@@ -234,7 +277,10 @@ def page_value_text(value: Any) -> str:
     return str(value)
 
 
-async def _select_content(page: Any, entry: dict[str, Any], last_url: str, sites: dict[str, str]) -> str:
+async def _select_content(page: Any, entry: dict[str, Any], last_url: str, sites: dict[str, str],
+                          raw: bool = False) -> Any:
+    """The content a probe's locator selects: text (WebArena), or with `raw` (VisualWebArena) a helper's or a
+    `lambda:` expression's value as it is, None when it selected nothing."""
     from playwright.async_api import Error as PlaywrightError
     locator = entry.get("locator", "")
     if not locator.strip():
@@ -250,7 +296,13 @@ async def _select_content(page: Any, entry: dict[str, Any], last_url: str, sites
         except PlaywrightError:
             return ""  # the page is not the expected one: nothing selected
     if locator.startswith("func:"):
-        return page_value_text(await call_helper(locator, page, last_url, sites))
+        value = await call_helper(locator, page, last_url, sites)
+        return value if raw else page_value_text(value)
+    if raw and locator.startswith("lambda:"):
+        try:  # VisualWebArena strips the characters of "lambda:" from the left, not the word
+            return await page.evaluate(locator.lstrip("lambda:")) or None  # noqa: B005
+        except PlaywrightError:
+            return None
     raise BadInput(f"program_html: locator {locator[:60]!r} must be empty, a JS expression on document, or func:")
 
 
@@ -281,35 +333,48 @@ def check_contents(required: dict[str, Any], content: str) -> tuple[float, str]:
     return s, detail + f" in {content[:120]!r}"
 
 
-async def evaluate_program_html(ev: dict[str, Any], page: Any, sites: dict[str, str] | None = None) -> list[Check]:
+async def evaluate_program_html(ev: dict[str, Any], page: Any, sites: dict[str, str] | None = None,
+                                benchmark: str = "webarena", model: Any = None) -> list[Check]:
     """Run every program_html probe as WebArena does: a `url` other than `last` (a `func:` helper may compute it)
     opens in a new tab of the same context, closed afterwards, so the next `last` probe sees the agent's page;
-    `prep_actions` run before a JS locator; the locator selects the content compared with `required_contents`."""
+    `prep_actions` run before a JS locator; the locator selects the content compared with `required_contents`.
+    VisualWebArena's rules (`benchmark`): its comparisons, and a probe that selects nothing scores 0 and ends the
+    checks."""
     from playwright.async_api import Error as PlaywrightError
+    vwa = benchmark == "visualwebarena"
     checks = []
     sites = sites or {}
     for entry in ev.get("program_html", []):
         url = entry.get("url", "last")
-        probe = page
         try:
-            if url.startswith("func"):
-                url = await call_helper(url, page, page.url, sites)
-            if url != "last":
-                probe = await page.context.new_page()
-                await _goto(probe, url)
-            content = await _select_content(probe, entry, page.url, sites)
+            async with probe_page(page, url, sites) as (probe, url):
+                content = await _select_content(probe, entry, page.url, sites, raw=vwa)
         except PlaywrightError as e:
             checks.append(Check("program_html", 0.0, f"{url}: {str(e).splitlines()[0]}"))
             continue
-        finally:
-            if probe is not page:
-                await probe.close()
-        s, detail = check_contents(entry.get("required_contents", {}), content)
+        if not vwa:
+            s, detail = check_contents(entry.get("required_contents", {}), content)
+            checks.append(Check("program_html", s, f"{url}: {detail}"))
+            continue
+        if content is None:
+            checks.append(Check("program_html", 0.0, f"{url}: nothing selected"))
+            break
+        required = entry.get("required_contents", {})
+        s, detail = vwa_rules.check_contents(required, content)
+        if detail == "fuzzy_match":  # each ` |OR| ` alternative must pass (VisualWebArena multiplies them)
+            if model is None:
+                checks.append(Check("program_html", None, f"{url}: skipped fuzzy_match: no judge configured"))
+                continue
+            text = content if isinstance(content, str) else str(content)
+            s = 1.0
+            for alt in required["fuzzy_match"].split(OR):
+                s *= await llm_fuzzy_match(model, text, alt, "NOT USED", benchmark)
+            detail = f"judge: {text[:80]!r} ~ {required['fuzzy_match']!r}"
         checks.append(Check("program_html", s, f"{url}: {detail}"))
     return checks
 
 
-def eval_problems(ev: dict[str, Any]) -> list[str]:
+def eval_problems(ev: dict[str, Any], benchmark: str = "webarena") -> list[str]:
     """What in an eval block cannot be scored, found before running: unknown `func:` helpers or calls that do not
     parse, and locators of no known form. Empty when every check can run."""
     from webagent.tasks.eval_helpers import _parse_func
@@ -323,7 +388,8 @@ def eval_problems(ev: dict[str, Any]) -> list[str]:
                 except BadInput as e:
                     out.append(f"program_html[{i}].{field_}: {str(e).removeprefix('program_html: ')}")
         loc = entry.get("locator", "")
-        if loc.strip() and not loc.startswith(("document.", "[...document.", "func:")):
+        forms = ("document.", "[...document.", "func:") + (("lambda:",) if benchmark == "visualwebarena" else ())
+        if loc.strip() and not loc.startswith(forms):
             out.append(f"program_html[{i}].locator: unknown locator {loc[:50]!r} (empty, document..., or func:)")
     return out
 
@@ -331,22 +397,30 @@ def eval_problems(ev: dict[str, Any]) -> list[str]:
 # ------------------------------------------------------------------------------------------------ all together
 
 async def evaluate(task_eval: dict[str, Any], *, answer: str | None, url: str | None, page: Any = None,
-                   intent: str = "", model: Any = None, sites: dict[str, str] | None = None) -> EvalResult:
+                   intent: str = "", model: Any = None, sites: dict[str, str] | None = None,
+                   benchmark: str = "webarena") -> EvalResult:
     """Score an episode: string checks on `answer`, url_match on `url` (the page URL when the agent stopped),
     program_html on `page`. Scores multiply."""
     res = EvalResult()
     types = task_eval.get("eval_types", [])
     if "string_match" in types:
-        res.checks += await evaluate_string(task_eval, answer, intent, model)
+        res.checks += await evaluate_string(task_eval, answer, intent, model, benchmark)
         for c in res.checks:
             if c.score is None:
                 res.notices.append(f"{c.kind} not scored: no judge configured (give --model/--base-url to score it)")
     if "url_match" in types:
-        res.checks.append(evaluate_url(task_eval, url))
+        res.checks.append(evaluate_url(task_eval, url, benchmark))
     if "program_html" in types:
         if page is None:
             res.checks.append(Check("program_html", None, "needs a live page"))
             res.notices.append("program_html not scored: no live page")
         else:
-            res.checks += await evaluate_program_html(task_eval, page, sites)
+            res.checks += await evaluate_program_html(task_eval, page, sites, benchmark, model)
+    if "page_image_query" in types:
+        if page is None:
+            res.checks.append(Check("page_image_query", None, "needs a live page"))
+            res.notices.append("page_image_query not scored: no live page")
+        else:
+            from webagent.tasks.image_checks import evaluate_page_images
+            res.checks += await evaluate_page_images(task_eval, page, model, sites or {})
     return res

@@ -36,16 +36,19 @@ PLACEHOLDERS: dict[str, tuple[str, str | None]] = {
     "__WIKIPEDIA__": ("WIKIPEDIA", "wiki"),
     "__MAP__": ("MAP", None),
     "__HOMEPAGE__": ("HOMEPAGE", None),
+    "__CLASSIFIEDS__": ("CLASSIFIEDS", None),  # VisualWebArena
 }
 # WebArena site names (the `sites` field) -> placeholder; our local site names are accepted too
 SITE_PLACEHOLDER: dict[str, str] = {
     "shopping": "__SHOPPING__", "shopping_admin": "__SHOPPING_ADMIN__", "reddit": "__REDDIT__",
     "gitlab": "__GITLAB__", "wikipedia": "__WIKIPEDIA__", "map": "__MAP__", "homepage": "__HOMEPAGE__",
+    "classifieds": "__CLASSIFIEDS__",
 }
 LOCAL_TO_PLACEHOLDER = {local: ph for ph, (_env, local) in PLACEHOLDERS.items() if local}
 PLACEHOLDER_RE = re.compile(r"__[A-Z][A-Z0-9_]*?__")
-EVAL_TYPES = ("string_match", "url_match", "program_html")
-ANSWER_KINDS = ("exact_match", "must_include", "fuzzy_match")
+EVAL_TYPES = ("string_match", "url_match", "program_html", "page_image_query")
+ANSWER_KINDS = ("exact_match", "must_include", "fuzzy_match", "must_exclude", "one_of", "required_values")
+CONTENT_KINDS = ("exact_match", "must_include", "must_exclude", "required_values", "fuzzy_match")
 
 
 def placeholder_for_site(site: str) -> str | None:
@@ -94,6 +97,15 @@ class Task:
         """A label for summaries: the local site name, or `a+b` for tasks on two sites."""
         names = self.local_sites or self.sites
         return "+".join(names)
+
+    @property
+    def benchmark(self) -> str:
+        """Whose scoring rules apply: `visualwebarena` (its task files rate visual difficulty, use the classifieds
+        site or image checks) or `webarena`. The two differ in answer cleaning, the token rule and URL matching."""
+        if "visual_difficulty" in self.raw or "__CLASSIFIEDS__" in placeholders_in(self.raw) \
+                or "page_image_query" in self.eval_types:
+            return "visualwebarena"
+        return "webarena"
 
     @property
     def start_urls(self) -> list[str]:
@@ -159,8 +171,8 @@ def _validate_eval(ev: dict, where: str) -> None:
         if not any(k in ra for k in ANSWER_KINDS):
             raise BadInput(f"{where}: field 'eval.reference_answers' needs one of {', '.join(ANSWER_KINDS)}")
         for k, v in ra.items():
-            if k == "must_include" and not isinstance(v, list):
-                raise BadInput(f"{where}: field 'eval.reference_answers.must_include' must be a list")
+            if k in ("must_include", "must_exclude", "one_of", "required_values") and not isinstance(v, list):
+                raise BadInput(f"{where}: field 'eval.reference_answers.{k}' must be a list")
             if k == "fuzzy_match" and not isinstance(v, list | str):
                 raise BadInput(f"{where}: field 'eval.reference_answers.fuzzy_match' must be a list or 'N/A'")
             if k == "exact_match" and not isinstance(v, str):
@@ -180,12 +192,20 @@ def _validate_eval(ev: dict, where: str) -> None:
             if not isinstance(entry.get("locator", ""), str):
                 raise BadInput(f"{where}: field '{w}.locator' must be a string")
             rc = _need(entry, "required_contents", dict, where, f"{w}.required_contents")
-            if not any(k in rc for k in ("exact_match", "must_include", "must_exclude")):
-                raise BadInput(f"{where}: field '{w}.required_contents' needs exact_match or must_include")
+            if not any(k in rc for k in CONTENT_KINDS):
+                raise BadInput(f"{where}: field '{w}.required_contents' needs one of {', '.join(CONTENT_KINDS)}")
             if "must_include" in rc and not isinstance(rc["must_include"], list):
                 raise BadInput(f"{where}: field '{w}.required_contents.must_include' must be a list")
             if not isinstance(entry.get("prep_actions", []), list):
                 raise BadInput(f"{where}: field '{w}.prep_actions' must be a list")
+    if "page_image_query" in types:
+        for i, q in enumerate(_need(ev, "page_image_query", list, where, "eval.page_image_query")):
+            w = f"eval.page_image_query[{i}]"
+            if not isinstance(q, dict) or not isinstance(q.get("eval_image_url"), str) \
+                    or not isinstance(q.get("eval_image_class"), str):
+                raise BadInput(f"{where}: field {w!r} needs eval_image_url and eval_image_class strings")
+            if not q.get("eval_vqa") and "eval_fuzzy_image_match" not in q:
+                raise BadInput(f"{where}: field {w!r} needs eval_vqa or eval_fuzzy_image_match")
 
 
 def _validate_gold(gold: Any, where: str) -> None:

@@ -5,19 +5,31 @@ except those a DELIBERATE predicate names (each is documented in the README, "Sc
 
 from __future__ import annotations
 
-import json
 import random
 import re
-import urllib.parse
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Error as PlaywrightError
 from webagent.tasks import eval_helpers, evaluators
 from webagent.tasks.spec import substitute
 
 from tests import webarena_reference as wref
+from tests.parity_cases import (
+    RAISE,
+    AsyncPage,
+    SyncPage,
+    Tally,
+    World,
+    answer_variants,
+    aoutcome,
+    config_file,
+    outcome,
+    product,
+    synthetic_preds,
+    synthetic_refs,
+    url_variants,
+    value_variants,
+)
 from tests.scripted import ScriptedChat
 
 try:
@@ -35,87 +47,9 @@ BOUND = [substitute(t, URLS) for t in TASKS]
 DELIBERATE: dict[str, Any] = {}
 
 
-# ------------------------------------------------------------------------------------------------ outcomes
-
-def outcome(fn: Any, *args: Any) -> Any:
-    try:
-        return float(fn(*args))
-    except Exception as e:  # noqa: BLE001 (an exception is an outcome to compare)
-        return f"raises {type(e).__name__}"
-
-
-async def aoutcome(coro: Any) -> Any:
-    try:
-        return float(await coro)
-    except Exception as e:  # noqa: BLE001
-        return f"raises {type(e).__name__}"
-
-
-def product(checks: list[Any]) -> float | None:
-    s = 1.0
-    for c in checks:
-        if c.score is None:
-            return None
-        s *= c.score
-    return s
-
-
-class Tally:
-    def __init__(self) -> None:
-        self.n: dict[str, int] = {}
-        self.bad: dict[str, list[str]] = {}
-        self.deliberate: dict[str, int] = {}
-
-    def add(self, kind: str, case: dict[str, Any], theirs: Any, ours: Any) -> None:
-        self.n[kind] = self.n.get(kind, 0) + 1
-        if theirs == ours:
-            return
-        for name, pred in DELIBERATE.items():
-            if pred(case):
-                self.deliberate[name] = self.deliberate.get(name, 0) + 1
-                return
-        self.bad.setdefault(kind, []).append(f"task {case['task_id']}: WebArena {theirs} ours {ours}: "
-                                             f"{json.dumps(case.get('show'))[:300]}")
-
-    def report(self) -> str:
-        lines = []
-        for k, n in self.n.items():
-            bad = len(self.bad.get(k, []))
-            lines.append(f"{k:<14} {n:>6} cases  agreement {100 * (n - bad) / n:6.2f}%  ({bad} differ)")
-        for k, n in self.deliberate.items():
-            lines.append(f"deliberate difference {k}: {n} cases")
-        return "\n".join(lines)
-
-
-def config_file(tmp: Path, task: dict[str, Any], tag: str = "") -> str:
-    p = tmp / f"{task['task_id']}{tag}.json"
-    p.write_text(json.dumps(task))
-    return str(p)
-
-
-# ------------------------------------------------------------------------------------------------ answers
-
-NUM = re.compile(r"\d+")
-
-
-def answer_variants(refs: list[str], rng: random.Random) -> list[str]:
-    base = ", ".join(refs)
-    one = refs[0]
-    out = [base, base.upper(), base.lower(), base.title(), f"  {base}\n", f"'{base}'", f'"{base}"',
-           f"'\"{base}\"'", f"\"'{base}'\"", f"' {base} '", f"{base}.", f"{base}!", f"{base}?", f"${base}",
-           f"The answer is {base}.", f"I found {base} on the page, so {base} it is", f"{base}'s",
-           f"{one}'s price", ", ".join(reversed(refs)), " and ".join(refs), "; ".join(refs[:-1]),
-           NUM.sub(lambda m: "1" + m.group(0), base), NUM.sub(lambda m: m.group(0) + "0", base),
-           NUM.sub(lambda m: m.group(0) + ".5", base), base.replace(",", ""), base.replace(" ", ""),
-           "N/A", "n/a", "NA", "N.A.", "'N/A'", " n/a ", '"N/A"', "N/A.", "not available",
-           "N/A: the item does not exist", "", "'", '"', "''", "0", one[:1], f"{one[:1]}.", f"x {one[:1]} y",
-           f"Dr. {one} is it. Then 6.", "\n".join(refs), rng.choice(refs) + " " + rng.choice(refs)]
-    return out
-
-
-async def test_string_match_agrees_with_webarena(tmp_path):
+async def test_string_match_agrees_with_webarena(tmp_path, capsys):
     rng = random.Random(11)
-    tally = Tally()
+    tally = Tally(DELIBERATE)
     SE = REF.evaluators.StringEvaluator
     for task in BOUND:
         ev = task["eval"]
@@ -137,69 +71,20 @@ async def test_string_match_agrees_with_webarena(tmp_path):
             case = {"task_id": task["task_id"], "show": {"answer": answer, "ref": ra, "reply": reply}}
             tally.add("string_match", case, theirs, ours)
             tally.add("judge prompts", case, REF.judge.calls, [c["messages"] for c in judge.calls])
-    print("\n" + tally.report())
+    tally.show(capsys, "WebArena")
     assert tally.n["string_match"] > 10_000
     assert not tally.bad, "\n".join(x for v in tally.bad.values() for x in v[:40])
 
 
 # ------------------------------------------------------------------------------------------------ URLs
 
-def _with_query(url: str, pairs: list[tuple[str, str]], raw: bool = False) -> str:
-    p = urllib.parse.urlsplit(url)
-    q = "&".join(f"{k}={v}" for k, v in pairs) if raw else urllib.parse.urlencode(pairs)
-    return urllib.parse.urlunsplit((p.scheme, p.netloc, p.path, q, p.fragment))
-
-
-def url_variants(ref: str, rng: random.Random) -> list[str]:
-    out: list[str] = []
-    for alt in ref.split(" |OR| "):
-        p = urllib.parse.urlsplit(alt)
-        pairs = urllib.parse.parse_qsl(p.query, keep_blank_values=True)
-        out += [alt, alt + "/", alt.rstrip("/"), alt + "//", alt + "#top", alt + "/#x", alt + "/sub/page",
-                alt + "?extra=1", alt + "&extra=1", alt.replace("http://", "https://"), alt.upper(),
-                alt.replace(p.netloc, "other.test:1"), urllib.parse.quote(alt, safe=":/?&="),
-                urllib.parse.unquote(alt), alt.replace("/", "/./", 1) if p.path else alt,
-                f"{p.scheme}://{p.netloc}{p.path.rstrip('/')}/" + (f"?{p.query}" if p.query else ""),
-                f"{p.scheme}://{p.netloc}{p.path.rstrip('/')}" + (f"?{p.query}" if p.query else ""),
-                f"{p.scheme}://{p.netloc}{p.path.replace(' ', '%20').replace('%20', ' ')}",
-                f"{p.scheme}://{p.netloc}/" + "/".join(urllib.parse.quote(s) for s in p.path.split("/")[1:])]
-        if pairs:
-            out += [_with_query(alt, list(reversed(pairs))), _with_query(alt, pairs + [("extra", "1")]),
-                    _with_query(alt, pairs[1:]), _with_query(alt, pairs[:-1] + [(pairs[-1][0], "zzz")]),
-                    _with_query(alt, pairs + [(pairs[0][0], "other")]), _with_query(alt, pairs, raw=True),
-                    _with_query(alt, [(k, v.replace(" ", "+")) for k, v in pairs], raw=True),
-                    _with_query(alt, [(k, urllib.parse.quote(v)) for k, v in pairs], raw=True),
-                    _with_query(alt, [(k, v.upper()) for k, v in pairs]), alt + "#frag"]
-        else:
-            out += [_with_query(alt, [("q", "a&b")]), _with_query(alt, [("q", "a#b")])]
-    out.append(rng.choice(out) + "?" + "p=2")
-    return out
-
-
-def synthetic_refs(ref: str) -> list[str]:
-    """Reference URLs built from a real one: encoded characters in values and paths, a trailing slash before the
-    query, alternatives with their own queries (WebArena pools their keys)."""
-    first = ref.split(" |OR| ")[0].rstrip("/")
-    return [first + "/?q=a%26b", first + "?q=a+b&cat=3", first + "?q=a%2Bb", first + "?q=a%23b",
-            first + "/caf%C3%A9%20menu", first + " |OR| " + first + "/x?cat=3", first + "?cat=3 |OR| " + first + "?cat=4",
-            first + "/?a=1&a=2"]
-
-
-def synthetic_preds(ref: str) -> list[str]:
-    first = ref.split(" |OR| ")[0]
-    return [first, first + "&q=a&b", first.replace("%26", "&"), first.replace("%2B", "+"), first.replace("+", " "),
-            first.replace("+", "%20"), first.replace("%23", "#"), urllib.parse.unquote(first), first.rstrip("/"),
-            first.replace("/?", "?"), first.replace("?", "/?"), first.replace("cat=3", "cat=4"),
-            first + "&cat=3", first.split("?")[0], first.replace("%C3%A9%20", "é "), first.replace("a=1&", "")]
-
-
 def _our_url_score(ev: dict[str, Any], pred: str) -> float:
     return evaluators.evaluate_url(ev, pred).score  # type: ignore[return-value]
 
 
-def test_url_match_agrees_with_webarena(tmp_path):
+def test_url_match_agrees_with_webarena(tmp_path, capsys):
     rng = random.Random(12)
-    tally = Tally()
+    tally = Tally(DELIBERATE)
     UE = REF.evaluators.URLEvaluator
     n_url = 0
     PseudoPage = REF.helpers.PseudoPage
@@ -219,112 +104,12 @@ def test_url_match_agrees_with_webarena(tmp_path):
                 theirs = outcome(UE(), [{}, {"answer": ""}], cfg, PseudoPage(None, pred))
                 ours = outcome(_our_url_score, t["eval"], pred)
                 tally.add("url_match", {"task_id": task["task_id"], "show": {"ref": ref, "pred": pred}}, theirs, ours)
-    print("\n" + tally.report())
+    tally.show(capsys, "WebArena")
     assert tally.n["url_match"] > 10_000
     assert not tally.bad, "\n".join(x for v in tally.bad.values() for x in v[:40])
 
 
 # ------------------------------------------------------------------------------------------------ program_html
-
-RAISE = object()
-
-
-class World:
-    """What the fake page shows: (url, JS expression) -> value; (url) -> HTML; helper results; prep failures."""
-
-    def __init__(self) -> None:
-        self.values: dict[tuple[str, str], Any] = {}
-        self.html: dict[str, str] = {}
-        self.helpers: dict[tuple[str, ...], str] = {}
-        self.prep_raises = False
-        self.prep_runs: list[str] = []
-
-    def evaluate(self, url: str, expr: str, arg: Any) -> Any:
-        if arg is not None or not expr.startswith("() => "):
-            return None  # our settle()'s quiet-DOM wait
-        body = expr[len("() => "):]
-        if body in self.prep:
-            self.prep_runs.append(body)
-            if self.prep_raises:
-                raise PlaywrightError("prep failed")
-            return None
-        v = self.values.get((url, body), RAISE)
-        if v is RAISE:
-            raise PlaywrightError(f"no element for {body[:40]} on {url}")
-        return v
-
-    prep: set[str] = set()
-
-
-class SyncPage:
-    def __init__(self, world: World, url: str) -> None:
-        self.world, self.url = world, url
-        self.context = self
-
-    def new_page(self) -> SyncPage:
-        return SyncPage(self.world, "about:blank")
-
-    def goto(self, url: str, **kw: Any) -> None:
-        self.url = url
-
-    def evaluate(self, expr: str, arg: Any = None) -> Any:
-        return self.world.evaluate(self.url, expr, arg)
-
-    def content(self) -> str:
-        return self.world.html.get(self.url, "<html></html>")
-
-    def close(self) -> None:
-        pass
-
-
-class AsyncPage(SyncPage):
-    main_frame = None
-
-    async def new_page(self) -> AsyncPage:  # type: ignore[override]
-        return AsyncPage(self.world, "about:blank")
-
-    async def goto(self, url: str, **kw: Any) -> None:  # type: ignore[override]
-        self.url = url
-
-    async def evaluate(self, expr: str, arg: Any = None) -> Any:  # type: ignore[override]
-        return self.world.evaluate(self.url, expr, arg)
-
-    async def content(self) -> str:  # type: ignore[override]
-        return self.world.html.get(self.url, "<html></html>")
-
-    async def close(self) -> None:  # type: ignore[override]
-        pass
-
-    async def wait_for_load_state(self, *a: Any, **kw: Any) -> None:
-        pass
-
-    def on(self, *a: Any) -> None:
-        pass
-
-    def remove_listener(self, *a: Any) -> None:
-        pass
-
-
-def value_variants(required: dict[str, Any]) -> list[Any]:
-    """Values a locator may return for these required contents: right, perturbed, wrong, and of other types."""
-    if "exact_match" in required:
-        x = required["exact_match"]
-        base = [x, x.upper(), f" {x} ", f"'{x}'", f'"{x}"', x + "x", "x" + x, x.replace("&", "&amp;")]
-    else:
-        alts = [item.split(" |OR| ") for item in required["must_include"]]
-        x = " ".join(a[0] for a in alts)
-        base = [x, " ".join(a[-1] for a in alts), x.upper(), " ".join(a[0] for a in reversed(alts)),
-                " ".join(a[0] for a in alts[1:]), [a[0] for a in alts], x.replace("&", "&amp;"), f"<b>{x}</b>"]
-    extra: list[Any] = ["", None, True, False, 0, 1, 3.5, [], RAISE, {"k": x}]
-    try:
-        n = float(x)
-        extra += [int(n) if n.is_integer() else n, n, str(n)]
-    except ValueError:
-        pass
-    if x.lower() in ("true", "false"):
-        extra += [x.lower() == "true"]
-    return base + extra
-
 
 def page_cases(task: dict[str, Any], rng: random.Random, n: int) -> list[tuple[World, str]]:
     ev = task["eval"]
@@ -357,9 +142,9 @@ def page_cases(task: dict[str, Any], rng: random.Random, n: int) -> list[tuple[W
     return cases
 
 
-async def test_program_html_agrees_with_webarena(tmp_path, monkeypatch):
+async def test_program_html_agrees_with_webarena(tmp_path, monkeypatch, capsys):
     rng = random.Random(13)
-    tally = Tally()
+    tally = Tally(DELIBERATE)
     HE = REF.evaluators.HTMLContentEvaluator
     current: list[World] = []
 
@@ -402,7 +187,7 @@ async def test_program_html_agrees_with_webarena(tmp_path, monkeypatch):
                     "helpers": {str(k): v for k, v in w.helpers.items()},
                     "html": list(w.html.values())[:1], "prep_raises": w.prep_raises}
             tally.add("program_html", {"task_id": task["task_id"], "show": show}, theirs, ours)
-    print("\n" + tally.report())
+    tally.show(capsys, "WebArena")
     assert tally.n["program_html"] > 5_000
     assert not tally.bad, "\n".join(x for v in tally.bad.values() for x in v[:40])
 

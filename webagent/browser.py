@@ -6,11 +6,12 @@ import asyncio
 import os
 import shutil
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from playwright.async_api import Browser, BrowserContext, Dialog, Download, Page, Playwright, async_playwright
 from playwright.async_api import Error as PlaywrightError
@@ -19,8 +20,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from webagent.errors import NavigationError, PageUnresponsive, SetupError
 from webagent.observers import IdCounter, Observation, ObserveOptions, observe
 from webagent.observers.types import Crop
-from webagent.safety import DomainPolicy, check_url
-from webagent.settle import TRACKER_JS, now_ms, settle
+from webagent.safety import DomainPolicy, Secrets, check_url
+from webagent.settle import REDIRECT_MARK, TRACKER_JS, now_ms, settle
 from webagent.watchdog import Watchdog
 
 T = TypeVar("T")
@@ -29,6 +30,9 @@ T = TypeVar("T")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--no-first-run", "--disable-sync", "--disable-quic", "--disable-dev-shm-usage",
+    # documents the network guard fetched itself have no address space: without this, Local Network Access would
+    # treat them as public pages and refuse their frames and requests to loopback and LAN hosts
+    "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests",
 ]
 SYSTEM_CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
@@ -54,7 +58,8 @@ class BrowserConfig:
     viewport: tuple[int, int] = (1280, 720)
     navigation_timeout_ms: int = 30_000
     action_timeout_ms: int = 5_000
-    allowed_domains: list[str] = field(default_factory=list)  # empty: the start URL's host only
+    allowed_domains: list[str] = field(default_factory=list)  # added to the start URL's origin
+    network: str = "default"  # "strict": no request at all leaves the allowed domains (see _guard)
     dialogs: str = "accept"  # or "dismiss"
     downloads_dir: Path | None = None
     storage_state: str | None = None
@@ -96,10 +101,16 @@ class BrowserSession:
     def __init__(self, config: BrowserConfig | None = None) -> None:
         self.config = config or BrowserConfig()
         self.policy = DomainPolicy(list(self.config.allowed_domains))
+        self._seeded = False  # the policy gets the start URL's origin at the first goto of each context
+        self.secrets = Secrets()  # set by the agent: where each secret's value may be sent
+        self.action_policy: Any = None  # a webagent.action_policy.ActionPolicy, checked by execute()
         self.counter = IdCounter()
+        # the episode (reset by new_context): what happened that the agent should hear, requests the guard
+        # blocked, and where downloads go (default config.downloads_dir; the agent points it at its run directory)
         self.notices: list[str] = []
-        self.block_mutations = False  # set by planners while exploring: abort every non-GET request
         self.blocked_requests: list[str] = []
+        self.downloads_dir: Path | None = None
+        self.block_mutations = False  # inside `exploring()`: abort every request that could change server state
         self.mask_values: list[str] = []  # secret values: elements showing one are masked in every picture taken
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
@@ -132,8 +143,17 @@ class BrowserSession:
             raise SetupError(f"Chromium failed to start ({exe or 'playwright-managed'}): {first}") from None
         await self.new_context()
 
-    async def new_context(self, storage_state: str | None = None) -> BrowserContext:
-        """A fresh context (cookies, storage, tabs), closing the previous one. One per episode."""
+    async def new_context(self, storage_state: str | None = None, *,
+                          downloads_dir: Path | None = None) -> BrowserContext:
+        """Start an episode: a fresh context (cookies, storage, tabs), closing the previous one, with the episode's
+        notices and blocked requests emptied and downloads going to `downloads_dir` (default the config's)."""
+        self.notices, self.blocked_requests = [], []
+        self.downloads_dir = downloads_dir or self.config.downloads_dir
+        return await self.restart_context(storage_state)
+
+    async def restart_context(self, storage_state: str | None = None) -> BrowserContext:
+        """A fresh context inside the current episode (backtracking in a search): notices, blocked requests, the
+        downloads folder and the exploring guard carry over."""
         assert self._browser is not None
         if self.context is not None:
             await self._close_context()
@@ -152,6 +172,7 @@ class BrowserSession:
         self.context.on("page", self._on_page)
         await self.context.add_init_script(TRACKER_JS)
         await self.context.route("**/*", self._guard)
+        self._seeded = False
         self._active = await self._open_tab()
         return self.context
 
@@ -239,8 +260,19 @@ class BrowserSession:
         except PlaywrightError:
             pass
 
+    @asynccontextmanager
+    async def exploring(self) -> AsyncIterator[None]:
+        """Inside, the network guard aborts every request that could change server state (anything but GET, HEAD
+        and OPTIONS), so a planner can try actions without ordering, posting or deleting; nests."""
+        before = self.block_mutations
+        self.block_mutations = True
+        try:
+            yield
+        finally:
+            self.block_mutations = before
+
     async def _on_download(self, download: Download) -> None:
-        target_dir = self.config.downloads_dir
+        target_dir = self.downloads_dir
         if target_dir is None:
             self.notices.append(f"a download started ({download.suggested_filename}) but no run directory keeps it")
             return
@@ -252,41 +284,137 @@ class BrowserSession:
         except PlaywrightError as e:
             self.notices.append(f"download of {download.suggested_filename} failed: {e}")
 
+    def _block_reason(self, url: str, body: str, top_level: bool) -> str | None:
+        """Why a request (or a redirect hop) may not leave, or None. See README "Security"."""
+        for name in self.secrets.carried_in(url + "\n" + body):
+            if not self.secrets.bound_to(name, self.policy).allows(url):
+                return f"it carries {{{{{name}}}}} to a host the secret is not bound to"
+        if top_level and not self.policy.allows(url):
+            return "outside the allowed domains"
+        if self.config.network == "strict" and urlsplit(url).scheme in ("http", "https", "ws", "wss") \
+                and not self.policy.allows(url):
+            return "outside the allowed domains (--network strict)"
+        return None
+
+    def _blocked(self, method: str, url: str, why: str, navigation: bool) -> None:
+        self.blocked_requests.append(f"{method} {url}")
+        host = urlsplit(url).hostname or urlsplit(url).scheme
+        self.notices.append(f"blocked {'navigation' if navigation else 'a request'} to {host}: {why}")
+
     async def _guard(self, route: Any) -> None:
-        """Keep top-level navigation inside the allowed domains (subresources and iframes may come from anywhere,
-        as CDNs do); while exploring, abort every request that could change server state."""
+        """The network policy, for every request the browser makes (documents, frames, subresources, fetch,
+        beacons): a request carrying a secret's value goes only to the hosts that secret is bound to; top-level
+        navigation (every redirect hop included) stays inside the allowed domains; with `network="strict"` nothing
+        leaves them. Other subresources and iframes may come from anywhere, as CDNs do. While exploring, every
+        request that could change server state is aborted."""
         req = route.request
-        if req.is_navigation_request() and not self.policy.allows(req.url):
-            try:
-                top_level = req.frame.parent_frame is None
-            except PlaywrightError:
-                top_level = True
-            if top_level:
-                self.blocked_requests.append(f"{req.method} {req.url}")
-                self.notices.append(f"blocked navigation to {urlsplit(req.url).hostname}: "
-                                    "outside the allowed domains")
-                await route.abort("blockedbyclient")
-                return
+        try:
+            navigation = req.is_navigation_request()
+            top_level = navigation and req.frame.parent_frame is None
+        except PlaywrightError:  # a service-worker request has no frame
+            navigation = top_level = False
+        try:
+            body = (req.post_data_buffer or b"").decode("utf-8", "replace") if self.secrets.values else ""
+        except PlaywrightError:
+            body = ""
+        why = self._block_reason(req.url, body, top_level)
+        if why:
+            self._blocked(req.method, req.url, why, navigation)
+            await route.abort("blockedbyclient")
+            return
         if self.block_mutations and req.method not in ("GET", "HEAD", "OPTIONS"):
             self.blocked_requests.append(f"{req.method} {req.url}")
             await route.abort("blockedbyclient")
             return
+        if (top_level or (navigation and self.config.network == "strict")) \
+                and urlsplit(req.url).scheme in ("http", "https"):
+            await self._follow_redirects(route, top_level)
+            return
+        if self.config.network == "strict" and urlsplit(req.url).scheme in ("http", "https"):
+            await self._fetch_checked(route)
+            return
         await route.continue_()
 
+    async def _fetch_checked(self, route: Any, max_hops: int = 10) -> None:
+        """A subresource under --network strict: fetched here hop by hop, each redirect target checked, the final
+        response handed to the page (the browser would follow redirect hops without showing them to the guard)."""
+        req = route.request
+        url, method = req.url, req.method
+        try:
+            resp = await route.fetch(max_redirects=0, timeout=self.config.navigation_timeout_ms)
+            for _ in range(max_hops):
+                location = resp.headers.get("location")
+                if not (300 <= resp.status < 400 and location):
+                    break
+                url = urljoin(url, location)
+                method = "GET" if resp.status in (301, 302, 303) else method
+                why = self._block_reason(url, "", False)
+                if why:
+                    self._blocked(method, url, f"a redirect hop {why}", False)
+                    await route.abort("blockedbyclient")
+                    return
+                resp = await route.fetch(url=url, method=method, max_redirects=0,
+                                         timeout=self.config.navigation_timeout_ms)
+            await route.fulfill(response=resp)
+        except PlaywrightError:
+            try:
+                await route.abort("failed")
+            except PlaywrightError:
+                pass
+
+    async def _follow_redirects(self, route: Any, top_level: bool) -> None:
+        """Fetch a navigation ourselves without following redirects, so that every hop is checked: the browser
+        does not show redirect hops to routes. An allowed hop is handed to the browser as a stub page that moves
+        on to it (a new navigation, which this guard sees again); a refused hop is never requested."""
+        req = route.request
+        try:
+            resp = await route.fetch(max_redirects=0, timeout=self.config.navigation_timeout_ms)
+        except PlaywrightError:
+            try:  # unreachable, or the page gave up waiting: let the browser report it in its own words
+                await route.continue_()
+            except PlaywrightError:
+                pass
+            return
+        location = resp.headers.get("location")
+        try:
+            if 300 <= resp.status < 400 and location:
+                target = urljoin(req.url, location)
+                why = self._block_reason(target, "", top_level) or (
+                    None if urlsplit(target).scheme in ("http", "https") else "not an http(s) URL")
+                if why:
+                    self._blocked("GET", target, f"a redirect hop {why}", True)
+                    await route.abort("blockedbyclient")
+                    return
+                headers = {k: v for k, v in resp.headers.items() if k.lower() == "set-cookie"}
+                await route.fulfill(status=200, headers={**headers, "content-type": "text/html"},
+                                    body=_redirect_stub(target))
+                return
+            await route.fulfill(response=resp)
+        except PlaywrightError:  # the navigation was cancelled meanwhile
+            pass
+
     # -- navigation and observation -----------------------------------------------------------------------
+    def seed_policy(self, start_url: str) -> None:
+        """The allowlist of this context: the start URL's origin plus `allowed_domains` (once per context)."""
+        if not self._seeded:
+            self.policy = DomainPolicy.for_start_url(start_url, self.config.allowed_domains)
+            self._seeded = True
+
     async def goto(self, url: str) -> None:
         """Open `url` in the active tab. Raises BadInput for a malformed URL, NavigationError when unreachable."""
         url = check_url(url)
-        if not self.policy.allowed:
-            self.policy = DomainPolicy.for_start_url(url)
+        self.seed_policy(url)
         if not self.policy.allows(url):
-            raise NavigationError(f"{url} is outside the allowed domains ({', '.join(self.policy.allowed)})")
+            raise NavigationError(f"{url} is outside the allowed domains ({self.policy.describe()})")
         page = self.page
+        blocked = len(self.blocked_requests)
         since = now_ms()
         try:
             await self.guard(page.goto(url, wait_until="domcontentloaded"), f"opening {url}",
                              self.config.navigation_timeout_ms + self.config.page_deadline_ms)
         except PlaywrightError as e:
+            if len(self.blocked_requests) > blocked:
+                raise NavigationError(f"cannot open {url}: {self.notices[-1]}") from None
             raise NavigationError(explain_navigation_error(url, e)) from None
         except PageUnresponsive as e:
             raise NavigationError(f"cannot open {url}: {e}") from None
@@ -294,6 +422,11 @@ class BrowserSession:
             await self.guard(settle(page, since=since), f"loading {url}")
         except PageUnresponsive as e:
             self.notices.append(str(e))
+        if not self.policy.allows(page.url) or (page.url.startswith("chrome-error:")
+                                                 and len(self.blocked_requests) > blocked):
+            where = page.url if not page.url.startswith("chrome-error:") else self.blocked_requests[-1].split(" ")[-1]
+            await page.goto("about:blank")
+            raise NavigationError(f"cannot open {url}: it led to {where}, outside the allowed domains")
 
     async def observe(self, options: ObserveOptions | None = None) -> Observation:
         """Observe the active tab; a crashed tab is replaced by a fresh one at the same URL first."""
@@ -353,7 +486,7 @@ class BrowserSession:
         """One observation of the active tab, typed secrets masked in its pictures."""
         if self.mask_values:
             from webagent.recorder import SECRET_SELECTOR, mark_secret_elements, unmark_secret_elements
-            marked = await mark_secret_elements(self.page, self.mask_values)
+            marked = await mark_secret_elements(self.page, self.mask_values, self.secrets, self.policy)
             try:
                 obs = await observe(self.page, self.counter, replace(options or ObserveOptions(),
                                                                      mask_selector=SECRET_SELECTOR))
@@ -367,12 +500,12 @@ class BrowserSession:
     async def crop_elements(self, obs: Observation, ids: list[int], options: ObserveOptions | None = None
                             ) -> list[Crop]:
         """Crops of elements of `obs` (just observed on the active tab), secrets masked as in `observe`."""
-        from webagent.observers.observe import crop_elements
+        from webagent.observers.pipeline import crop_elements
         options = options or ObserveOptions()
         if not self.mask_values:
             return await crop_elements(self.page, obs, ids, options)
         from webagent.recorder import SECRET_SELECTOR, mark_secret_elements, unmark_secret_elements
-        await mark_secret_elements(self.page, self.mask_values)
+        await mark_secret_elements(self.page, self.mask_values, self.secrets, self.policy)
         try:
             return await crop_elements(self.page, obs, ids, replace(options, mask_selector=SECRET_SELECTOR))
         finally:
@@ -389,6 +522,14 @@ class BrowserSession:
         self.notices.append(f"the page crashed and was reloaded ({url})")
         if url and not url.startswith(("about:", "chrome")):
             await self.goto(url)
+
+
+def _redirect_stub(target: str) -> str:
+    """A page that replaces itself by `target` at once (how the guard passes on a checked redirect hop)."""
+    import json
+    from html import escape
+    return (f'<!doctype html><meta name="{REDIRECT_MARK}"><meta http-equiv="refresh" content="0;url={escape(target)}">'
+            f"<script>location.replace({json.dumps(target)})</script>")
 
 
 def collapse(notices: list[str]) -> list[str]:

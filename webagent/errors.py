@@ -85,3 +85,15 @@ class PageUnresponsive(ActionError):
     """The page's scripts did not answer within the deadline; they were stopped."""
 
     kind = "page_unresponsive"
+
+
+class SecretRefused(ActionError):
+    """A secret would be typed into (or submitted to) a page, frame or form target outside its bound hosts."""
+
+    kind = "secret_refused"
+
+
+class PolicyDenied(ActionError):
+    """The action policy (`--policy FILE`, `--confirm`) does not allow this action."""
+
+    kind = "policy_denied"

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from webagent.safety import Secrets
+from webagent.safety import DomainPolicy, Secrets
 
 FORMAT_VERSION = 2
 TRAJECTORY = "trajectory.jsonl"
@@ -209,8 +209,8 @@ _MARK_JS = """(secrets) => {
   const hit = (s) => typeof s === 'string' && s && secrets.some((v) => s.includes(v));
   let n = 0;
   const mark = (el) => { if (el && !el.hasAttribute('data-webagent-secret')) { el.setAttribute('data-webagent-secret', ''); n++; } };
-  for (const el of document.querySelectorAll('input, textarea, select, [contenteditable]')) {
-    if (hit(el.value) || (el.isContentEditable && hit(el.innerText))) mark(el);
+  for (const el of document.querySelectorAll('input, textarea, select, [contenteditable], [data-webagent-secret-field]')) {
+    if (hit(el.value) || (el.isContentEditable && hit(el.innerText)) || el.hasAttribute('data-webagent-secret-field')) mark(el);
   }
   const root = document.body || document.documentElement;
   if (root) {
@@ -221,18 +221,44 @@ _MARK_JS = """(secrets) => {
 }"""
 _UNMARK_JS = """() => { for (const el of document.querySelectorAll('[data-webagent-secret]'))
   el.removeAttribute('data-webagent-secret'); }"""
+_SECRET_FIELDS_JS = """() => [...document.querySelectorAll('[data-webagent-secret-field]')]
+  .map((e) => [e.getAttribute('data-wa-id'), e.getAttribute('data-webagent-secret-field')])"""
 
 
-async def mask_secrets(page: Any, obs: Any, secrets: Secrets, *, quality: int = 70) -> int:
+async def _mask_secret_fields(page: Any, obs: Any, secrets: Secrets) -> None:
+    """Fields a secret was typed into show `{{NAME}}` as their value in the observation, whatever the page did to
+    the value since (upper-cased it, reversed it): the model never reads a transformed echo from the field."""
+    import dataclasses
+    import re
+    for path, frame in list(getattr(obs, "frames", {}).items()):
+        try:
+            found = await frame.evaluate(_SECRET_FIELDS_JS)
+        except Exception:  # noqa: BLE001 - a frame that went away
+            continue
+        for wa_id, name in found:
+            if not wa_id or not str(wa_id).isdigit() or name not in secrets.values:
+                continue
+            el = obs.elements.get(int(wa_id))
+            if el is None or el.frame != path:
+                continue
+            if el.value not in (None, ""):
+                obs.elements[el.id] = dataclasses.replace(el, value="{{" + name + "}}")
+            obs.text = re.sub(rf"^(\s*\[{el.id}\] .*?value=)'[^\n]*?'(?=( [a-z]|$))",
+                              lambda m, n=name: m.group(1) + "'{{" + n + "}}'", obs.text, count=1, flags=re.M)
+
+
+async def mask_secrets(page: Any, obs: Any, secrets: Secrets, *, quality: int = 70, policy: Any = None) -> int:
     """Hide secret values from what the agent's observation carries out of the browser.
 
-    The observation text and title get `{{NAME}}` back (so prompts never hold a value); if a secret is visible
-    on the page (a filled field, or text that repeats it), the screenshot is re-taken with those elements masked
-    in MASK_COLOR and the set-of-marks image and crops are dropped. An observation the session took with the
-    secrets masked (BrowserSession.mask_values, `stats["masked"]`) is left as it is. Returns how many elements
-    were masked."""
+    The observation text and title get `{{NAME}}` back (so prompts never hold a value), fields a secret was typed
+    into show `{{NAME}}`; if a secret is visible on the page (a filled field, or text that repeats it), the
+    screenshot is re-taken with those elements masked in MASK_COLOR and the set-of-marks image and crops are
+    dropped. An observation the session took with the secrets masked (BrowserSession.mask_values,
+    `stats["masked"]`) is left as it is. Values are only handed to frames at hosts the secret is bound to (a page
+    script could read them). Returns how many elements were masked."""
     if not secrets.values:
         return 0
+    await _mask_secret_fields(page, obs, secrets)
     obs.text = secrets.redact(obs.text)
     obs.title = secrets.redact(obs.title)
     obs.url = secrets.redact(obs.url)
@@ -243,7 +269,7 @@ async def mask_secrets(page: Any, obs: Any, secrets: Secrets, *, quality: int = 
     values = list(secrets.values.values())
     marked = 0
     try:
-        marked = await mark_secret_elements(page, values)
+        marked = await mark_secret_elements(page, values, secrets, policy)
         if marked and obs.screenshot is not None:
             masks = [f.locator(SECRET_SELECTOR) for f in page.frames if not f.is_detached()]
             kw: dict[str, Any] = {"type": "jpeg", "quality": quality} if obs.screenshot[:2] == b"\xff\xd8" \
@@ -260,12 +286,19 @@ async def mask_secrets(page: Any, obs: Any, secrets: Secrets, *, quality: int = 
     return marked
 
 
-async def mark_secret_elements(page: Any, values: list[str]) -> int:
-    """Tag (SECRET_SELECTOR) every field and text element of every frame that shows one of `values`."""
+async def mark_secret_elements(page: Any, values: list[str], secrets: Secrets | None = None,
+                               policy: Any = None) -> int:
+    """Tag (SECRET_SELECTOR) every field and text element of every frame that shows one of `values`. With
+    `secrets`, a frame is only handed the values of secrets bound to its host (or, unbound, to `policy`'s): a
+    script in a cross-origin frame could read what it is given."""
     marked = 0
     for f in [f for f in page.frames if not f.is_detached()]:
+        mine = values
+        if secrets is not None:
+            bound = {v for k, v in secrets.values.items() if secrets.bound_to(k, policy or DomainPolicy()).allows(f.url)}
+            mine = [v for v in values if v in bound]
         try:
-            marked += await f.evaluate(_MARK_JS, values)
+            marked += await f.evaluate(_MARK_JS, mine)
         except Exception:  # noqa: BLE001 - a frame navigating away: nothing of it will be in the screenshot
             continue
     return marked

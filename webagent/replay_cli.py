@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -33,8 +32,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
             raise BadInput(f"--site-url takes NAME=URL, got {spec!r}")
         sites[name] = url
     secrets = Secrets.parse(args.secret or [])
+    import asyncio
     report = asyncio.run(replay(args.run_dir, sites=sites, har=args.har, secrets=secrets, llm=args.llm or "actions",
-                                headless=not args.headful, out=args.out,
+                                headless=not args.headful, out=args.out, allow=args.allow_domain or [],
                                 on_step=None if args.json else _print_step))
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
@@ -77,7 +77,10 @@ def add_commands(sub, add_model_flags: Callable[[argparse.ArgumentParser], None]
                    help="serve the pages from the run's network.har; requests it lacks are aborted")
     p.add_argument("--site-url", action="append", metavar="NAME=URL",
                    help="use this running bundled site (not reset) instead of starting one")
-    p.add_argument("--secret", action="append", metavar="NAME=VALUE", help="values for {{NAME}} the run typed")
+    p.add_argument("--secret", action="append", metavar="NAME=VALUE[@HOST,...]",
+                   help="values for {{NAME}} the run typed")
+    p.add_argument("--allow-domain", action="append", metavar="HOST",
+                   help="also allow this host (or file:, data:, blob:) beyond the recorded run's own")
     p.add_argument("--out", help="with --llm recorded: the re-run's run directory (default RUN_DIR.replay)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--headful", action="store_true")

@@ -10,6 +10,8 @@ from typing import Any
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+REDIRECT_MARK = "webagent-redirect"  # the stub page by which the network guard passes on a checked redirect hop
+_STUB_JS = f"() => !!document.querySelector('meta[name={REDIRECT_MARK}]')"
 SHORT_TIMER_MS = 500  # timers up to this delay are UI reacting to the action; longer ones are background work
 CHAIN_DEPTH = 3  # a timer set by a tracked timer's callback is tracked, up to this depth (not endless polling)
 
@@ -115,12 +117,15 @@ async def settle(page: Page, quiet_ms: int = 50, max_ms: int = 1500, since: floa
     page.on("request", on_request)
     page.on("framenavigated", on_navigated)
     try:
-        for _ in range(3):
+        for _ in range(6):
             try:
                 await page.wait_for_load_state("load", timeout=max_ms * 2)
             except PlaywrightError:
                 pass
             try:
+                if await page.evaluate(_STUB_JS):  # a checked redirect hop: the next page is on its way
+                    await page.wait_for_event("framenavigated", timeout=max_ms * 3)
+                    continue
                 await page.evaluate(_SETTLE_JS, [quiet_ms, max_ms, since])
             except PlaywrightError:
                 continue  # navigated mid-wait: settle on the new document

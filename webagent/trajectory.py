@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from webagent.errors import BadInput
+from webagent.observers.identity import strip_ids
 from webagent.recorder import FORMAT_VERSION, TRAJECTORY
+from webagent.runconfig import RunConfig
 
 RECORD_TYPES = ("header", "step", "footer", "evaluation")
 OLDEST_READABLE = 1
@@ -48,6 +50,14 @@ class Trajectory:
     def eval_block(self) -> dict[str, Any] | None:
         ev = self.spec.get("eval") or self.task.get("eval")
         return ev if isinstance(ev, dict) else None
+
+    @property
+    def run_config(self) -> RunConfig:
+        """The run configuration the run was recorded with (defaults for what an older header lacks)."""
+        cfg = self.header.get("config") or {}
+        if isinstance(cfg.get("run"), dict):
+            return RunConfig.from_dict(cfg["run"], f"{self.path}: the header's run configuration")
+        return legacy_run_config(cfg, self.path)
 
     @property
     def complete(self) -> bool:
@@ -109,6 +119,50 @@ def _where(path: Path, lineno: int) -> str:
     return f"{path}: line {lineno}"
 
 
+_NONE = type(None)
+FIELD_TYPES: dict[str, dict[str, Any]] = {
+    "header": {"task": dict, "config": dict, "versions": dict},
+    "step": {"url": str, "title": (str, _NONE), "observation": (str, _NONE), "action": (str, _NONE),
+             "action_dict": (dict, _NONE), "target": (dict, _NONE), "result": (dict, _NONE),
+             "screenshot": (str, _NONE), "llm_calls": list, "candidates": list, "notices": list, "tabs": list,
+             "crops": dict, "timings": dict, "search_tree": (dict, list, _NONE), "tokens": (int, float),
+             "blocked_requests": list},
+    "footer": {"status": (str, _NONE), "answer": (str, _NONE), "reason": (str, _NONE), "steps": (int, _NONE),
+               "final_url": (str, _NONE), "usage": (dict, _NONE), "evaluation": (dict, _NONE)},
+}
+MAX_DEPTH = 200  # deeper than any search tree webagent writes
+
+
+def _depth(obj: Any, limit: int) -> int:
+    """Nesting depth of lists and dicts, counted without recursion, stopping once past `limit`."""
+    stack, deepest = [(obj, 1)], 0
+    while stack:
+        o, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > limit:
+            return deepest
+        if isinstance(o, dict):
+            stack.extend((v, d + 1) for v in o.values() if isinstance(v, (dict, list)))
+        elif isinstance(o, list):
+            stack.extend((v, d + 1) for v in o if isinstance(v, (dict, list)))
+    return deepest
+
+
+def _check_types(path: Path, line: int, rec: dict[str, Any]) -> None:
+    """A record whose known fields have the wrong type (or that is nested absurdly deep) is refused here, with
+    its line, instead of failing later inside `view` or `replay`."""
+    for key, want in FIELD_TYPES.get(rec.get("type"), {}).items():
+        if key in rec and not isinstance(rec[key], want) or (want in (int, (int, float)) and isinstance(
+                rec.get(key), bool)):
+            names = " or ".join(t.__name__ if t is not _NONE else "null"
+                                for t in (want if isinstance(want, tuple) else (want,)))
+            raise TrajectoryError(f"{_where(path, line)}: field {key!r} should be {names}, got "
+                                  f"{type(rec[key]).__name__}")
+    if _depth(rec, MAX_DEPTH) > MAX_DEPTH:
+        raise TrajectoryError(f"{_where(path, line)}: nested more than {MAX_DEPTH} levels deep (a crafted or "
+                              "corrupt record)")
+
+
 def load(path: str | Path) -> Trajectory:
     """Load a trajectory from a run directory or a `trajectory.jsonl` file.
 
@@ -134,6 +188,9 @@ def load(path: str | Path) -> Trajectory:
             continue
         try:
             rec = json.loads(line)
+        except RecursionError:
+            raise TrajectoryError(f"{_where(path, i)}: nested too deeply to read (a crafted or corrupt "
+                                  "record)") from None
         except json.JSONDecodeError as e:
             if i == len(lines) and not ends_cleanly:
                 warnings.append(f"{_where(path, i)} is cut short ({len(line)} bytes, no newline): the process was "
@@ -147,6 +204,7 @@ def load(path: str | Path) -> Trajectory:
         if kind not in RECORD_TYPES:
             raise TrajectoryError(f"{_where(path, i)}: unknown record type {kind!r}; expected one of "
                                   f"{', '.join(RECORD_TYPES)}")
+        _check_types(path, i, rec)
         records.append((i, rec))
     if not records:
         raise TrajectoryError(f"{path}: empty trajectory (no header): the run did not start")
@@ -209,10 +267,19 @@ def load(path: str | Path) -> Trajectory:
     return Trajectory(path, header, steps, footer, warnings, upgraded_from)
 
 
-_ID_RE = re.compile(r"\[\d+\] ")
+def legacy_run_config(cfg: dict[str, Any], path: Path) -> RunConfig:
+    """The run configuration of a header written before it held one (`run`): its flat keys, where they exist."""
+    data: dict[str, Any] = {"agent": {k: cfg[k] for k in ("max_steps", "loop_limit", "temperature") if k in cfg}}
+    obs = cfg.get("observe") or {}
+    data["observe"] = {k: obs[k] for k in ("scope", "detail", "mode", "max_chars") if k in obs}
+    if cfg.get("planner"):
+        data["planner"] = {"name": cfg["planner"]}  # older params were another shape: the planner's defaults
+    return RunConfig.from_dict(data, f"{path}: the header's configuration")
+
+
 _TIME_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\b")
 
 
 def normalize_observation(text: str) -> str:
     """Observation text without what legitimately changes between runs: element ids and timestamps."""
-    return _TIME_RE.sub("<time>", _ID_RE.sub("", text or ""))
+    return _TIME_RE.sub("<time>", strip_ids(text))

@@ -63,7 +63,8 @@ def _data_uri(path: Path) -> str | None:
         data = path.read_bytes()
     except OSError:
         return None
-    mime = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg" if data[:2] == b"\xff\xd8" else None
+    mime = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg" if data[:2] == b"\xff\xd8" else \
+        "image/webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else None
     if mime is None:
         return None
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"
@@ -331,14 +332,25 @@ def _results(bench_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def _under(base: Path, p: Path) -> bool:
+    """Is `p` (symlinks resolved) inside `base`? `view` writes only under the directory it was given."""
+    try:
+        p.resolve().relative_to(base.resolve())
+        return True
+    except (ValueError, OSError):
+        return False
+
+
 def _run_dir_of(bench_dir: Path, row: dict[str, Any]) -> Path | None:
+    """The run directory a results.jsonl row names, if it lies inside the benchmark directory (a row naming a
+    directory elsewhere would make `view` write there)."""
     for key in ("run_dir", "dir", "run", "trajectory"):
         v = row.get(key)
         if isinstance(v, str) and v:
             if v.endswith(".jsonl"):
                 v = str(Path(v).parent)
             for cand in (Path(v), bench_dir / v, bench_dir / Path(v).name):
-                if (cand / TRAJECTORY).exists():
+                if (cand / TRAJECTORY).exists() and _under(bench_dir, cand):
                     return cand
     tid = row.get("task_id")
     if tid is not None:
@@ -360,7 +372,7 @@ def render_bench(bench_dir: str | Path, out: str | Path | None = None) -> Path:
             seen.add(d.resolve())
         entries.append((row, d))
     for d in sorted(bench_dir.iterdir()):
-        if d.is_dir() and (d / TRAJECTORY).exists() and d.resolve() not in seen:
+        if d.is_dir() and (d / TRAJECTORY).exists() and d.resolve() not in seen and _under(bench_dir, d):
             entries.append(({"task_id": d.name}, d))
     out = Path(out) if out else bench_dir / "index.html"
     table = ""

@@ -33,8 +33,9 @@ def image_stats(messages: list[Message]) -> dict[str, int]:
 class MeteredChat:
     """Records each call into `calls` until `drain()`; totals survive draining in `usage` and `n_calls`."""
 
-    def __init__(self, inner: ChatModel, purpose: str = "policy") -> None:
+    def __init__(self, inner: ChatModel, purpose: str = "policy", secrets: Any = None) -> None:
         self.inner = inner
+        self.secrets = secrets  # a webagent.safety.Secrets: every prompt is redacted with it before it leaves
         self.name = inner.name
         self.calls: list[dict[str, Any]] = []
         self.usage = Usage()
@@ -45,6 +46,8 @@ class MeteredChat:
     async def complete(self, messages: list[Message], *, n: int = 1, temperature: float = 0.0,
                        max_tokens: int = 256, grammar: str | None = None,
                        json_schema: dict[str, Any] | None = None, purpose: str = "policy") -> Completion:
+        if self.secrets is not None and self.secrets.values:
+            messages = redact_messages(messages, self.secrets)
         t0 = time.perf_counter()
         out = await self.inner.complete(messages, n=n, temperature=temperature, max_tokens=max_tokens,
                                         grammar=grammar, json_schema=json_schema)
@@ -72,3 +75,21 @@ class MeteredChat:
     def drain(self) -> list[dict[str, Any]]:
         calls, self.calls = self.calls, []
         return calls
+
+
+def redact_messages(messages: list[Message], secrets: Any) -> list[Message]:
+    """The messages with secret values (and their simple echoes) replaced by `{{NAME}}` in every text part; image
+    parts are left alone (their pixels are masked when the screenshot is taken)."""
+    def part(p: Any) -> Any:
+        if isinstance(p, dict) and p.get("type") == "text":
+            return {**p, "text": secrets.redact(p.get("text", ""))}
+        return p
+    out = []
+    for m in messages:
+        c = m.get("content")
+        if isinstance(c, str):
+            c = secrets.redact(c)
+        elif isinstance(c, list):
+            c = [part(p) for p in c]
+        out.append({**m, "content": c})
+    return out

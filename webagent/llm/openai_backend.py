@@ -96,6 +96,11 @@ class OpenAIChat:
                                           max_retries=max_retries)
         self._max_tokens_field = "max_tokens"
 
+    def describe(self) -> str:
+        grammar = f", grammar via '{self.grammar_field}'" if self.grammar_field else ""
+        return (f"openai-compatible model={self.model} base_url={self.base_url} "
+                f"key={'set' if self.has_key else 'none'}{grammar}")
+
     async def complete(
         self,
         messages: list[Message],
@@ -154,11 +159,22 @@ class OpenAIChat:
                     f"{_one_line(getattr(e, 'message', e), 120)}): the model or server does not take images; use "
                     "--images none (and no --image), or a vision model") from e
             raise self._error(e) from e
-        texts = [(c.message.content or "") if c.message is not None else "" for c in (resp.choices or [])]
-        u = resp.usage
-        pt = int(getattr(u, "prompt_tokens", 0) or 0) if u is not None else 0
-        ct = int(getattr(u, "completion_tokens", 0) or 0) if u is not None else 0
-        return texts, Usage(pt, ct, price_of(self.model, pt, ct), _image_tokens(u))
+        except (ValueError, TypeError) as e:  # a body that is not a chat completion (JSON decoding failed)
+            raise LLMError(f"{self.base_url} answered with something that is not a chat completion "
+                           f"({_one_line(e, 100)}): check --base-url (it should end in /v1 of an "
+                           "OpenAI-compatible server)") from None
+        try:
+            texts = [(c.message.content or "") if c.message is not None else "" for c in (resp.choices or [])]
+            u = resp.usage
+            pt = int(getattr(u, "prompt_tokens", 0) or 0) if u is not None else 0
+            ct = int(getattr(u, "completion_tokens", 0) or 0) if u is not None else 0
+            image_tokens = _image_tokens(u)
+        except (AttributeError, TypeError, ValueError):
+            start = _one_line(str(resp), 60)
+            raise LLMError(f"{self.base_url} answered 200 with something that is not a chat completion (it starts "
+                           f"{start!r}): check --base-url (it should end in /v1 of an OpenAI-compatible server)"
+                           ) from None
+        return texts, Usage(pt, ct, price_of(self.model, pt, ct), image_tokens)
 
     def _error(self, e: openai.OpenAIError) -> LLMError:
         """One line that says what went wrong and what to do about it."""
