@@ -39,7 +39,10 @@ _PROBE_JS = """(el, arm) => {
   };
   const root = el.getRootNode();
   const doc = el.ownerDocument;
-  const vw = doc.documentElement.clientWidth || innerWidth, vh = doc.documentElement.clientHeight || innerHeight;
+  // the frame's viewport (in quirks mode documentElement measures the whole document, not the viewport)
+  const std = doc.compatMode === 'CSS1Compat', win = doc.defaultView || window;
+  const vw = std ? doc.documentElement.clientWidth : win.innerWidth;
+  const vh = std ? doc.documentElement.clientHeight : win.innerHeight;
   let rects = [...el.getClientRects()].filter(r => r.width > 0 && r.height > 0);
   if (!rects.length) return {state: 'invisible'};
   const inView = r => Math.min(r.right, vw) - Math.max(r.left, 0) >= 1 && Math.min(r.bottom, vh) - Math.max(r.top, 0) >= 1;
