@@ -22,15 +22,14 @@ import heapq
 import itertools
 import random
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from webagent.observers import Observation, ObserveOptions
 from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from webagent.search.cache import Caches, digest
-from webagent.search.candidates import Cand, policy_for, propose
-from webagent.search.safety import IRREVERSIBLE, classify
+from webagent.search.candidates import Branch, policy_for, propose
 from webagent.search.snapshot import (
     Snapshot,
     Step,
@@ -46,17 +45,19 @@ from webagent.search.world_model import WorldModel, candidate_crops, imagine, im
 from webagent.actions import Action
 from webagent.errors import NavigationError, UnknownElement
 from webagent.llm.metered import MeteredChat
+from webagent.options import opt
 from webagent.planner import Plan, PlanContext
+from webagent.risk import IRREVERSIBLE, classify
 
 _RISK_ORDER = {"read": 0, "reversible": 1, "irreversible": 2}
 
 
 @dataclass
-class Node:
+class SearchNode:
     id: int
     parent: int | None
     depth: int
-    cand: Cand | None = None
+    cand: Branch | None = None
     status: str = "pending"  # root | executed | simulated | blocked | merged | stop | failed | error
     value: float | None = None
     verdicts: list[dict[str, Any]] = field(default_factory=list)
@@ -91,18 +92,44 @@ class Node:
         return d
 
 
+@dataclass
+class BestFirstParams:
+    """The best-first planner's options and their defaults (the only place they are written; flags come from here)."""
+
+    branching: int = opt(3, minimum=1, help="candidates kept per node")
+    depth: int = opt(3, minimum=1, help="search depth")
+    samples: int | None = opt(None, minimum=1, help="policy samples per step, one request with n (default 2x "
+                                                    "branching; 1 keeps that default: one sample leaves nothing "
+                                                    "to search)")
+    budget: int | None = opt(10, minimum=0, help="nodes evaluated per step (0 = no search)")
+    budget_tokens: int | None = opt(None, minimum=0, help="LLM tokens per step, a hard cap")
+    budget_seconds: float | None = opt(None, minimum=0, help="seconds of search per step")
+    value_samples: int = opt(3, minimum=1, help="judge samples per value")
+    commit: str = opt("first", choices=("first", "path"),
+                      help="commit the first action and re-plan, or the whole best path, checked state by state")
+    comparative: bool = opt(False, help="score all children of a node in one judge call")
+
+    def budget_obj(self) -> Budget:
+        return Budget(nodes=self.budget, tokens=self.budget_tokens, seconds=self.budget_seconds)
+
+    def search_samples(self) -> int | None:
+        return self.samples if self.samples and self.samples > 1 else None
+
+
 class BestFirstPlanner:
     name = "best-first"
 
-    def __init__(self, branching: int = 3, depth: int = 3, budget: Budget | None = None, samples: int | None = None,
-                 value_samples: int = 3, threshold: float = 0.9, commit: str = "first", comparative: bool = False,
+    def __init__(self, branching: int = BestFirstParams.branching, depth: int = BestFirstParams.depth,
+                 budget: Budget | None = None, samples: int | None = None,
+                 value_samples: int = BestFirstParams.value_samples, threshold: float = 0.9,
+                 commit: str = BestFirstParams.commit, comparative: bool = False,
                  prior_weight: float = 0.2, depth_penalty: float = 0.01, world_model: WorldModel | None = None,
                  prune_k: int | None = None, confirm: bool = True, seed: int = 0, value_images: bool = False) -> None:
         if commit not in ("first", "path"):
             raise ValueError("commit is 'first' or 'path'")
         self.branching = branching
         self.depth = depth
-        self.budget = budget if budget is not None else Budget(nodes=10)
+        self.budget = budget if budget is not None else Budget(nodes=BestFirstParams.budget)
         self.samples = samples or max(2 * branching, 1)
         self.vf = ValueFunction(value_samples, images=value_images)
         self.threshold = threshold
@@ -123,10 +150,16 @@ class BestFirstPlanner:
         return await BestFirstSearch(self, ctx).run()
 
     def params(self) -> dict[str, Any]:
-        return {"branching": self.branching, "depth": self.depth, "budget": self.budget.to_dict(),
-                "samples": self.samples, "value_samples": self.vf.samples, "threshold": self.threshold,
-                "commit": self.commit, "comparative": self.comparative, "prune_k": self.prune_k,
-                "world_model": self.wm is not None}
+        """The options this planner runs with, as `make_planner(self.name, **params)` takes them back."""
+        return asdict(BestFirstParams(branching=self.branching, depth=self.depth, samples=self.samples,
+                                      budget=self.budget.nodes, budget_tokens=self.budget.tokens,
+                                      budget_seconds=self.budget.seconds, value_samples=self.vf.samples,
+                                      commit=self.commit, comparative=self.comparative))
+
+    @classmethod
+    def from_params(cls, p: BestFirstParams) -> BestFirstPlanner:
+        return cls(branching=p.branching, depth=p.depth, budget=p.budget_obj(), samples=p.search_samples(),
+                   value_samples=p.value_samples, commit=p.commit, comparative=p.comparative)
 
 
 
@@ -155,12 +188,12 @@ class BestFirstSearch:
         self._ctx = ctx
         self._policy = policy_for(ctx.policy, self._model)
         self._history_text = [h.action + (f" on {h.target}" if h.target else "") for h in ctx.history]
-        root = Node(0, None, 0, status="root", key=state_key(ctx.obs), url=ctx.obs.url, obs=ctx.obs)
-        self._nodes: list[Node] = [root]
+        root = SearchNode(0, None, 0, status="root", key=state_key(ctx.obs), url=ctx.obs.url, obs=ctx.obs)
+        self._nodes: list[SearchNode] = [root]
         self._table: dict[str, int] = {root.key: 0}
         self._cur_obs: Observation | None = ctx.obs
         self._cur_key: str | None = root.key
-        self._frontier: list[tuple[float, int, int, int, Cand]] = []
+        self._frontier: list[tuple[float, int, int, int, Branch]] = []
         self._seq = itertools.count()
         self._last_restore: tuple[str, float] | None = None
 
@@ -211,11 +244,11 @@ class BestFirstSearch:
         return out
 
     # ------------------------------------------------------------------------------------------------ search
-    def _priority(self, parent: Node, cand: Cand, base: float | None = None) -> float:
+    def _priority(self, parent: SearchNode, cand: Branch, base: float | None = None) -> float:
         v = base if base is not None else (parent.value if parent.value is not None else 0.5)
         return v + self.planner.prior_weight * cand.prior - self.planner.depth_penalty * (parent.depth + 1)
 
-    async def _push_children(self, node: Node, cands: list[Cand]) -> None:
+    async def _push_children(self, node: SearchNode, cands: list[Branch]) -> None:
         bases: dict[str, float | None] = {}
         if self.wm is not None and self.planner.prune_k is not None and node.obs is not None:
             # on the root page (where the browser is when the root's children are pushed) the targets are cropped
@@ -236,7 +269,7 @@ class BestFirstSearch:
             prio = self._priority(node, c, bases.get(c.key))
             heapq.heappush(self._frontier, (-prio, node.depth + 1, next(self._seq), node.id, c))
 
-    async def _search(self, root: Node, cands: list[Cand]) -> None:
+    async def _search(self, root: SearchNode, cands: list[Branch]) -> None:
         await self._push_children(root, cands)
         while self._frontier:
             if not self._meter.nodes_left():
@@ -277,7 +310,7 @@ class BestFirstSearch:
                     await self._expand(n)
         self._meter.stop_reason = self._meter.stop_reason or "frontier empty"
 
-    async def _expand(self, node: Node) -> None:
+    async def _expand(self, node: SearchNode) -> None:
         live = self._cur_key == node.key
         obs = self._cur_obs if live and self._cur_obs is not None else node.obs
         hist = list(self._ctx.history) + self._path_summaries(node)
@@ -285,23 +318,23 @@ class BestFirstSearch:
         node.verdicts.append({"candidates": [c.to_dict() for c in cands]})
         await self._push_children(node, cands)
 
-    def _path_nodes(self, node: Node) -> list[Node]:
+    def _path_nodes(self, node: SearchNode) -> list[SearchNode]:
         out = []
         while node.parent is not None:
             out.append(node)
             node = self._nodes[node.parent]
         return out[::-1]
 
-    def _path_text(self, node: Node) -> list[str]:
+    def _path_text(self, node: SearchNode) -> list[str]:
         return self._history_text + [n.cand.label() for n in self._path_nodes(node) if n.cand is not None]
 
-    def _path_summaries(self, node: Node):
+    def _path_summaries(self, node: SearchNode):
         from webagent.policy import StepSummary
         return [StepSummary(str(n.cand.action), f"{n.cand.target.role} '{n.cand.target.name}'"
                             if n.cand.target else "", n.status != "failed", n.error, n.url)
                 for n in self._path_nodes(node) if n.cand is not None]
 
-    async def _reach(self, node: Node) -> bool:
+    async def _reach(self, node: SearchNode) -> bool:
         """Bring the browser to `node`'s state (restore, verified; replay on mismatch)."""
         if self._cur_key == node.key and self._cur_obs is not None:
             return True
@@ -312,7 +345,7 @@ class BestFirstSearch:
         self._last_restore = (res.method, res.ms)
         return res.matched
 
-    async def _value(self, node: Node, obs: Observation, **kw: Any) -> float | None:
+    async def _value(self, node: SearchNode, obs: Observation, **kw: Any) -> float | None:
         intent = self._ctx.intent
         ckey = digest(intent, node.key if kw.get("proposed") is None else f"{node.key}>{kw['proposed']}",
                       kw.get("answer"))
@@ -334,7 +367,7 @@ class BestFirstSearch:
             self.planner.caches.put("values", ckey, value)
         return value
 
-    async def _simulate(self, node: Node, parent: Node, obs: Observation, cand: Cand) -> None:
+    async def _simulate(self, node: SearchNode, parent: SearchNode, obs: Observation, cand: Branch) -> None:
         node.status = node.status if node.status == "blocked" else "simulated"
         if self.wm is not None:
             im = await imagine(self.wm, self.vf, self._model, self.planner.caches, self._ctx.intent,
@@ -346,9 +379,9 @@ class BestFirstSearch:
             node.key = parent.key
             node.value = await self._value(node, obs, proposed=cand.label())
 
-    async def _evaluate(self, parent: Node, cand: Cand, score: bool = True) -> Node:
+    async def _evaluate(self, parent: SearchNode, cand: Branch, score: bool = True) -> SearchNode:
         t0 = time.perf_counter()
-        node = Node(len(self._nodes), parent.id, parent.depth + 1, cand)
+        node = SearchNode(len(self._nodes), parent.id, parent.depth + 1, cand)
         self._nodes.append(node)
         parent.children.append(node.id)
         session = self._ctx.session
@@ -414,11 +447,11 @@ class BestFirstSearch:
         finally:
             node.ms = (time.perf_counter() - t0) * 1000
 
-    def _note_restore(self, node: Node) -> None:
+    def _note_restore(self, node: SearchNode) -> None:
         if self._last_restore is not None:
             node.restore, node.restore_ms = self._last_restore
 
-    async def _compare(self, parent: Node, nodes: list[Node]) -> None:
+    async def _compare(self, parent: SearchNode, nodes: list[SearchNode]) -> None:
         """Comparative mode: one call scores all the new children; the absolute judge confirms a finisher."""
         todo = [n for n in nodes if n.value is None and n.status in ("executed", "merged", "stop")]
         if not todo:
@@ -443,13 +476,13 @@ class BestFirstSearch:
                 n.value = await self._value(n, obs, **kw)
 
     # ------------------------------------------------------------------------------------------------ commit
-    def _best(self) -> Node | None:
+    def _best(self) -> SearchNode | None:
         ok = {"executed": 3, "stop": 3, "simulated": 3, "merged": 2, "blocked": 2, "failed": 0, "error": 0}
         scored = [n for n in self._nodes[1:] if n.value is not None or n.status in ("failed",)]
         if not scored:
             return None
 
-        def rank(n: Node) -> tuple:
+        def rank(n: SearchNode) -> tuple:
             first = self._path_nodes(n)[0]
             status = ok.get(n.status, 1)
             if n.status == "stop" and (n.value or 0.0) < self.planner.threshold:
@@ -458,7 +491,7 @@ class BestFirstSearch:
                     first.cand.prior if first.cand else 0.0, -n.id)
         return max(scored, key=rank)
 
-    async def _commit(self, root: Node, cands: list[Cand], tree: dict[str, Any]) -> Plan:
+    async def _commit(self, root: SearchNode, cands: list[Branch], tree: dict[str, Any]) -> Plan:
         best = self._best()
         path = self._path_nodes(best) if best is not None else []
         if not path:

@@ -274,13 +274,15 @@ def test_task_images_reach_the_model_from_the_cli_and_from_a_visualwebarena_task
     assert "cannot read task image" in capsys.readouterr().err
     # a VisualWebArena-style task whose `image` is a path next to the task file, run by the bench
     from webagent.tasks.runner import BenchConfig, run_bench
+
+    from webagent.runconfig import ModelSettings, RunConfig
     task = {"task_id": "vwa-1", "sites": [], "start_url": site.url + "/about.html", "intent": "What colour?",
             "image": "pic.png", "eval": {"eval_types": ["string_match"],
                                          "reference_answers": {"must_include": ["green"]}}}
     (tmp_path / "vwa.json").write_text(json.dumps([task]))
     with FakeOpenAI(["stop [green]"]) as llm:
         _, summary = run_bench(BenchConfig(suite=str(tmp_path / "vwa.json"), out=str(tmp_path / "bench"),
-                                           model={"model": "vision-model", "base_url": llm.base_url}),
+                                           run=RunConfig(model=ModelSettings("vision-model", llm.base_url))),
                                print_fn=lambda s: None)
     parts = image_parts(llm.requests[0])
     assert len(parts) == 1 and decode(parts[0][1])[0] == pic.read_bytes()
