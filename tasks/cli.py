@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from webagent.errors import BadInput
+from webagent.runconfig import add_run_flags
 
 if TYPE_CHECKING:
     from webagent.tasks.runner import BenchConfig
@@ -33,13 +34,12 @@ _BENCH_DEFAULTS: dict[str, object] = {}  # the bench parser's defaults: a flag d
 def bench_config(args: argparse.Namespace) -> BenchConfig:
     from webagent.tasks.runner import BenchConfig
     from webagent.tasks.spec import parse_site_urls
+
+    from webagent.runconfig import config_from_args
     return BenchConfig(suite=args.suite, sites=args.site or [], task_ids=[str(t) for t in args.task or []],
-                       max_steps=args.max_steps, out=args.out, gold=args.gold, planner=args.planner,
-                       samples=args.samples, workers=args.workers, executor=args.executor,
-                       ray_address=args.ray_address, task_timeout=args.task_timeout,
-                       site_urls=parse_site_urls(args.site_url),
-                       model={"model": args.model, "base_url": args.base_url, "api_key": args.api_key,
-                              "cache": args.cache}, headless=not args.headful, images=args.images,
+                       max_steps=args.max_steps, out=args.out, gold=args.gold, workers=args.workers,
+                       executor=args.executor, ray_address=args.ray_address, task_timeout=args.task_timeout,
+                       site_urls=parse_site_urls(args.site_url), run=config_from_args(args), api_key=args.api_key,
                        bundled_sites=args.bundled_sites)
 
 
@@ -137,11 +137,9 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--suite", default="local", help="`local` (the bundled suite), or a task JSON file or folder")
     b.add_argument("--site", action="append", metavar="S", help="only tasks using this site (repeatable)")
     b.add_argument("--task", nargs="+", metavar="ID", help="only these task ids")
-    b.add_argument("--max-steps", type=int, default=None, help="step budget (default 15; gold: its length + 5)")
     b.add_argument("--out", help="run directory (default runs/<time>-bench)")
-    b.add_argument("--gold", action="store_true", help="replay each task's gold actions instead of a model")
-    b.add_argument("--planner", default="reactive")
-    b.add_argument("--samples", type=int, default=1, help="policy samples per step")
+    b.add_argument("--gold", action="store_true", help="replay each task's gold actions instead of a model "
+                                                       "(step budget: the gold length + 5 unless --max-steps)")
     b.add_argument("--workers", type=int, default=1, help="worker processes (or Ray actors), each with its own "
                    "sites and browser")
     b.add_argument("--executor", choices=["local", "ray"], default="local",
@@ -161,10 +159,7 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--bundled-sites", action="store_true",
                    help="run a suite written for other sites (e.g. WebArena's) on the bundled sites where no URL is "
                         "given; their data differ from the benchmark's, so scores are not comparable")
-    b.add_argument("--headful", action="store_true")
-    add_model_flags(b)
-    from webagent.cli import add_image_flags
-    add_image_flags(b, task_files=False)
+    add_run_flags(b)
     _BENCH_DEFAULTS.update({a.dest: a.default for a in b._actions if a.dest != "help"})
 
     e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks")

@@ -13,11 +13,12 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import webagent.search  # noqa: F401 - registers the search planners (worker processes build them by name)
 from webagent.tasks import rundir
 from webagent.tasks.evaluators import EvalResult, eval_problems, evaluate
 from webagent.tasks.results import TaskResult, one_line
@@ -25,28 +26,32 @@ from webagent.tasks.rundir import safe_name
 from webagent.tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in, select, url_map
 
 from webagent.errors import BadInput, SetupError
+from webagent.runconfig import RunConfig
 
 
 @dataclass
 class BenchConfig:
+    """A benchmark: which tasks, where, and the run configuration every episode gets (`webagent.runconfig`)."""
+
     suite: str = "local"
     sites: list[str] = field(default_factory=list)
     task_ids: list[str] = field(default_factory=list)
-    max_steps: int | None = None  # default: 15 for a model, len(gold) + 5 with --gold
+    max_steps: int | None = None  # an explicit --max-steps: it also caps gold runs (default there: len(gold) + 5)
     out: str | None = None
     gold: bool = False
-    planner: str = "reactive"
-    samples: int = 1
     workers: int = 1
     executor: str = "local"  # local (process pool) | ray
     ray_address: str | None = None
     task_timeout: float | None = None  # seconds per task; default from the step budget (task_timeout())
     site_urls: dict[str, str] = field(default_factory=dict)  # --site-url overrides (NAME -> URL)
-    model: dict[str, Any] = field(default_factory=dict)  # make_model kwargs: model, base_url, api_key, cache
-    headless: bool = True
+    run: RunConfig = field(default_factory=RunConfig)  # agent, observation, planner, browser, model settings
+    api_key: str | None = None  # never written to config.json or a trajectory
     judge: bool = True  # use the configured LLM for fuzzy_match / N/A reasons (only if one is configured explicitly)
-    images: str = "none"  # --images: what pictures of the page the model gets (webagent.vision.MODES)
     bundled_sites: bool = False  # --bundled-sites: run a suite written for other sites on the bundled ones
+
+    def model_kwargs(self) -> dict[str, Any]:
+        """`make_model` keyword arguments: the run's model settings and the API key."""
+        return {**self.run.model.kwargs(), "api_key": self.api_key}
 
 
 class PhaseClock:
@@ -172,19 +177,21 @@ class Worker:
         self.urls = url_map(self.external, env={}, local=local)
         hosts = sorted({urlsplit(u).hostname or "" for u in self.urls.values()} | {"127.0.0.1", "localhost"})
         if self.session is None:
-            self.session = BrowserSession(BrowserConfig(headless=self.cfg.headless, allowed_domains=hosts))
+            browser = self.cfg.run.browser
+            self.session = BrowserSession(BrowserConfig(headless=browser.headless,
+                                                        allowed_domains=hosts + list(browser.allowed_domains)))
             await self.session.start()
         self.states = StateCache(self.session._browser, local, self.run_dir / ".auth")
         if not self.cfg.gold:
             from webagent.llm.config import make_model
-            from webagent.vision import Vision, require_vision
-            self.model = make_model(**self.cfg.model)
-            require_vision(self.model, Vision(self.cfg.images))  # text-only model asked for images: at start
+            from webagent.vision import require_vision
+            self.model = make_model(**self.cfg.model_kwargs())
+            require_vision(self.model, self.cfg.run.agent_config().vision)  # text-only model asked for images
         else:
             self.model = NoModel()
-        if self.cfg.judge and explicit_model_configured(self.cfg.model):
+        if self.cfg.judge and explicit_model_configured(self.cfg.model_kwargs()):
             from webagent.llm.config import make_model
-            self.judge = self.model if not self.cfg.gold else make_model(**self.cfg.model)
+            self.judge = self.model if not self.cfg.gold else make_model(**self.cfg.model_kwargs())
 
     def health(self) -> str:
         """'' when this worker can run another task; else what broke (the browser, a site server)."""
@@ -209,13 +216,12 @@ class Worker:
         from webagent.vision import Vision, load_images
         if self.cfg.gold:
             return Vision()  # gold actions ask no model
-        return Vision(self.cfg.images, task_images=load_images(image_sources(task.bind(self.urls))))
+        return Vision(self.cfg.run.observe.images, task_images=load_images(image_sources(task.bind(self.urls))))
 
     async def run_task(self, task: Task) -> TaskResult:
-        from webagent.search import make_planner
         from webagent.tasks.gold import GoldPlanner
 
-        from webagent.agent import Agent, AgentConfig
+        from webagent.agent import Agent
 
         t0 = time.perf_counter()
         clock = PhaseClock()
@@ -243,9 +249,10 @@ class Worker:
                 raise BadInput(f"{task.path}: task {task.task_id} has no 'gold' actions to replay (--gold)")
             planner: Any = GoldPlanner(bound.gold or [])
         else:
-            planner = make_planner(self.cfg.planner, samples=self.cfg.samples)
+            planner = self.cfg.run.build_planner()
         max_steps = step_budget(self.cfg, task)
-        agent = Agent(self.model, planner, AgentConfig(max_steps=max_steps, vision=self._vision(task)))
+        agent_cfg = replace(self.cfg.run.agent_config(), max_steps=max_steps, vision=self._vision(task))
+        agent = Agent(self.model, planner, agent_cfg, run_config=self.cfg.run)
         run_dir = self.run_dir / _safe(task.task_id)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}
         clock.lap("context")
@@ -274,8 +281,8 @@ _safe = safe_name
 
 
 def step_budget(cfg: BenchConfig, task: Task) -> int:
-    """--max-steps, else 15 for a model and the gold sequence's length + 5 with --gold."""
-    return cfg.max_steps or (len(task.gold or []) + 5 if cfg.gold else 15)
+    """--max-steps, else the run's agent budget for a model and the gold sequence's length + 5 with --gold."""
+    return cfg.max_steps or (len(task.gold or []) + 5 if cfg.gold else cfg.run.agent.max_steps)
 
 
 GOLD_SECONDS_PER_STEP = 10.0
@@ -390,39 +397,41 @@ def _duration(s: float) -> str:
 # ------------------------------------------------------------------------------------------------ the run
 
 # Fields that decide what a run measures: a resumed run must keep them (or be --force'd). The rest (workers,
-# executor, deadline, headless, out) only decide how it runs and may change between sessions.
-RESULT_FIELDS = ("suite", "sites", "task_ids", "max_steps", "gold", "planner", "samples", "site_urls", "model",
-                 "judge", "images", "bundled_sites")
+# executor, deadline, out, the API key) only decide how it runs and may change between sessions.
+RESULT_FIELDS = ("suite", "sites", "task_ids", "max_steps", "gold", "site_urls", "run", "judge", "bundled_sites")
 
 
 def config_record(cfg: BenchConfig) -> dict[str, Any]:
     """The configuration as stored in config.json: everything but secrets (the API key)."""
-    d = asdict(cfg)
-    d["model"] = {k: v for k, v in cfg.model.items() if k != "api_key"}
+    d = {k: v for k, v in asdict(cfg).items() if k != "api_key"}
+    d["run"] = cfg.run.to_dict()
     return d
+
+
+def config_from_record(rec: dict[str, Any]) -> BenchConfig:
+    fields = set(BenchConfig.__dataclass_fields__) - {"run", "api_key"}
+    cfg = BenchConfig(**{k: v for k, v in rec.items() if k in fields})
+    if isinstance(rec.get("run"), dict):
+        cfg.run = RunConfig.from_dict(rec["run"], where="config.json")
+    return cfg
 
 
 def resumed_config(recorded: dict[str, Any], asked: BenchConfig, given: set[str], force: bool) -> BenchConfig:
     """The configuration of a resumed run: the recorded one, with the execution options the user gave again.
     A result field given with a different value is refused unless `force` (then the new value is used)."""
-    rec = dict(recorded)
-    fields = set(BenchConfig.__dataclass_fields__)
-    rec = {k: v for k, v in rec.items() if k in fields}
-    out = BenchConfig(**rec)
-    asked_rec = config_record(asked)
+    out = config_from_record(recorded)
+    rec, asked_rec = config_record(out), config_record(asked)
     diffs = [k for k in RESULT_FIELDS if k in given and asked_rec.get(k) != rec.get(k)]
     if diffs and not force:
-        what = ", ".join(f"{k}={rec.get(k)!r} (asked {asked_rec.get(k)!r})" for k in diffs)
-        raise BadInput(f"this run was recorded with {what}; resume it without those flags, or pass --force "
-                       "to resume with the new values")
+        what = ", ".join(k if k == "run" else f"{k}={rec.get(k)!r} (asked {asked_rec.get(k)!r})" for k in diffs)
+        raise BadInput(f"this run was recorded with other values of {what}; resume it without those flags, or "
+                       "pass --force to resume with the new values")
     for k in diffs:
         setattr(out, k, getattr(asked, k))
-    for k in fields - set(RESULT_FIELDS):
+    for k in set(BenchConfig.__dataclass_fields__) - set(RESULT_FIELDS):
         if k in given:
             setattr(out, k, getattr(asked, k))
-    # the API key is never recorded: take it from this invocation
-    if asked.model.get("api_key"):
-        out.model = {**out.model, "api_key": asked.model["api_key"]}
+    out.api_key = asked.api_key  # never recorded: from this invocation
     return out
 
 
