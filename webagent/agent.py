@@ -48,6 +48,7 @@ class RunResult:
     usage: Usage
     final_url: str = ""
     seconds: float = 0.0
+    recorder: Recorder | None = None  # the run's recorder (closed): an evaluation made afterwards goes through it
 
     @property
     def ok(self) -> bool:
@@ -200,7 +201,7 @@ class Agent:
                     "usage": self.model.usage.to_dict(), "llm_calls": self.model.n_calls, "seconds": round(secs, 2),
                     **({"images": self.model.image_usage()} if self.model.image_bytes else {})})
         rec.close()
-        return RunResult(status, answer, steps, reason, rec.dir, self.model.usage, url, secs)
+        return RunResult(status, answer, steps, reason, rec.dir, self.model.usage, url, secs, rec)
 
     def _record_step(self, rec: Recorder, step: int, obs: Observation, action: Action | None,
                      result: ActionResult | None, plan: Plan | None, t0: float, t_obs: float, t_plan: float,
