@@ -233,7 +233,8 @@ class Worker:
             planner = self.cfg.run.build_planner()
             max_steps = self.cfg.max_steps or self.cfg.run.agent.max_steps
         agent_cfg = replace(self.cfg.run.agent_config(), max_steps=max_steps, vision=self._vision(task))
-        agent = Agent(self.model, planner, agent_cfg, secrets=Secrets.parse(self.cfg.secrets), run_config=self.cfg.run)
+        secrets = Secrets.parse(self.cfg.secrets)
+        agent = Agent(self.model, planner, agent_cfg, secrets=secrets, run_config=self.cfg.run)
         run_dir = self.run_dir / _safe(task.task_id)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}
         res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
@@ -244,12 +245,12 @@ class Worker:
         except Exception as e:  # noqa: BLE001 (one task's scoring must not sink the run: it is that task's error)
             ev, error = EvalResult(), one_line("scoring", e)
         out = TaskResult(task.task_id, task.site, task.eval_types, None if error else ev.score, res.status,
-                         res.steps, res.usage.total_tokens, round(time.perf_counter() - t0, 2), res.answer,
-                         res.final_url, res.reason, [c.to_dict() for c in ev.checks], ev.notices,
-                         str(run_dir / "trajectory.jsonl"), error)
-        with open(run_dir / "trajectory.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps({"type": "evaluation", **ev.to_dict(), **({"error": error} if error else {})},
-                               ensure_ascii=False) + "\n")
+                         res.steps, res.usage.total_tokens, round(time.perf_counter() - t0, 2),
+                         secrets.redact(res.answer), secrets.redact(res.final_url), secrets.redact(res.reason),
+                         secrets.redact([c.to_dict() for c in ev.checks]), secrets.redact(ev.notices),
+                         str(run_dir / "trajectory.jsonl"), secrets.redact(error))
+        # through the run's recorder: redacted like every record, flushed and fsynced
+        res.recorder.evaluation({**ev.to_dict(), **({"error": error} if error else {})})
         return out
 
 

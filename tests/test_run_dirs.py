@@ -66,3 +66,4 @@ def test_bench_evaluation_goes_through_the_recorder_redacted_and_fsynced(site, t
     assert last["type"] == "evaluation" and last["evaluation"]["score"] is not None
     assert secret not in traj and "{{CODE}}" in traj  # the evaluation's checks name the answer: redacted too
     assert any(json.loads(x)["type"] == "evaluation" for x in written)  # written by the recorder's fsync path
+    assert secret not in (tmp_path / "bench" / "results.jsonl").read_text()
