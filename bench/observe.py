@@ -4,7 +4,9 @@
 
 For every page of the local sites (those that start; a few pages each) and of two heavy synthetic pages (the fixture
 site's /heavy?n=6000 table and testkit/pages/observers/heavy_mixed.html: >5,000 elements, two iframes, open shadow DOM,
-role-less clickables), in the same run:
+role-less clickables) and of three generated real-world shapes (testkit/realworld_pages.py: a news page with 36
+iframes, most empty or cross-origin ads from a second loopback port; an encyclopedia article with 3,000+ nodes and few
+actionable ones; a report with huge inline SVGs), in the same run:
 
 - ours: `observe()` with default options and no screenshot: extraction + pruning ms (median, p95) and tokens;
 - unpruned: the same extraction with every pruning stage off, flattened with the same renderer (no budget);
@@ -47,6 +49,10 @@ SITE_PAGES = {
     "shop_admin": ["/admin/dashboard/", "/admin/catalog/product/?limit=200", "/admin/sales/order/",
                    "/admin/customer/index/"],
 }
+# Generated pages of real-world shapes (testkit/realworld_pages.py): where observe's tail was (issue 10 section 5).
+REALWORLD = (("news, 36 iframes (12 cross-origin ads)", "/realworld/frames?ads={ads}"),
+             ("encyclopedia, 3,000+ nodes, few actionable", "/realworld/dom"),
+             ("report, huge inline SVGs", "/realworld/svg"))
 ADMIN_LOGIN = ("/admin/auth/login", "admin", "admin1234")
 
 
@@ -177,7 +183,7 @@ async def main(args) -> list[dict]:
             group = SiteGroup(names).start()
         except Exception as e:  # noqa: BLE001
             print(f"sites not started ({e}); synthetic pages only", file=sys.stderr)
-    with FixtureServer() as fx:
+    with FixtureServer() as fx, FixtureServer() as ads:  # a second port: a cross-origin ad server
         async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1", "localhost"])) as s:
             try:
                 if group is not None:
@@ -186,7 +192,9 @@ async def main(args) -> list[dict]:
                             rows.append({"page": f"{name} {urlparse(url).path}"[:44],
                                          **await measure(s, url, args.n, count)})
                 for label, path in (("heavy table (fixture)", "/heavy?n=6000"),
-                                    ("heavy mixed (frames+shadow)", "/observers/heavy_mixed.html")):
+                                    ("heavy mixed (frames+shadow)", "/observers/heavy_mixed.html"),
+                                    *REALWORLD):
+                    path = path.replace("{ads}", ads.url)
                     rows.append({"page": label, **await measure(s, fx.url + path, args.n, count)})
             finally:
                 if group is not None:

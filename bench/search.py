@@ -35,7 +35,7 @@ from webagent.search.hybrid import HybridPlanner  # noqa: E402
 from webagent.search.snapshot import (  # noqa: E402
     Step,
     act_and_observe,
-    replay,
+    replay_path,
     restore,
     state_key,
     take_snapshot,
@@ -178,7 +178,7 @@ async def bench_restore(session: BrowserSession, base: str, reps: int) -> list[d
             r_ms.append((time.perf_counter() - t0) * 1000)
             r_ok += res.method == "restore"
             t0 = time.perf_counter()
-            out = await replay(session, root, snap.path, OPTS)
+            out = await replay_path(session, root, snap.path, OPTS)
             p_ms.append((time.perf_counter() - t0) * 1000)
             p_ok += state_key(out) == snap.key
         r, p = statistics.median(r_ms), statistics.median(p_ms)

@@ -21,7 +21,7 @@ from webagent.tasks.sites.server import SiteServer  # noqa: E402
 from testkit.fixture_site import FixtureServer  # noqa: E402
 from webagent.actions import parse_action  # noqa: E402
 from webagent.browser import BrowserConfig, BrowserSession  # noqa: E402
-from webagent.execute import execute  # noqa: E402
+from webagent.executor import execute  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:

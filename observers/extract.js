@@ -4,6 +4,10 @@
 (args) => {
   const ATTR = "data-wa-id";
   let nextId = args.nextId;
+  // Frames are walked concurrently, each with its own block of new ids [nextId, idLimit): when the block runs out,
+  // the walk says so (`overflow`) and the caller walks the frame again with room.
+  const idLimit = args.idLimit || Infinity;
+  let overflow = false;
   const seen = new Set();
   const maxText = args.maxText || 300;
   const win = args.window || null; // [top, bottom] in this frame's viewport coordinates: skip subtrees outside
@@ -18,7 +22,8 @@
   }
   const ACTIONABLE_SEL = "a[href],button,input:not([type=hidden]),select,textarea,summary,[onclick],[tabindex],[role=button],[role=link],[role=checkbox],[role=tab],[role=menuitem],[contenteditable=true]";
   const HTML_ATTRS = ["href", "type", "name", "placeholder", "alt", "title", "aria-label", "role", "for", "action", "method"];
-  const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK", "TITLE", "BASE"]);
+  const SKIP = new Set(["SCRIPT", "STYLE", "NOSCRIPT", "TEMPLATE", "HEAD", "META", "LINK", "TITLE", "BASE", "title",
+    "desc", "defs", "style", "script"]);  // lower case: SVG elements
   const INTERACTIVE_ROLES = new Set([
     "button", "link", "textbox", "searchbox", "combobox", "checkbox", "radio", "switch", "slider",
     "spinbutton", "tab", "menuitem", "menuitemcheckbox", "menuitemradio", "option", "treeitem", "listbox",
@@ -50,6 +55,62 @@
     STRONG: "strong", B: "strong", EM: "emphasis", I: "emphasis", FIGURE: "figure", svg: "img",
     MENU: "list", OUTPUT: "status", SEARCH: "search",
   };
+
+  // Text-level elements (span, b, em, code, label, ...) laid out inline flow with the text around them: their text
+  // joins it as written, so `"<b>Tora</b>"` reads `"Tora"` and `ends with "<b>ino</b>".` keeps its quote and period.
+  const TEXT_LEVEL_ROLES = new Set(["generic", "strong", "emphasis", "code", "label", "none", "presentation"]);
+  const BREAK = "__break__";
+  // Input types whose text the agent must write in a given form (or that it must not read back): shown as `type=`.
+  const SHOWN_TYPES = new Set(["password", "email", "tel", "url", "number", "date", "time", "datetime-local", "month",
+    "week", "color", "file", "range"]);
+  const ENTRY_ROLES = new Set(["textbox", "searchbox", "combobox", "spinbutton", "listbox", "slider"]);
+  // class tokens that say nothing about what an icon does (icon-font families, sizes, state and utility classes)
+  const ICON_NOISE = /^(fas?|far|fal|fab|fad|fat|(fa-)?(solid|regular|light|brands|duotone|thin|sharp|fw|lg|xs|sm|xl|2xl|[0-9]+x|spin|pulse|border|inverse|stack.*|pull-.*|rotate-.*|flip-.*)|icons?|glyphicons?|bi|mdi|ti|la[srb]?|material-(icons|symbols).*|svg-inline--fa|btn|button|clickable|pointer|cursor-.*|active|selected|disabled|hidden|small|large|pull-.*|float-.*|text-.*|ml-.*|mr-.*|mx-.*|p[xytblr]?-.*|m[xytblr]?-.*|w-.*|h-.*|d-.*|js-.*|is-.*|has-.*|ng-.*|css-.*|sc-.*|.*[0-9]{3,}.*|[a-z]{1,2})$/i;
+
+  // Stylesheet rules that set `cursor: pointer`. An element that a rule gives the pointer itself is clickable even
+  // inside another clickable (a nested tree item, a star icon in a clickable row), and a pointer that appears only
+  // on `:hover` marks a clickable too (the walker never hovers). Cross-origin sheets cannot be read: skipped.
+  function pointerSets() {
+    const own = [], hover = [];
+    const probe = document.createDocumentFragment();
+    const valid = (sel) => { try { probe.querySelector(sel); return true; } catch (_) { return false; } };
+    const split = (text) => {
+      const out = []; let depth = 0, cur = "";
+      for (const ch of text) {
+        if (ch === "(" || ch === "[") depth++;
+        else if (ch === ")" || ch === "]") depth--;
+        if (ch === "," && depth === 0) { out.push(cur.trim()); cur = ""; } else cur += ch;
+      }
+      if (cur.trim()) out.push(cur.trim());
+      return out;
+    };
+    const visit = (rules, depth) => {
+      for (const r of rules) {
+        if (r.media && r.media.mediaText && !matchMedia(r.media.mediaText).matches) continue;
+        if (r.selectorText && r.style && r.style.cursor === "pointer") {
+          for (const sel of split(r.selectorText)) {
+            if (sel.includes("&") || sel.includes("::")) continue;
+            if (sel.includes(":hover")) {
+              const base = sel.replace(/:hover/g, "").trim();
+              if (base && valid(base)) hover.push(base);
+            } else if (valid(sel)) own.push(sel);
+          }
+        }
+        if (r.cssRules && r.cssRules.length && depth < 4 && !r.selectorText) visit(r.cssRules, depth + 1);
+      }
+    };
+    for (const sheet of document.styleSheets) {
+      let rules;
+      try { rules = sheet.cssRules; } catch (_) { continue; }
+      if (rules) visit(rules, 0);
+    }
+    const set = (sels) => {
+      if (!sels.length) return null;
+      try { return new Set(document.querySelectorAll(sels.join(","))); } catch (_) { return null; }
+    };
+    return { own: set(own), hover: set(hover) };
+  }
+  const pointers = pointerSets();
 
   const clean = (s, n = maxText) => {
     s = (s || "").replace(/\s+/g, " ").trim();
@@ -154,7 +215,16 @@
     return parseFloat(st.fontSize) <= 1 || parseFloat(st.opacity) < 0.1;
   }
 
-  function textFrom(e, depth) {
+  // Block-level tags: their text is a separate line, so a name made from content puts a space around it.
+  const BLOCK_TAGS = new Set(["DIV", "P", "LI", "UL", "OL", "DL", "DT", "DD", "TABLE", "TR", "TD", "TH", "H1", "H2",
+    "H3", "H4", "H5", "H6", "SECTION", "ARTICLE", "HEADER", "FOOTER", "NAV", "ASIDE", "MAIN", "BLOCKQUOTE", "PRE",
+    "FORM", "FIELDSET", "FIGURE", "FIGCAPTION", "ADDRESS", "HR", "DETAILS", "SUMMARY"]);
+  // A tree item's or menu item's nested group (its sub-items) is not part of its own name.
+  const NESTED_GROUP = (c) => c.tagName === "UL" || c.tagName === "OL"
+    || ["group", "tree", "menu", "listbox"].includes(c.getAttribute("role"));
+  const OWN_TEXT_ROLES = new Set(["treeitem", "menuitem", "menuitemcheckbox", "menuitemradio", "option"]);
+
+  function textFrom(e, depth, ownOnly) {
     // accessible name from content: text, alt of images, aria-label of descendants; nothing a person cannot see
     if (depth > 8) return "";
     let out = "";
@@ -167,14 +237,15 @@
       } else if (c.nodeType === 1) {
         if (SKIP.has(c.tagName)) continue;
         if (c.getAttribute("aria-hidden") === "true") continue;
+        if (ownOnly && NESTED_GROUP(c)) continue;
         if (unseen(c)) continue;
         const label = c.getAttribute("aria-label");
         if (label) out += " " + label + " ";
         else if (c.tagName === "IMG") out += " " + (c.getAttribute("alt") || "") + " ";
         else if (c.tagName === "INPUT" || c.tagName === "SELECT" || c.tagName === "TEXTAREA") continue;
         else {
-          const disp = c.tagName === "BR" ? "\n" : "";
-          out += disp + textFrom(c, depth + 1) + (c.tagName === "DIV" || c.tagName === "P" ? " " : "");
+          const sep = c.tagName === "BR" || BLOCK_TAGS.has(c.tagName) ? " " : "";
+          out += sep + textFrom(c, depth + 1, ownOnly) + sep;
         }
       }
     }
@@ -217,11 +288,47 @@
       return clean(t ? t.textContent : "");
     }
     if (NAME_FROM_CONTENT.has(role) || (actionable && role === "generic")) {
-      const t = clean(textFrom(e, 0));
+      const t = clean(textFrom(e, 0, OWN_TEXT_ROLES.has(role)));
       if (t) return t;
     }
     return clean(e.getAttribute("title") || "");
   }
+
+  // A text-less clickable (an icon) named from what a person would call it: a descendant's aria-label or title, an
+  // svg <title> or <use href="#icon-star">, an image's file name, or a meaningful class (icon-star, fa-heart, star).
+  function iconName(e) {
+    const cands = [e, ...e.querySelectorAll("svg,i,span,img,use,em,b")].slice(0, 8);
+    let fromClass = "";
+    for (const c of cands) {
+      const lab = c.getAttribute("aria-label") || c.getAttribute("title");
+      if (lab && lab.trim()) return clean(lab);
+      if (c.tagName.toLowerCase() === "svg") {
+        const t = c.querySelector("title");
+        if (t && t.textContent.trim()) return clean(t.textContent);
+      }
+      if (c.tagName.toLowerCase() === "use") {
+        const h = (c.getAttribute("href") || c.getAttribute("xlink:href") || "").split("#").pop();
+        if (h) return words(h.replace(/^(?:icon|fa|bi|ico|svg|i)[-_]/i, ""));
+      }
+      if (c.tagName === "IMG") {
+        const src = (c.getAttribute("src") || "").split(/[?#]/)[0].split("/").pop().replace(/\.[a-z0-9]+$/i, "");
+        if (src && !/^data:/.test(c.getAttribute("src") || "")) return words(src);
+      }
+      if (c.classList && c.classList.contains("material-icons") && c.textContent.trim()) return words(c.textContent);
+      if (!fromClass && c.classList) {
+        for (const tok of c.classList) {
+          const m = tok.match(/^(?:fa|bi|icon|glyphicon|mdi|ti|la|ion|octicon|gg|ri|feather|lucide)-(.+)$/i)
+            || tok.match(/^(.+?)[-_]icon$/i) || tok.match(/^icon[-_]?(.+)$/i);
+          if (m && !ICON_NOISE.test(m[1])) { fromClass = words(m[1]); break; }
+        }
+        if (!fromClass) {
+          for (const tok of c.classList) if (!ICON_NOISE.test(tok)) { fromClass = words(tok); break; }
+        }
+      }
+    }
+    return fromClass;
+  }
+  const words = (s) => clean(s.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/[-_]+/g, " ").toLowerCase(), 60);
 
   const vw = window.innerWidth, vh = window.innerHeight;
 
@@ -240,14 +347,21 @@
     const ti = e.getAttribute("tabindex");
     if (ti !== null && parseInt(ti, 10) >= 0 && tag !== "IFRAME") return true;
     if (tag === "IFRAME" || tag === "FRAME") return true; // an id so the frame can be named and scrolled into view
-    // cursor:pointer marks a role-less clickable, unless it only inherits the cursor from a clickable ancestor
-    if (style.cursor === "pointer" && !parentPointer) return true;
+    // cursor:pointer marks a role-less clickable, unless it only inherits the cursor from a clickable ancestor.
+    // parentPointer: 0 none, 1 inside a pointer-only clickable (a row, a tree item), 2 inside a link or a button;
+    // a pointer the element gets from its own rule (inline or stylesheet) makes it a clickable of its own inside 1.
+    if (style.cursor === "pointer") {
+      if (!parentPointer) return true;
+      if (parentPointer === 1 && ((e.style && e.style.cursor === "pointer") || (pointers.own && pointers.own.has(e)))) return true;
+    }
+    if (parentPointer !== 2 && pointers.hover && pointers.hover.has(e)) return true;
     return false;
   }
 
   function assignId(e) {
     let id = parseInt(e.getAttribute(ATTR), 10);
     if (!Number.isFinite(id) || seen.has(id)) {
+      if (nextId >= idLimit) { overflow = true; return null; }
       id = nextId++;
       e.setAttribute(ATTR, String(id));
     }
@@ -288,13 +402,19 @@
     if (e.disabled || a("aria-disabled") === "true") s.disabled = true;
     if (e.required || a("aria-required") === "true") s.required = true;
     if (e.readOnly && (e.tagName === "INPUT" || e.tagName === "TEXTAREA")) s.readonly = true;
-    if (e.tagName === "INPUT" && (e.type === "checkbox" || e.type === "radio")) s.checked = e.checked;
+    if (e.tagName === "INPUT" && (e.type === "checkbox" || e.type === "radio")) s.checked = e.indeterminate ? "mixed" : e.checked;
     else if (a("aria-checked") !== null) s.checked = a("aria-checked") === "true" ? true : a("aria-checked");
-    if (a("aria-pressed") !== null) s.pressed = a("aria-pressed") === "true";
+    if (a("aria-pressed") !== null) s.pressed = a("aria-pressed") === "mixed" ? "mixed" : a("aria-pressed") === "true";
     if (e.tagName === "OPTION") { if (e.selected) s.selected = true; }
     else if (a("aria-selected") === "true") s.selected = true;
     if (a("aria-expanded") !== null) s.expanded = a("aria-expanded") === "true";
-    if (e.tagName === "DETAILS") s.expanded = e.open;
+    if (e.tagName === "SUMMARY" && e.parentElement && e.parentElement.tagName === "DETAILS") s.expanded = e.parentElement.open;
+    if ((e.tagName === "SELECT" && e.multiple) || a("aria-multiselectable") === "true") s.multiselectable = true;
+    if (e.tagName === "TEXTAREA" || (role === "textbox" && (a("aria-multiline") === "true" || e.isContentEditable))) s.multiline = true;
+    if (e.tagName === "INPUT") {
+      const t = (e.getAttribute("type") || "").toLowerCase();
+      if (SHOWN_TYPES.has(t)) s.type = t;
+    }
     if (role === "heading") s.level = parseInt(a("aria-level") || e.tagName.slice(1), 10) || 2;
     if (a("aria-haspopup") && a("aria-haspopup") !== "false") s.haspopup = a("aria-haspopup");
     if (a("aria-current") && a("aria-current") !== "false") s.current = a("aria-current");
@@ -312,7 +432,7 @@
       return clean(e.value, 200);
     }
     if (tag === "TEXTAREA") return clean(e.value, 200);
-    if (tag === "SELECT") return clean([...e.selectedOptions].map((o) => o.textContent).join(", "), 200);
+    if (tag === "SELECT") return clean([...e.selectedOptions].map((o) => clean(o.textContent, 120)).join(e.multiple ? "; " : ", "), 300);
     if (e.isContentEditable && role === "textbox") return clean(e.textContent, 200);
     const vn = e.getAttribute("aria-valuenow");
     if (vn !== null) return e.getAttribute("aria-valuetext") || vn;
@@ -324,20 +444,31 @@
 
   // Node encoding: [role, name, id|null, states|null, value|null, bbox|null, children|null, flags]
   // Text encoding: a plain string. flags: 1 = visible, 2 = name came from content
-  function walkChildren(nodes, parentPointer, inheritedHidden, out, inFar, ownHidden) {
+  // Text nodes and inline text-level elements build one run of text, joined as the source writes it; an element
+  // node or a line break ends the run. `raw`: keep the run's edge spaces (the caller is itself inline text).
+  function walkChildren(nodes, parentPointer, inheritedHidden, out, inFar, ownHidden, raw) {
+    let run = null;
+    const flush = () => {
+      if (run === null) return;
+      const t = raw ? run.replace(/\s+/g, " ") : clean(run);
+      if (t) out.push(t);
+      run = null;
+    };
     for (const c of nodes) {
       if (c.nodeType === 3) {
-        if (inFar) continue;
-        const t = clean(c.data);
-        if (t && !inheritedHidden && !ownHidden) out.push(t);
+        if (inFar || inheritedHidden || ownHidden) continue;
+        run = run === null ? c.data : run + c.data;
       } else if (c.nodeType === 1) {
         const n = walk(c, parentPointer, inheritedHidden, inFar);
-        if (n !== null) {
-          if (Array.isArray(n) && n[0] === "__promote__") out.push(...n[1]);
-          else out.push(n);
-        }
+        if (n === null) continue;
+        if (n === BREAK) { flush(); continue; }
+        if (typeof n === "string") { run = run === null ? n : run + n; continue; }
+        flush();
+        if (n[0] === "__promote__") out.push(...n[1]);
+        else out.push(n);
       }
     }
+    flush();
   }
 
   function childNodesOf(e) {
@@ -351,6 +482,7 @@
 
   function walk(e, parentPointer, inheritedHidden, inFar) {
     if (SKIP.has(e.tagName)) return null;
+    if (e.tagName === "BR") return BREAK;
     if (e.getAttribute("aria-hidden") === "true") return null;
     const style = getComputedStyle(e);
     if (style.display === "none") return null;
@@ -376,26 +508,47 @@
     const actionable = vis && isClickable(e, role, style, parentPointer) && (sized || e.tagName === "OPTION");
     const children = [];
     const isFrame = e.tagName === "IFRAME" || e.tagName === "FRAME";
+    const id = actionable || isFrame ? assignId(e) : null;  // before the children: ids in page order
+    const st = states(e, role);
+    const display = style.display;
+    const textLevel = !actionable && !isFrame && TEXT_LEVEL_ROLES.has(role) && !Object.keys(st).length
+      && (display.startsWith("inline") || display === "contents");
     if (e.tagName === "SELECT") {
       for (const o of e.options) {
         const st = o.selected ? { selected: true } : null;
         children.push(["option", clean(o.textContent, 120), null, st, null, null, null, 1]);
       }
-    } else if (!isFrame) {
+    } else if (!isFrame && e.tagName !== "TEXTAREA"  // a textarea's text is its initial value, not content
+        // an inline SVG is one image (named by its <title>): its shapes are walked only when it holds text or links
+        && !(e.tagName === "svg" && !e.querySelector("text,a,foreignObject"))) {
       // invisible because of its own visibility (children may override it), or unseen as a whole subtree
       const hideAll = !vis && (style.visibility === "hidden" || inheritedHidden || unseenHere);
       const hasText = !hideAll && [...e.childNodes].some((c) => c.nodeType === 3 && c.data.trim());
       const ownHidden = hasText && (ownTextUnseen(e, style) || (!inFar && behind(e, rect)));
-      walkChildren(childNodesOf(e), parentPointer || pointer || actionable, hideAll, children, inFar, ownHidden);
+      const native = actionable && (INTERACTIVE_ROLES.has(role) || e.tagName === "A" || e.tagName === "BUTTON");
+      const level = native ? 2 : (parentPointer || (pointer || actionable ? 1 : 0));
+      walkChildren(childNodesOf(e), level, hideAll, children, inFar, ownHidden, textLevel);
+    }
+    if (textLevel && children.every((k) => typeof k === "string")) {
+      // inline text: joins the text around it; a margin or padding at its edges reads as a space
+      const gap = (a, b) => (parseFloat(style[a]) || 0) + (parseFloat(style[b]) || 0) > 0 ? " " : "";
+      const t = children.join(" ");
+      return t ? gap("marginLeft", "paddingLeft") + t + gap("marginRight", "paddingRight") : "";
+    }
+    if (textLevel) {
+      for (let i = children.length - 1; i >= 0; i--) {
+        if (typeof children[i] !== "string") continue;
+        const t = clean(children[i]);
+        if (t) children[i] = t; else children.splice(i, 1);
+      }
     }
     if (inFar && !actionable && !isFrame) return children.length ? ["__promote__", children] : null;
     if (inFar && actionable) farLeft--;
     const fromContent = NAME_FROM_CONTENT.has(role) || (actionable && role === "generic");
-    const name = (role === "generic" && !actionable) ? "" : nameOf(e, role, actionable);
-    const id = actionable || isFrame ? assignId(e) : null;
+    let name = (role === "generic" && !actionable) ? "" : nameOf(e, role, actionable);
+    if (actionable && !name && !ENTRY_ROLES.has(role) && !isFrame && !clean(textFrom(e, 0))) name = iconName(e);
     if (!actionable && !vis) return children.length ? ["__promote__", children] : null;
     if (offPage && rect.width > 0 && rect.height > 0 && !isFrame) return null;  // parked off the page: not seen
-    const st = states(e, role);
     const value = valueOf(e, role);
     const bbox = sized ? [Math.round(rect.left + frameBox[0]), Math.round(rect.top + frameBox[1]),
       Math.round(rect.width), Math.round(rect.height)] : null;
@@ -415,7 +568,7 @@
     let extra = null;
     if (isFrame) {
       extra = { co: [Math.round(rect.left + frameBox[0] + e.clientLeft + parseFloat(style.paddingLeft)),
-        Math.round(rect.top + frameBox[1] + e.clientTop + parseFloat(style.paddingTop))] };
+        Math.round(rect.top + frameBox[1] + e.clientTop + parseFloat(style.paddingTop))], ...frameHint(e) };
     }
     if (wantHtml) {
       extra = extra || {};
@@ -428,9 +581,30 @@
     return node;
   }
 
+  // Which Playwright frame an <iframe> holds is matched by URL (no round trip per frame); a same-origin frame with
+  // an empty body (an unfilled ad slot) is marked so that it is not walked at all.
+  function frameHint(e) {
+    let doc = null;
+    try { doc = e.contentDocument; } catch (_) { doc = null; }
+    if (!doc) return { u: e.src || "about:blank" };
+    let u = "about:blank";
+    try { u = doc.location ? doc.location.href : u; } catch (_) { /* keep about:blank */ }
+    const b = doc.body;
+    const empty = !b || (!b.firstElementChild && !(b.textContent || "").trim());
+    return empty ? { u, fe: 1 } : { u };
+  }
+  function hiddenFrames() {
+    const out = [];
+    for (const f of document.querySelectorAll("iframe,frame")) {
+      const id = parseInt(f.getAttribute(ATTR), 10);
+      if (!seen.has(id)) out.push(frameHint(f).u);
+    }
+    return out;
+  }
+
   const body = document.body || document.documentElement;
   const tree = [];
-  if (body) walkChildren(childNodesOf(body), false, false, tree);
+  if (body) walkChildren(childNodesOf(body), 0, false, tree);
   const se = document.scrollingElement || document.documentElement;
   // one JSON string: Playwright's structured serializer is slow for large nested results
   return JSON.stringify({
@@ -441,5 +615,7 @@
     viewport: [vw, vh],
     title: document.title,
     skipped,
+    overflow,
+    hidden: document.querySelector("iframe,frame") ? hiddenFrames() : [],
   });
 }

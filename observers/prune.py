@@ -32,6 +32,11 @@ DETAIL_OPTIONS = {"low": 5, "normal": 8, "high": 30}
 DROPPED_STATES = {"low": {"haspopup", "level", "current", "readonly", "required", "invalid"},
                   "normal": {"haspopup", "level"}, "high": set()}
 NOTE_CUT = "... {n} more lines not shown; scroll or use a more specific page"
+# Text made only of these is a separator between links (`Home | About`, `a, b`, `»`): dropped when it stands alone.
+# Other punctuation (quotes, `?`, `*` marking a required field, `%`, currency) says something and stays.
+SEPARATOR_CHARS = frozenset(" |·•‧∙–—-/\\,.;:»«›‹<>()[]{}")
+# Roles whose value is what they hold: their text children never become their name.
+VALUE_ROLES = frozenset({"textbox", "searchbox", "combobox", "spinbutton", "listbox", "slider"})
 
 
 def est_tokens(chars: int) -> int:
@@ -182,37 +187,45 @@ def occlusion(root: Node, ctx: PruneContext) -> Node:
 
 
 # S4 ----------------------------------------------------------------------------------------------------------------
+def _names_a_neighbour(children: list[Node], i: int, t: str) -> bool:
+    """The text at `i` is the name of the element right before or after it (a control's <label>)."""
+    return any(0 <= j < len(children) and children[j].id is not None and children[j].name.lower() == t
+               for j in (i - 1, i + 1))
+
+
 def text_dedupe(root: Node, ctx: PruneContext) -> Node:
-    """Drop text that repeats its element's name (a link's label), a sibling element's name (a control's <label>)
-    or one of the last three text lines; join runs of text; a lone text becomes the name of its nameless parent."""
+    """Drop text that repeats its element's name (a link's label), the name of the element next to it (a control's
+    <label>), one of the last three text lines, or that is only a separator (`|`, `»`); a lone
+    text becomes the name of its nameless parent, the leading text the name of a nameless clickable.
+
+    The page title (the root's name) and an element's name elsewhere on the page never hide text: a person reads
+    `Password` next to the field even when the title is `Enter Password Task`. Texts stay apart: the walker
+    already joined what flows inline, so separate texts come from separate blocks (lines on the page)."""
     recent: list[str] = []
 
     def go(n: Node) -> Node:
-        name = n.name.lower()
-        sibling_names = {c.name.lower() for c in n.children if c.id is not None and c.name}
+        name = n.name.lower() if n.role not in ("RootWebArea", "iframe") else ""
         kids: list[Node] = []
-        for c in n.children:
+        for i, c in enumerate(n.children):
             if c.role in INLINE_ROLES and c.id is None and not c.children and c.name:
                 c = replace(c, role="text")  # bold or italic words are part of the sentence around them
             if c.role == "text":
                 t = c.name.lower()
                 # a repeated short text (a count, a price) is data, not boilerplate: only longer lines are deduped
-                if ((name and (n.name_from_content or t in name)) or t in sibling_names
+                if ((name and (n.name_from_content or t == name)) or _names_a_neighbour(n.children, i, t)
+                        or (n.value and t == n.value.lower())
                         or (kids and kids[-1].name == c.name) or (len(c.name) >= 20 and c.name in recent)
-                        or not any(ch.isalnum() for ch in t)):
+                        or all(ch in SEPARATOR_CHARS for ch in t)):
                     ctx.removed(1, _line_len(c))
-                    continue
-                if kids and kids[-1].role == "text" and len(kids[-1].name) + len(c.name) < 400:
-                    kids[-1] = replace(kids[-1], name=f"{kids[-1].name} {c.name}")
-                    ctx.removed(1, 1)
                     continue
                 kids.append(c)
                 recent.append(c.name)
                 if len(recent) > 3:
                     recent.pop(0)
             else:
-                if (c.id is None and not c.children and c.name and name and c.name.lower() in name
-                        and c.role not in STRUCTURAL_ROLES):
+                if (c.id is None and not c.children and c.name and name and c.role not in STRUCTURAL_ROLES
+                        and c.role != "option" and (c.name.lower() == name
+                                                    or (n.name_from_content and c.name.lower() in name))):
                     ctx.removed(1, _line_len(c))  # a child that repeats its parent's name (an image in a link)
                     continue
                 if c.name:
@@ -231,9 +244,13 @@ def text_dedupe(root: Node, ctx: PruneContext) -> Node:
             ctx.removed(0, len(n.name) + 3)  # a heading that only wraps a link of the same name: say it once
             return replace(n, name="", children=kids)
         if (len(kids) == 1 and kids[0].role == "text" and not n.name and n.role not in ("row", "RootWebArea")
-                and n.role != "text"):
+                and n.role != "text" and n.role not in VALUE_ROLES):
             ctx.removed(1, 0)
             return replace(n, name=kids[0].name, children=[], name_from_content=True)
+        if (len(kids) > 1 and kids[0].role == "text" and n.id is not None and not n.name
+                and n.role not in VALUE_ROLES):
+            ctx.removed(1, 0)  # a clickable tree item `Docs` with its own clickable children: named by its text
+            return replace(n, name=kids[0].name, children=kids[1:], name_from_content=True)
         return _rebuild(n, kids)
     return go(root)
 
@@ -301,12 +318,14 @@ def restructure(root: Node, ctx: PruneContext) -> Node:
 
 # S7 ----------------------------------------------------------------------------------------------------------------
 def props(root: Node, ctx: PruneContext) -> Node:
-    """Keep the properties that change what an action does (focused, checked, selected, pressed, expanded,
-    disabled, required, readonly, invalid, current); drop the rest, and `checked=false` / `pressed=false` (absent
-    means not checked) below high detail; cap names by detail (and text lines at low detail)."""
+    """Keep the properties that change what an action does (field type, multiline, multiselectable, focused,
+    checked, selected, pressed, expanded, disabled, required, readonly, invalid, current); drop the rest, and
+    `checked=false` (absent means not checked) below high detail; cap names by detail (and text lines at low
+    detail)."""
     drop = DROPPED_STATES.get(ctx.detail, DROPPED_STATES["normal"])
     cap = DETAIL_NAME_CAP.get(ctx.detail, 150)
-    false_dropped = () if ctx.detail == "high" else ("checked", "pressed")
+    # absent `checked` on a checkbox means unchecked; `pressed=false` stays: it is what marks a toggle button
+    false_dropped = () if ctx.detail == "high" else ("checked",)
 
     def go(n: Node) -> Node:
         kids = [go(c) for c in n.children] if n.children else n.children

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from webagent.observers.types import Node
 
-_STATE_ORDER = ("focused", "checked", "selected", "pressed", "expanded", "disabled", "required", "readonly",
-                "invalid", "level", "haspopup", "current")
+_STATE_ORDER = ("type", "multiline", "multiselectable", "focused", "checked", "selected", "pressed", "expanded",
+                "disabled", "required", "readonly", "invalid", "level", "haspopup", "current")
 CELL_ROLES = frozenset({"cell", "gridcell", "columnheader", "rowheader"})
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
+
+from webagent.observers.identity import state_key
 
 
 @dataclass(slots=True)
@@ -28,6 +29,8 @@ class Node:
     attrs: dict[str, str] | None = None  # a few HTML attributes (html mode only)
     inline: bool = False  # render this node and everything below it on one line (table rows)
     suffix: str = ""  # appended to the node's line, e.g. `options: a; b; c`
+    frame_url: str | None = None  # for iframes: the URL of the document inside (matches it to its Playwright frame)
+    frame_empty: bool = False  # for iframes: a same-origin document with an empty body (not walked)
 
     def walk(self):
         """Yield this node and every descendant, depth first."""
@@ -107,17 +110,12 @@ class Observation:
     crops: list[Crop] = field(default_factory=list, repr=False)  # element and information-dense crops
     marked_screenshot: bytes | None = field(default=None, repr=False)  # set-of-marks overlay, same ids as text
 
-    @property
-    def hash(self) -> str:
-        """Stable digest of what the agent sees (URL + text), used by the loop breaker and search."""
-        return hashlib.sha256(f"{self.url}\n{self.text}".encode()).hexdigest()[:16]
-
     def ids(self) -> list[int]:
         return list(self.elements)
 
     def to_dict(self, with_tree: bool = False) -> dict[str, Any]:
         d = {
-            "url": self.url, "title": self.title, "text": self.text, "hash": self.hash,
+            "url": self.url, "title": self.title, "text": self.text, "state_key": state_key(self),
             "tabs": [t.__dict__ for t in self.tabs], "focused": self.focused, "scroll": list(self.scroll),
             "page_size": list(self.page_size), "viewport": list(self.viewport), "notices": self.notices,
             "elements": [e.to_dict() for e in self.elements.values()],

@@ -17,19 +17,19 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import heapq
 import itertools
 import random
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from webagent.observers import Observation, ObserveOptions
 from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from webagent.search.cache import Caches, digest
-from webagent.search.candidates import Cand, policy_for, propose
-from webagent.search.safety import IRREVERSIBLE, classify
+from webagent.search.candidates import Branch, policy_for, propose
 from webagent.search.snapshot import (
     Snapshot,
     Step,
@@ -45,17 +45,19 @@ from webagent.search.world_model import WorldModel, imagine, imagine_all
 from webagent.actions import Action
 from webagent.errors import NavigationError, UnknownElement
 from webagent.llm.metered import MeteredChat
+from webagent.options import opt
 from webagent.planner import Plan, PlanContext
+from webagent.risk import IRREVERSIBLE, classify
 
 _RISK_ORDER = {"read": 0, "reversible": 1, "irreversible": 2}
 
 
 @dataclass
-class Node:
+class SearchNode:
     id: int
     parent: int | None
     depth: int
-    cand: Cand | None = None
+    cand: Branch | None = None
     status: str = "pending"  # root | executed | simulated | blocked | merged | stop | failed | error
     value: float | None = None
     verdicts: list[dict[str, Any]] = field(default_factory=list)
@@ -90,18 +92,44 @@ class Node:
         return d
 
 
+@dataclass
+class BestFirstParams:
+    """The best-first planner's options and their defaults (the only place they are written; flags come from here)."""
+
+    branching: int = opt(3, minimum=1, help="candidates kept per node")
+    depth: int = opt(3, minimum=1, help="search depth")
+    samples: int | None = opt(None, minimum=1, help="policy samples per step, one request with n (default 2x "
+                                                    "branching; 1 keeps that default: one sample leaves nothing "
+                                                    "to search)")
+    budget: int | None = opt(10, minimum=0, help="nodes evaluated per step (0 = no search)")
+    budget_tokens: int | None = opt(None, minimum=0, help="LLM tokens per step, a hard cap")
+    budget_seconds: float | None = opt(None, minimum=0, help="seconds of search per step")
+    value_samples: int = opt(3, minimum=1, help="judge samples per value")
+    commit: str = opt("first", choices=("first", "path"),
+                      help="commit the first action and re-plan, or the whole best path, checked state by state")
+    comparative: bool = opt(False, help="score all children of a node in one judge call")
+
+    def budget_obj(self) -> Budget:
+        return Budget(nodes=self.budget, tokens=self.budget_tokens, seconds=self.budget_seconds)
+
+    def search_samples(self) -> int | None:
+        return self.samples if self.samples and self.samples > 1 else None
+
+
 class BestFirstPlanner:
     name = "best-first"
 
-    def __init__(self, branching: int = 3, depth: int = 3, budget: Budget | None = None, samples: int | None = None,
-                 value_samples: int = 3, threshold: float = 0.9, commit: str = "first", comparative: bool = False,
+    def __init__(self, branching: int = BestFirstParams.branching, depth: int = BestFirstParams.depth,
+                 budget: Budget | None = None, samples: int | None = None,
+                 value_samples: int = BestFirstParams.value_samples, threshold: float = 0.9,
+                 commit: str = BestFirstParams.commit, comparative: bool = False,
                  prior_weight: float = 0.2, depth_penalty: float = 0.01, world_model: WorldModel | None = None,
                  prune_k: int | None = None, confirm: bool = True, seed: int = 0, value_images: bool = False) -> None:
         if commit not in ("first", "path"):
             raise ValueError("commit is 'first' or 'path'")
         self.branching = branching
         self.depth = depth
-        self.budget = budget if budget is not None else Budget(nodes=10)
+        self.budget = budget if budget is not None else Budget(nodes=BestFirstParams.budget)
         self.samples = samples or max(2 * branching, 1)
         self.vf = ValueFunction(value_samples, images=value_images)
         self.threshold = threshold
@@ -117,72 +145,95 @@ class BestFirstPlanner:
 
     # ------------------------------------------------------------------------------------------------ choose
     async def choose(self, ctx: PlanContext) -> Plan:
-        t0 = time.perf_counter()
-        session = ctx.session
+        """Search from the current page and commit (see the module doc). All state of this step lives in a
+        `BestFirstSearch`, so one planner can serve several episodes at once; only the caches are shared."""
+        return await BestFirstSearch(self, ctx).run()
+
+    def params(self) -> dict[str, Any]:
+        """The options this planner runs with, as `make_planner(self.name, **params)` takes them back."""
+        return asdict(BestFirstParams(branching=self.branching, depth=self.depth, samples=self.samples,
+                                      budget=self.budget.nodes, budget_tokens=self.budget.tokens,
+                                      budget_seconds=self.budget.seconds, value_samples=self.vf.samples,
+                                      commit=self.commit, comparative=self.comparative))
+
+    @classmethod
+    def from_params(cls, p: BestFirstParams) -> BestFirstPlanner:
+        return cls(branching=p.branching, depth=p.depth, budget=p.budget_obj(), samples=p.search_samples(),
+                   value_samples=p.value_samples, commit=p.commit, comparative=p.comparative)
+
+
+
+class BestFirstSearch:
+    """One step's search for a BestFirstPlanner: the tree, the frontier, the transposition table, where the
+    browser is, the budget meter. Made per `choose()` call and dropped after it."""
+
+    def __init__(self, planner: BestFirstPlanner, ctx: PlanContext) -> None:
+        self.planner = planner
+        self.name = planner.name
+        self.vf, self.wm = planner.vf, planner.wm
         vision = getattr(ctx.policy, "vision", None)
-        if vision is not None and vision.sends_images:  # the run's images setting reaches the judges
+        if vision is not None and vision.sends_images:  # the run's images setting reaches the judges, on copies:
+            self.vf = copy.copy(planner.vf)               # another episode may run with other settings
             self.vf.vision = vision
-            if self.wm is not None:
+            if planner.wm is not None:
+                self.wm = copy.copy(planner.wm)
                 self.wm.vision = vision
         # states explored are observed as the agent observes (set-of-marks, dense crop per mode); the plain
         # screenshot only when the judge is sent it
-        opts = replace(getattr(ctx, "observe", None) or ObserveOptions(), screenshot=self.vf.images == "screenshot")
+        self._opts = replace(getattr(ctx, "observe", None) or ObserveOptions(),
+                             screenshot=self.vf.images == "screenshot")
         metered: MeteredChat = ctx.policy.model
-        meter = Meter(self.budget, metered)
-        model = BudgetedChat(metered, None)  # the root proposal is always made: a step must choose something
-        self._model, self._meter, self._ctx, self._opts = model, meter, ctx, opts
-        self._policy = policy_for(ctx.policy, model)
+        self._meter = Meter(planner.budget, metered)
+        self._model = BudgetedChat(metered, None)  # the root proposal is always made: a step must choose something
+        self._ctx = ctx
+        self._policy = policy_for(ctx.policy, self._model)
         self._history_text = [h.action + (f" on {h.target}" if h.target else "") for h in ctx.history]
-        root = Node(0, None, 0, status="root", key=state_key(ctx.obs), url=ctx.obs.url, obs=ctx.obs)
-        self._nodes: list[Node] = [root]
+        root = SearchNode(0, None, 0, status="root", key=state_key(ctx.obs), url=ctx.obs.url, obs=ctx.obs)
+        self._nodes: list[SearchNode] = [root]
         self._table: dict[str, int] = {root.key: 0}
         self._cur_obs: Observation | None = ctx.obs
         self._cur_key: str | None = root.key
-        self._frontier: list[tuple[float, int, int, int, Cand]] = []
+        self._frontier: list[tuple[float, int, int, int, Branch]] = []
         self._seq = itertools.count()
+        self._last_restore: tuple[str, float] | None = None
+
+    async def run(self) -> Plan:
+        t0 = time.perf_counter()
+        ctx, session, model, meter = self._ctx, self._ctx.session, self._model, self._meter
+        root = self._nodes[0]
         root.snapshot = await take_snapshot(session, ctx.obs)
-        cands = await propose(self._policy, ctx.intent, ctx.obs, ctx.history, self.samples, self.branching,
+        cands = await propose(self._policy, ctx.intent, ctx.obs, ctx.history, self.planner.samples, self.planner.branching,
                               ctx.last_error, ctx.notes)
-        tree: dict[str, Any] = {"planner": self.name, "params": self.params(),
+        tree: dict[str, Any] = {"planner": self.name, "params": self.planner.params(),
                                 "root": {"url": ctx.obs.url, "key": root.key,
                                          "candidates": [c.to_dict() for c in cands]}}
-        no_search = (self.budget.nodes is not None and self.budget.nodes <= 0) or (
+        no_search = (self.planner.budget.nodes is not None and self.planner.budget.nodes <= 0) or (
             len(cands) == 1 and cands[0].action.verb == "stop")
         if no_search:
             tree["note"] = "budget 0: the top-voted candidate" if len(cands) > 1 or cands[0].action.verb != "stop" \
                 else "the only candidate is stop"
             tree["budget"] = meter.to_dict()
-            tree["caches"] = self.caches.stats()
+            tree["caches"] = self.planner.caches.stats()
             return Plan([cands[0].action], tree=tree, candidates=[c.to_dict() for c in cands])
         model.meter = meter
         try:
             secs = meter.remaining_seconds()
-            if secs is not None:
-                async with asyncio.timeout(secs):
-                    await self._search(root, cands)
-            else:
+            async with session.exploring(), asyncio.timeout(secs):  # no state-changing request while exploring
                 await self._search(root, cands)
         except TimeoutError:
             meter.stop_reason = "seconds"
         except BudgetExhausted as e:
             meter.stop_reason = e.which
         finally:
-            session.block_mutations = False
             meter.freeze()
         model.meter = None
         plan = await self._commit(root, cands, tree)
         tree.update({"nodes": [n.to_dict() for n in self._nodes], "budget": meter.to_dict(),
-                     "caches": self.caches.stats(), "restores": self._restore_stats(),
+                     "caches": self.planner.caches.stats(), "restores": self._restore_stats(),
                      "ms": round((time.perf_counter() - t0) * 1000, 1)})
         plan.tree = tree
         plan.candidates = [c.to_dict() for c in cands]
         return plan
-
-    def params(self) -> dict[str, Any]:
-        return {"branching": self.branching, "depth": self.depth, "budget": self.budget.to_dict(),
-                "samples": self.samples, "value_samples": self.vf.samples, "threshold": self.threshold,
-                "commit": self.commit, "comparative": self.comparative, "prune_k": self.prune_k,
-                "world_model": self.wm is not None}
 
     def _restore_stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -193,19 +244,19 @@ class BestFirstPlanner:
         return out
 
     # ------------------------------------------------------------------------------------------------ search
-    def _priority(self, parent: Node, cand: Cand, base: float | None = None) -> float:
+    def _priority(self, parent: SearchNode, cand: Branch, base: float | None = None) -> float:
         v = base if base is not None else (parent.value if parent.value is not None else 0.5)
-        return v + self.prior_weight * cand.prior - self.depth_penalty * (parent.depth + 1)
+        return v + self.planner.prior_weight * cand.prior - self.planner.depth_penalty * (parent.depth + 1)
 
-    async def _push_children(self, node: Node, cands: list[Cand]) -> None:
+    async def _push_children(self, node: SearchNode, cands: list[Branch]) -> None:
         bases: dict[str, float | None] = {}
-        if self.wm is not None and self.prune_k is not None and node.obs is not None:
-            ims = await imagine_all(self.wm, self.vf, self._model, self.caches, self._ctx.intent,
+        if self.wm is not None and self.planner.prune_k is not None and node.obs is not None:
+            ims = await imagine_all(self.wm, self.vf, self._model, self.planner.caches, self._ctx.intent,
                                     self._path_text(node), node.obs, cands)
             by_val = sorted(ims, key=lambda im: (im.value if im.value is not None else -1.0, im.cand.prior),
                             reverse=True)
             safe = [im for im in by_val if im.cand.risk != IRREVERSIBLE]
-            keep = {id(im.cand) for im in safe[: self.prune_k]} | {id(im.cand) for im in by_val
+            keep = {id(im.cand) for im in safe[: self.planner.prune_k]} | {id(im.cand) for im in by_val
                                                                   if im.cand.risk == IRREVERSIBLE}
             for im in ims:
                 bases[im.cand.key] = im.value
@@ -216,7 +267,7 @@ class BestFirstPlanner:
             prio = self._priority(node, c, bases.get(c.key))
             heapq.heappush(self._frontier, (-prio, node.depth + 1, next(self._seq), node.id, c))
 
-    async def _search(self, root: Node, cands: list[Cand]) -> None:
+    async def _search(self, root: SearchNode, cands: list[Branch]) -> None:
         await self._push_children(root, cands)
         while self._frontier:
             if not self._meter.nodes_left():
@@ -224,9 +275,9 @@ class BestFirstPlanner:
                 return
             _, _, _, pid, cand = heapq.heappop(self._frontier)
             batch = [(pid, cand)]
-            if self.comparative:
+            if self.planner.comparative:
                 rest = [e for e in self._frontier if e[3] == pid]
-                room = None if self.budget.nodes is None else self.budget.nodes - self._meter.nodes - 1
+                room = None if self.planner.budget.nodes is None else self.planner.budget.nodes - self._meter.nodes - 1
                 rest = sorted(rest)[: room if room is not None else len(rest)]
                 for e in rest:
                     self._frontier.remove(e)
@@ -236,52 +287,52 @@ class BestFirstPlanner:
             for p, c in batch:
                 self._meter.nodes += 1
                 try:
-                    new_nodes.append(await self._evaluate(self._nodes[p], c, score=not self.comparative))
+                    new_nodes.append(await self._evaluate(self._nodes[p], c, score=not self.planner.comparative))
                 except (PlaywrightError, NavigationError) as e:  # the page went away under us: a failed node
                     n = self._nodes[-1] if self._nodes[-1].cand is c else None
                     if n is not None:
                         n.status, n.error = "error", f"browser: {str(e).splitlines()[0]}"
                         new_nodes.append(n)
                     self._cur_key, self._cur_obs = None, None
-            if self.comparative:
+            if self.planner.comparative:
                 await self._compare(self._nodes[pid], new_nodes)
             done = False
             for n in new_nodes:
-                if n.value is not None and n.value >= self.threshold:
+                if n.value is not None and n.value >= self.planner.threshold:
                     done = True
             if done:
                 self._meter.stop_reason = "threshold"
                 return
             for n in new_nodes:
-                if n.status == "executed" and n.depth < self.depth and n.obs is not None:
+                if n.status == "executed" and n.depth < self.planner.depth and n.obs is not None:
                     await self._expand(n)
         self._meter.stop_reason = self._meter.stop_reason or "frontier empty"
 
-    async def _expand(self, node: Node) -> None:
+    async def _expand(self, node: SearchNode) -> None:
         live = self._cur_key == node.key
         obs = self._cur_obs if live and self._cur_obs is not None else node.obs
         hist = list(self._ctx.history) + self._path_summaries(node)
-        cands = await propose(self._policy, self._ctx.intent, obs, hist, self.samples, self.branching)
+        cands = await propose(self._policy, self._ctx.intent, obs, hist, self.planner.samples, self.planner.branching)
         node.verdicts.append({"candidates": [c.to_dict() for c in cands]})
         await self._push_children(node, cands)
 
-    def _path_nodes(self, node: Node) -> list[Node]:
+    def _path_nodes(self, node: SearchNode) -> list[SearchNode]:
         out = []
         while node.parent is not None:
             out.append(node)
             node = self._nodes[node.parent]
         return out[::-1]
 
-    def _path_text(self, node: Node) -> list[str]:
+    def _path_text(self, node: SearchNode) -> list[str]:
         return self._history_text + [n.cand.label() for n in self._path_nodes(node) if n.cand is not None]
 
-    def _path_summaries(self, node: Node):
+    def _path_summaries(self, node: SearchNode):
         from webagent.policy import StepSummary
         return [StepSummary(str(n.cand.action), f"{n.cand.target.role} '{n.cand.target.name}'"
                             if n.cand.target else "", n.status != "failed", n.error, n.url)
                 for n in self._path_nodes(node) if n.cand is not None]
 
-    async def _reach(self, node: Node) -> bool:
+    async def _reach(self, node: SearchNode) -> bool:
         """Bring the browser to `node`'s state (restore, verified; replay on mismatch)."""
         if self._cur_key == node.key and self._cur_obs is not None:
             return True
@@ -292,11 +343,11 @@ class BestFirstPlanner:
         self._last_restore = (res.method, res.ms)
         return res.matched
 
-    async def _value(self, node: Node, obs: Observation, **kw: Any) -> float | None:
+    async def _value(self, node: SearchNode, obs: Observation, **kw: Any) -> float | None:
         intent = self._ctx.intent
         ckey = digest(intent, node.key if kw.get("proposed") is None else f"{node.key}>{kw['proposed']}",
                       kw.get("answer"))
-        cached = self.caches.get("values", ckey)
+        cached = self.planner.caches.get("values", ckey)
         if cached is not None:
             node.verdicts.append({"cached": cached})
             return cached
@@ -304,20 +355,20 @@ class BestFirstPlanner:
                                 else self._path_text(self._nodes[node.parent]), obs, **kw)
         node.verdicts.append(v.to_dict())
         value = v.value
-        if value is not None and value >= self.threshold and self.confirm:
+        if value is not None and value >= self.planner.threshold and self.planner.confirm:
             v2 = await self.vf.score(self._model, intent, self._path_text(node) if kw.get("answer") is None
                                      else self._path_text(self._nodes[node.parent]), obs, **kw)
             node.verdicts.append({"confirm": v2.to_dict()})
             vals = [x for x in (v.value, v2.value) if x is not None]
             value = sum(vals) / len(vals)
         if value is not None:
-            self.caches.put("values", ckey, value)
+            self.planner.caches.put("values", ckey, value)
         return value
 
-    async def _simulate(self, node: Node, parent: Node, obs: Observation, cand: Cand) -> None:
+    async def _simulate(self, node: SearchNode, parent: SearchNode, obs: Observation, cand: Branch) -> None:
         node.status = node.status if node.status == "blocked" else "simulated"
         if self.wm is not None:
-            im = await imagine(self.wm, self.vf, self._model, self.caches, self._ctx.intent,
+            im = await imagine(self.wm, self.vf, self._model, self.planner.caches, self._ctx.intent,
                                self._path_text(parent), obs, cand)
             node.imagined = im.outcomes
             node.value = im.value
@@ -326,9 +377,9 @@ class BestFirstPlanner:
             node.key = parent.key
             node.value = await self._value(node, obs, proposed=cand.label())
 
-    async def _evaluate(self, parent: Node, cand: Cand, score: bool = True) -> Node:
+    async def _evaluate(self, parent: SearchNode, cand: Branch, score: bool = True) -> SearchNode:
         t0 = time.perf_counter()
-        node = Node(len(self._nodes), parent.id, parent.depth + 1, cand)
+        node = SearchNode(len(self._nodes), parent.id, parent.depth + 1, cand)
         self._nodes.append(node)
         parent.children.append(node.id)
         session = self._ctx.session
@@ -336,7 +387,7 @@ class BestFirstPlanner:
             if cand.action.verb == "stop":
                 node.status, node.key, node.url = "stop", parent.key, parent.url
                 ikey = digest(self._ctx.intent, parent.key, cand.key)
-                cached = self.caches.get("imagined", ikey)
+                cached = self.planner.caches.get("imagined", ikey)
                 if cached is not None:
                     node.value = cached
                 elif score:
@@ -360,7 +411,6 @@ class BestFirstPlanner:
             if cand.risk == IRREVERSIBLE:
                 await self._simulate(node, parent, obs, cand)
                 return node
-            session.block_mutations = True
             blocked = len(session.blocked_requests)
             result, after = await act_and_observe(session, obs, action, self._opts, self._ctx.secrets)
             self._cur_obs, self._cur_key = after, state_key(after)
@@ -395,11 +445,11 @@ class BestFirstPlanner:
         finally:
             node.ms = (time.perf_counter() - t0) * 1000
 
-    def _note_restore(self, node: Node) -> None:
+    def _note_restore(self, node: SearchNode) -> None:
         if self._last_restore is not None:
             node.restore, node.restore_ms = self._last_restore
 
-    async def _compare(self, parent: Node, nodes: list[Node]) -> None:
+    async def _compare(self, parent: SearchNode, nodes: list[SearchNode]) -> None:
         """Comparative mode: one call scores all the new children; the absolute judge confirms a finisher."""
         todo = [n for n in nodes if n.value is None and n.status in ("executed", "merged", "stop")]
         if not todo:
@@ -414,32 +464,32 @@ class BestFirstPlanner:
                 o["url"], o["page"], o["obs"] = n.url, src.text if src is not None else "", src
             options.append(o)
         verdicts = await self.vf.compare(self._model, self._ctx.intent, self._path_text(parent),
-                                         parent.obs or self._cur_obs, options, self.rng)
+                                         parent.obs or self._cur_obs, options, self.planner.rng)
         for n, v in zip(todo, verdicts, strict=True):
             n.verdicts.append({"comparative": v.to_dict()})
             n.value = v.value
-            if n.value is not None and n.value >= self.threshold:
+            if n.value is not None and n.value >= self.planner.threshold:
                 obs = n.obs if n.status != "stop" else (parent.obs or self._cur_obs)
                 kw = {"answer": n.cand.action.text or ""} if n.status == "stop" else {}
                 n.value = await self._value(n, obs, **kw)
 
     # ------------------------------------------------------------------------------------------------ commit
-    def _best(self) -> Node | None:
+    def _best(self) -> SearchNode | None:
         ok = {"executed": 3, "stop": 3, "simulated": 3, "merged": 2, "blocked": 2, "failed": 0, "error": 0}
         scored = [n for n in self._nodes[1:] if n.value is not None or n.status in ("failed",)]
         if not scored:
             return None
 
-        def rank(n: Node) -> tuple:
+        def rank(n: SearchNode) -> tuple:
             first = self._path_nodes(n)[0]
             status = ok.get(n.status, 1)
-            if n.status == "stop" and (n.value or 0.0) < self.threshold:
+            if n.status == "stop" and (n.value or 0.0) < self.planner.threshold:
                 status = 1  # an unconvincing stop loses a tie to any action that keeps the task open
             return (n.value if n.value is not None else -1.0, status, -n.depth,
                     first.cand.prior if first.cand else 0.0, -n.id)
         return max(scored, key=rank)
 
-    async def _commit(self, root: Node, cands: list[Cand], tree: dict[str, Any]) -> Plan:
+    async def _commit(self, root: SearchNode, cands: list[Branch], tree: dict[str, Any]) -> Plan:
         best = self._best()
         path = self._path_nodes(best) if best is not None else []
         if not path:
@@ -473,7 +523,7 @@ class BestFirstPlanner:
                 tree["commit_error"] = str(e)
                 action = Action("goto", url=root.url)
         plan = Plan([action], observation=commit_obs)
-        if self.commit == "path" and len(path) > 1:
+        if self.planner.commit == "path" and len(path) > 1:
             actions, targets, expected = [action], [first.target], [state_key(commit_obs or self._ctx.obs)]
             for prev, n in zip(path, path[1:], strict=False):
                 if prev.status != "executed" or prev.key is None:

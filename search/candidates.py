@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from webagent.observers import Observation
-from webagent.search.safety import classify
 from webagent.search.snapshot import target_for
 
 from webagent.actions import Action
 from webagent.policy import Policy, StepSummary
 from webagent.resolve import Target
+from webagent.risk import classify
 
 
 @dataclass
-class Cand:
+class Branch:
     action: Action
     key: str            # canonical form: equal for the same action whatever the element ids
     votes: int
@@ -44,7 +44,7 @@ def policy_for(base: Policy, model: Any) -> Policy:
 
 
 async def propose(policy: Policy, intent: str, obs: Observation, history: list[StepSummary], n: int,
-                  branching: int, last_error: str | None = None, notes: list[str] | None = None) -> list[Cand]:
+                  branching: int, last_error: str | None = None, notes: list[str] | None = None) -> list[Branch]:
     """The top `branching` distinct actions of `n` samples (one request), most voted first."""
     raw = await policy.propose(intent, obs, history, n=n, last_error=last_error, notes=notes)
     kept = raw[:branching]
@@ -52,5 +52,5 @@ async def propose(policy: Policy, intent: str, obs: Observation, history: list[S
     out = []
     for c in kept:
         risk, reason = await classify(c.action, obs)
-        out.append(Cand(c.action, c.key, c.votes, c.share, c.votes / total, target_for(obs, c.action), risk, reason))
+        out.append(Branch(c.action, c.key, c.votes, c.share, c.votes / total, target_for(obs, c.action), risk, reason))
     return out

@@ -3,7 +3,7 @@
 A snapshot keeps the URL, the context's storage state (cookies, localStorage), the values of form fields the user
 changed, the scroll offset, and the *state key* of the observation: a digest of the URL and the observation text with
 element ids removed (ids are session-wide counters, so the same page observed twice gets new ids; the plain
-`Observation.hash` would never match after a reload).
+a digest of the text with ids would never match after a reload).
 
 `restore` goes back in the same context: cookies replaced, extra tabs closed, URL opened, localStorage put back,
 form values re-filled, scroll re-applied; then it observes and compares the state key. Only when the key differs
@@ -13,6 +13,7 @@ action prefix in a fresh context from the search root's snapshot, and it reports
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from dataclasses import dataclass, field
@@ -20,12 +21,13 @@ from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from webagent.observers import Observation, ObserveOptions
+from webagent.observers.identity import state_key  # noqa: F401 (re-exported)
 
 from webagent.actions import Action
 from webagent.browser import BrowserSession, settle
 from webagent.errors import UnknownElement
-from webagent.execute import execute
-from webagent.resolve import Target, bind, matches, rebind, state_key, target_for  # noqa: F401 (re-exported)
+from webagent.executor import execute
+from webagent.resolve import Target, bind, matches, rebind, target_for  # noqa: F401 (re-exported)
 from webagent.safety import Secrets
 
 _FORMS_JS = """() => [...document.querySelectorAll('input, textarea, select')].map((e, i) => {
@@ -150,7 +152,7 @@ async def _apply(session: BrowserSession, snap: Snapshot) -> None:
     await settle(page, quiet_ms=30, max_ms=500)  # never raises
 
 
-async def observe(session: BrowserSession, options: ObserveOptions | None = None,
+async def observe_masked(session: BrowserSession, options: ObserveOptions | None = None,
                   secrets: Secrets | None = None) -> Observation:
     """Observe as the agent does: secret values in the text become their {{NAME}} placeholders (so prompts never
     hold them, and state keys match the agent's masked observation)."""
@@ -165,30 +167,26 @@ async def act_and_observe(session: BrowserSession, obs: Observation, action: Act
     """Execute and observe. A navigation a script starts after the action returned (a select that submits its
     form on change) can be caught half-way: when the URL moved since the action ended, settle and observe again."""
     result = await execute(session, obs, action, secrets)
-    after = await observe(session, options, secrets)
+    after = await observe_masked(session, options, secrets)
     if after.url != result.url_after:
         await settle(session.page, quiet_ms=50, max_ms=1000)
-        after = await observe(session, options, secrets)
+        after = await observe_masked(session, options, secrets)
     return result, after
 
 
-async def replay(session: BrowserSession, root: Snapshot, path: list[Step], options: ObserveOptions | None = None,
+async def replay_path(session: BrowserSession, root: Snapshot, path: list[Step], options: ObserveOptions | None = None,
                  block_mutations: bool = True, secrets: Secrets | None = None) -> Observation:
     """A fresh context from the root snapshot, then the path's actions re-bound by role and name."""
-    await session.new_context(storage_state=root.storage)
+    await session.restart_context(storage_state=root.storage)  # the same episode, a fresh context
     await _apply(session, Snapshot(root.url, root.storage, root.forms, root.scroll, root.key, root.focus))
-    prev = session.block_mutations
-    session.block_mutations = block_mutations
-    try:
-        obs = await observe(session, options, secrets)
+    async with session.exploring() if block_mutations else contextlib.nullcontext():
+        obs = await observe_masked(session, options, secrets)
         for step in path:
             try:
                 action = rebind(step.action, obs, step.target)
             except UnknownElement:
                 break
             _, obs = await act_and_observe(session, obs, action, options, secrets)
-    finally:
-        session.block_mutations = prev
     return obs
 
 
@@ -198,16 +196,16 @@ async def restore(session: BrowserSession, snap: Snapshot, root: Snapshot | None
     """Bring the browser back to `snap`, verified by the state key; replay the path from `root` on a mismatch."""
     t0 = time.perf_counter()
     if current_key is not None and current_key == snap.key:
-        obs = await observe(session, options, secrets)
+        obs = await observe_masked(session, options, secrets)
         if state_key(obs) == snap.key:
             return RestoreResult(obs, "current", (time.perf_counter() - t0) * 1000, snap.key)
     await _apply(session, snap)
-    obs = await observe(session, options, secrets)
+    obs = await observe_masked(session, options, secrets)
     key = state_key(obs)
     if key == snap.key or not allow_replay or root is None:
         method = "restore" if key == snap.key else "replay-mismatch"
         return RestoreResult(obs, method, (time.perf_counter() - t0) * 1000, key)
-    obs = await replay(session, root, snap.path, options, secrets=secrets)
+    obs = await replay_path(session, root, snap.path, options, secrets=secrets)
     key = state_key(obs)
     return RestoreResult(obs, "replay" if key == snap.key else "replay-mismatch",
                          (time.perf_counter() - t0) * 1000, key)

@@ -9,18 +9,19 @@ import asyncio
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from webagent.observers import Observation
 from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from webagent.search.cache import Caches, digest
-from webagent.search.candidates import Cand, policy_for, propose
+from webagent.search.candidates import Branch, policy_for, propose
 from webagent.search.snapshot import state_key
 from webagent.search.value import ValueFunction
 
 from webagent.fence import DEFAULT as DEFAULT_FENCE
 from webagent.llm.metered import MeteredChat
+from webagent.options import opt
 from webagent.planner import Plan, PlanContext
 from webagent.vision import IMAGES_NOTE, Picture, Vision, page_pictures, user_content
 
@@ -64,7 +65,7 @@ def parse_outcome(text: str) -> dict[str, Any] | None:
 
 @dataclass
 class Imagined:
-    cand: Cand
+    cand: Branch
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     values: list[float | None] = field(default_factory=list)
     value: float | None = None
@@ -89,7 +90,7 @@ class WorldModel:
         self.max_tokens = max_tokens
         self.page_chars = page_chars
 
-    def messages(self, intent: str, obs: Observation, cand: Cand, extra: list[Picture] | None = None
+    def messages(self, intent: str, obs: Observation, cand: Branch, extra: list[Picture] | None = None
                  ) -> list[dict[str, Any]]:
         text = obs.text if len(obs.text) <= self.page_chars else obs.text[: self.page_chars] + "\n... (cut)"
         user = "\n".join([f"TASK: {intent}", DEFAULT_FENCE.rule(), DEFAULT_FENCE.block(f"URL: {obs.url}\nPAGE:\n{text}"),
@@ -101,7 +102,7 @@ class WorldModel:
         return [{"role": "system", "content": WM_SYSTEM + "\n" + IMAGES_NOTE},
                 {"role": "user", "content": user_content(vision, user, pictures)}]
 
-    async def predict(self, model: Any, intent: str, obs: Observation, cand: Cand,
+    async def predict(self, model: Any, intent: str, obs: Observation, cand: Branch,
                       extra: list[Picture] | None = None) -> list[dict[str, Any]]:
         out = await model.complete(self.messages(intent, obs, cand, extra), n=self.sim_samples,
                                    temperature=self.temperature if self.sim_samples > 1 else 0.0,
@@ -110,7 +111,7 @@ class WorldModel:
 
 
 async def imagine(wm: WorldModel, vf: ValueFunction, model: Any, caches: Caches, intent: str, path: list[str],
-                  obs: Observation, cand: Cand, extra: list[Picture] | None = None) -> Imagined:
+                  obs: Observation, cand: Branch, extra: list[Picture] | None = None) -> Imagined:
     """Predict and judge one candidate (cached by task, state and canonical action). A stop is judged directly.
     `extra`: pictures of this candidate (its target's crop) for the world model and the judge."""
     key = digest(intent, state_key(obs), cand.key)
@@ -143,12 +144,12 @@ async def imagine(wm: WorldModel, vf: ValueFunction, model: Any, caches: Caches,
 
 
 async def imagine_all(wm: WorldModel, vf: ValueFunction, model: Any, caches: Caches, intent: str, path: list[str],
-                      obs: Observation, cands: list[Cand], crops: dict[int, Picture] | None = None
+                      obs: Observation, cands: list[Branch], crops: dict[int, Picture] | None = None
                       ) -> list[Imagined]:
     """Imagine every candidate concurrently; `crops` maps element ids to the crop shown with a candidate on it."""
     crops = crops or {}
 
-    async def one(c: Cand) -> Imagined:
+    async def one(c: Branch) -> Imagined:
         extra = [crops[c.action.id]] if c.action.id is not None and c.action.id in crops else None
         try:
             return await imagine(wm, vf, model, caches, intent, path, obs, c, extra)
@@ -157,7 +158,7 @@ async def imagine_all(wm: WorldModel, vf: ValueFunction, model: Any, caches: Cac
     return list(await asyncio.gather(*[one(c) for c in cands]))
 
 
-async def candidate_crops(ctx: PlanContext, cands: list[Cand], vf: ValueFunction, wm: WorldModel
+async def candidate_crops(ctx: PlanContext, cands: list[Branch], vf: ValueFunction, wm: WorldModel
                           ) -> dict[int, Picture]:
     """Take the run's images setting (`ctx.policy.vision`) into the judge and the world model; in `crops` mode,
     crop the candidates' targets on the current page (the page the candidates were proposed on)."""
@@ -177,10 +178,24 @@ def best_of(ims: list[Imagined]) -> Imagined:
                                               -p[0]))[1]
 
 
+@dataclass
+class WorldModelParams:
+    """The world-model planner's options and their defaults (the only place they are written)."""
+
+    branching: int = opt(3, minimum=1, help="candidates kept per node")
+    samples: int | None = opt(None, minimum=1, help="policy samples per step (default 2x branching)")
+    sim_samples: int = opt(1, minimum=1, help="world-model predictions per candidate")
+    value_samples: int = opt(3, minimum=1, help="judge samples per value")
+    budget: int | None = opt(None, minimum=0, help="nodes evaluated per step (0 = no search)")
+    budget_tokens: int | None = opt(None, minimum=0, help="LLM tokens per step, a hard cap")
+    budget_seconds: float | None = opt(None, minimum=0, help="seconds of search per step")
+
+
 class WorldModelPlanner:
     name = "world-model"
 
-    def __init__(self, branching: int = 3, samples: int | None = None, sim_samples: int = 1, value_samples: int = 3,
+    def __init__(self, branching: int = WorldModelParams.branching, samples: int | None = None,
+                 sim_samples: int = WorldModelParams.sim_samples, value_samples: int = WorldModelParams.value_samples,
                  budget: Budget | None = None) -> None:
         self.branching = branching
         self.samples = samples or max(2 * branching, 1)
@@ -190,8 +205,17 @@ class WorldModelPlanner:
         self.caches = Caches()
 
     def params(self) -> dict[str, Any]:
-        return {"branching": self.branching, "samples": self.samples, "sim_samples": self.wm.sim_samples,
-                "value_samples": self.vf.samples, "budget": self.budget.to_dict()}
+        """The options this planner runs with, as `make_planner(self.name, **params)` takes them back."""
+        return asdict(WorldModelParams(branching=self.branching, samples=self.samples,
+                                       sim_samples=self.wm.sim_samples, value_samples=self.vf.samples,
+                                       budget=self.budget.nodes, budget_tokens=self.budget.tokens,
+                                       budget_seconds=self.budget.seconds))
+
+    @classmethod
+    def from_params(cls, p: WorldModelParams) -> WorldModelPlanner:
+        return cls(branching=p.branching, samples=p.samples if p.samples and p.samples > 1 else None,
+                   sim_samples=p.sim_samples, value_samples=p.value_samples,
+                   budget=Budget(nodes=p.budget, tokens=p.budget_tokens, seconds=p.budget_seconds))
 
     async def choose(self, ctx: PlanContext) -> Plan:
         t0 = time.perf_counter()

@@ -183,3 +183,178 @@ async def shopping_get_sku_latest_review_text(sku: str, *, sites: dict[str, str]
     """The text of the newest review of a product ("" when it has none)."""
     reviews = await _shop_get(sites, f"/rest/V1/products/{urllib.parse.quote(sku)}/reviews")
     return str(reviews[-1]["detail"]) if reviews else ""
+
+
+# ------------------------------------------------------------------------------------------------ forum (Postmill)
+
+# A post page's comment tree as Postmill marks it up: #main holds the post, `.comment[data-level]` its comments.
+_POSTMILL_TREE_JS = """() => {
+  const build = (node, level) => ({
+    username: node.querySelector('.fg-inherit').outerText,
+    net_score: parseInt(node.querySelector('.vote__net-score').outerText),
+    content: node.querySelector('.comment__content').outerText,
+    time: new Date(node.querySelector('.comment__main > header > h1 > span > time').dateTime),
+    children: [...node.querySelectorAll('.comment')]
+      .filter(c => parseInt(c.getAttribute('data-level')) === level + 1).map(c => build(c, level + 1)),
+  });
+  return build(document.querySelector('#main'), 0);
+}"""
+
+
+async def _comment_tree(page: Any) -> dict[str, Any]:
+    from playwright.async_api import Error as PlaywrightError
+    try:
+        return await page.evaluate(_POSTMILL_TREE_JS) or {}
+    except PlaywrightError:
+        return {}
+
+
+def latest_comment(tree: dict[str, Any], username: str, parent: bool = False) -> dict[str, Any]:
+    """The newest comment by `username` in a comment tree (or, with `parent`, the comment it answers), as
+    VisualWebArena picks it: {} when there is none or the tree is not one."""
+    import datetime as dt
+    latest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    found: dict[str, Any] = {}
+
+    def pick(node: dict[str, Any]) -> dict[str, Any]:
+        return {k: node[k] for k in ("username", "net_score", "content", "time")}
+
+    def walk(node: dict[str, Any]) -> None:
+        nonlocal latest, found
+        if not parent and node["username"] == username and node["time"] > latest:
+            found, latest = pick(node), node["time"]
+        for child in node["children"]:
+            if parent and child["username"] == username:
+                if child["time"] > latest:
+                    found, latest = pick(node), child["time"]
+            else:
+                walk(child)
+    try:
+        walk(tree)
+    except Exception:  # noqa: BLE001 (not a comment tree: nothing found, as in VisualWebArena)
+        return {}
+    return found
+
+
+@helper
+async def reddit_get_latest_comment_obj_by_username(page: Any, username: str) -> dict[str, Any]:
+    return latest_comment(await _comment_tree(page), username)
+
+
+@helper
+async def reddit_get_latest_comment_content_by_username(page: Any, username: str) -> str:
+    """The text of the newest comment `username` wrote on the post page ("" when none)."""
+    return str(latest_comment(await _comment_tree(page), username).get("content", ""))
+
+
+@helper
+async def reddit_get_parent_comment_username_of_latest_comment_by_username(page: Any, username: str) -> str:
+    """Who wrote the comment that `username`'s newest reply answers ("" when none)."""
+    return str(latest_comment(await _comment_tree(page), username, parent=True).get("username", ""))
+
+
+# ------------------------------------------------------------------------------------------------ shop pages (Magento)
+
+# The items of an order page (#my-orders-table, one tbody per item, a td per column named by its second class;
+# the options of an item as dt/dd pairs inside the name cell).
+_ORDER_ITEMS_JS = """() => [...document.querySelector('#my-orders-table').getElementsByTagName('tbody')].map(body => {
+  const item = {};
+  for (const td of body.getElementsByTagName('td')) {
+    const key = td.className.split(' ')[1];
+    item[key] = td.outerText;
+    const dl = td.querySelector('dl');
+    if (key === 'name' && dl) {
+      const options = {};
+      const kids = [...dl.children];
+      for (let i = 0; i < kids.length; i += 2) options[kids[i].outerText] = kids[i + 1].outerText;
+      item.options = options;
+    }
+  }
+  return item;
+})"""
+
+
+async def _evaluate_or(page: Any, js: str, default: Any, arg: Any = None) -> Any:
+    """A page expression's value, or `default` when it throws (the page is not the expected one)."""
+    from playwright.async_api import Error as PlaywrightError
+    try:
+        return await page.evaluate(js, arg)
+    except PlaywrightError:
+        return default
+
+
+async def order_items(page: Any) -> list[dict[str, Any]]:
+    items = await _evaluate_or(page, _ORDER_ITEMS_JS, [])
+    return items if isinstance(items, list) else []
+
+
+@helper
+async def shopping_get_order_product_name_list(page: Any) -> str:
+    """The names of an order page's items, as ` |OR| ` alternatives."""
+    try:
+        return " |OR| ".join(p["name"] for p in await order_items(page))
+    except (KeyError, TypeError):
+        return ""
+
+
+@helper
+async def shopping_get_order_product_quantity(page: Any, sku: str) -> int:
+    """How many of the item with this SKU (or one of ` |OR| ` SKUs) the order page lists (0 when none)."""
+    skus = sku.split(" |OR| ") if "|OR|" in sku else [sku]
+    try:
+        for p in await order_items(page):
+            if p["sku"].strip() in skus:
+                return int(p["qty"][len("Ordered"):])  # the cell reads "Ordered<n>"
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return 0
+    return 0
+
+
+@helper
+async def shopping_get_order_product_option(page: Any, sku: str, option_name: str) -> str:
+    """The value of an item's option (Size, Color, ...) on the order page ("" when none)."""
+    try:
+        for p in await order_items(page):
+            if p["sku"].strip() == sku:
+                return p["options"][option_name]
+    except (KeyError, TypeError, AttributeError):
+        return ""
+    return ""
+
+
+@helper
+async def shopping_get_product_attributes(page: Any, attribute: str) -> str:
+    """The values of the product details rows whose label contains the attribute (or one of ` |OR| ` ones),
+    joined by ", "."""
+    js = """(attr) => { try {
+      const terms = attr.toLowerCase().split(' |or| ');
+      return [...document.querySelector('#productDetails_detailBullets_sections1 > tbody').children]
+        .filter(row => terms.some(t => row.children[0].outerText.toLowerCase().includes(t)))
+        .map(row => row.children[1].outerText).join(', ');
+    } catch (e) { return ''; } }"""
+    return await _evaluate_or(page, js, "", attribute)
+
+
+@helper
+async def shopping_get_product_price(page: Any) -> float | int:
+    """The product page's final price as a number (0 when there is none)."""
+    js = """() => { const p = parseFloat(document.querySelector('#maincontent > div.columns > div > '
+      + 'div.product-info-main > div.product-info-price > div.price-box.price-final_price > span > span')
+      .outerText.substr(1)); return p ? p : 0; }"""
+    return await _evaluate_or(page, js, 0)
+
+
+@helper
+async def shopping_get_num_reviews(page: Any) -> int:
+    """The number in the product page's "Reviews N" tab (0 when there is none)."""
+    js = """() => { const n = parseInt(document.querySelector('#tab-label-reviews-title').outerText.split(' ')[1]);
+      return n ? n : 0; }"""
+    return await _evaluate_or(page, js, 0)
+
+
+@helper
+async def shopping_get_rating_as_percentage(page: Any) -> float | int:
+    """The product page's rating as a percentage (0 when there is none)."""
+    js = """() => { const r = parseFloat(document.querySelector('.rating-result').title.replace('%', ''));
+      return r ? r : 0; }"""
+    return await _evaluate_or(page, js, 0)

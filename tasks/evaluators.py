@@ -44,8 +44,13 @@ def word_tokenize(s: str) -> list[str]:
     """nltk's word_tokenize (Punkt sentences, then the improved Treebank word tokenizer), with an untrained Punkt:
     nltk's trained `punkt` data cannot be shipped or downloaded here. The untrained splitter has no abbreviation
     list, so `Dr. 5` is two sentences for us and one for WebArena; the word tokens are otherwise the same."""
+    return list(_word_tokens(s))
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_tokens(s: str) -> tuple[str, ...]:
     sentences, words = _tokenizers()
-    return [tok for sent in sentences.tokenize(s) for tok in words.tokenize(sent)]
+    return tuple(tok for sent in sentences.tokenize(s) for tok in words.tokenize(sent))
 
 
 def exact_match(ref: str, pred: str | None) -> float:

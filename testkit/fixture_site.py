@@ -42,6 +42,16 @@ def create_app() -> Flask:
                        f"<td><button>Buy {i}</button></td></tr>" for i in range(n // 2))
         return f"<title>Heavy</title><h1>Catalog</h1><table>{rows}</table>"
 
+    @app.get("/realworld/<kind>")
+    def realworld(kind: str):
+        """Generated pages of the shapes real news and encyclopedia pages have (bench/observe.py): `frames` (36
+        iframes, most empty or cross-origin ads from `?ads=ORIGIN`), `dom` (3,000+ nodes, few actionable), `svg`
+        (huge inline SVG charts), `ad` and `embed` (the frames' content)."""
+        from testkit.realworld_pages import PAGES as GEN
+        if kind not in GEN:
+            return Response("no such page", status=404)
+        return GEN[kind](request.args)
+
     @app.get("/slow")
     def slow():
         import time

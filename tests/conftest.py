@@ -32,7 +32,5 @@ async def browser_session():
 
 @pytest_asyncio.fixture
 async def session(browser_session, tmp_path):
-    await browser_session.new_context()
-    browser_session.config.downloads_dir = tmp_path / "downloads"
-    browser_session.notices.clear()
+    await browser_session.new_context(downloads_dir=tmp_path / "downloads")
     return browser_session

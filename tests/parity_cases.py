@@ -57,6 +57,11 @@ class Tally:
         self.bad.setdefault(kind, []).append(f"task {case['task_id']}: WebArena {theirs} ours {ours}: "
                                              f"{json.dumps(case.get('show'))[:300]}")
 
+    def show(self, capsys: Any, against: str) -> None:
+        """Print the agreement even when pytest captures output, so CI logs carry it."""
+        with capsys.disabled():
+            print(f"\nagreement with {against}'s own evaluators:\n{self.report()}")
+
     def report(self) -> str:
         lines = []
         for k, n in self.n.items():

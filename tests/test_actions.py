@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from webagent.actions import Action, parse_action
-from webagent.execute import execute
+from webagent.executor import execute
 
 
 def find(obs, role, name, frame=None):
@@ -116,7 +116,7 @@ async def test_dialogs_and_downloads_are_reported(session, site):
     obs = await session.observe()
     assert any("Hello from alert" in n for n in obs.notices)
     assert any("downloaded report.txt" in n for n in obs.notices)
-    assert (session.config.downloads_dir / "report.txt").read_text() == "report body\n"
+    assert (session.downloads_dir / "report.txt").read_text() == "report body\n"
 
 
 async def test_errors_are_typed_and_readable(session, site):

@@ -9,13 +9,14 @@ import io
 import json
 import random
 import re
+from dataclasses import replace
 
 import pytest
 from PIL import Image
 from webagent.observers import Observation, ObserveOptions
 from webagent.observers.types import Crop
 
-from tests.doubles_search import SearchDouble, find_id, outcome_json, spread, verdict
+from testkit.doubles_search import SearchDouble, find_id, outcome_json, spread, verdict
 from tests.fake_openai import FakeOpenAI
 from tests.scripted import act
 from webagent.agent import Agent, AgentConfig
@@ -63,7 +64,7 @@ async def run_mode(session, site, tmp_path, mode: str, secrets: Secrets | None =
 async def test_mode_none_sends_text_only(session, site, tmp_path):
     reqs, _ = await run_mode(session, site, tmp_path, "none")
     assert len(reqs) == 2 and all(isinstance(r["messages"][-1]["content"], str) for r in reqs)
-    assert "image" not in reqs[0]["messages"][0]["content"].lower()  # no note on images in the system prompt
+    assert "Images may follow the text" not in reqs[0]["messages"][0]["content"]  # no note on pictures
 
 
 async def test_mode_screenshot_sends_one_bounded_viewport_image_per_call(session, site, tmp_path):
@@ -98,7 +99,7 @@ async def test_mode_som_draws_the_ids_of_the_text(session, site, tmp_path):
         assert len(parts) == 1 and "set-of-marks" in parts[0][0]
     # the ids drawn are exactly the text's ids of the elements inside the viewport, each tag at its element
     await session.goto(site.url + "/index.html")
-    obs = await session.observe(observe_options("som", ObserveOptions(screenshot_format="png")))
+    obs = await session.observe(replace(observe_options("som", ObserveOptions()), screenshot_format="png"))
     text_ids = [int(i) for i in re.findall(r"\[(\d+)\]", obs.text)]
     drawn = obs.stats["som_ids"]
     in_view = [i for i in text_ids if (b := obs.elements[i].bbox) and b[2] * b[3] >= 20
@@ -129,6 +130,7 @@ async def test_mode_crops_pairs_each_crop_with_its_line_and_masks_secrets(sessio
     assert m.group(2) in text_of(reqs[1])  # the very line of the text the model reads
     _, img = decode(part)
     assert 96 <= img.width <= 768 and 96 <= img.height <= 768
+    assert part["image_url"]["detail"] == ("low" if max(img.size) <= 512 else "auto")  # same pixels, 85 tokens
     px = img.getpixel((img.width // 2, img.height // 2))  # the field holds the secret: painted over
     assert all(abs(a - b) <= 40 for a, b in zip(px, MAGENTA, strict=True)), px
     for label, _ in second:
@@ -259,13 +261,35 @@ def test_task_images_reach_the_model_from_the_cli_and_from_a_visualwebarena_task
     assert "cannot read task image" in capsys.readouterr().err
     # a VisualWebArena-style task whose `image` is a path next to the task file, run by the bench
     from webagent.tasks.runner import BenchConfig, run_bench
+
+    from webagent.runconfig import ModelSettings, RunConfig
     task = {"task_id": "vwa-1", "sites": [], "start_url": site.url + "/about.html", "intent": "What colour?",
             "image": "pic.png", "eval": {"eval_types": ["string_match"],
                                          "reference_answers": {"must_include": ["green"]}}}
     (tmp_path / "vwa.json").write_text(json.dumps([task]))
     with FakeOpenAI(["stop [green]"]) as llm:
         _, summary = run_bench(BenchConfig(suite=str(tmp_path / "vwa.json"), out=str(tmp_path / "bench"),
-                                           model={"model": "vision-model", "base_url": llm.base_url}),
+                                           run=RunConfig(model=ModelSettings("vision-model", llm.base_url))),
                                print_fn=lambda s: None)
     parts = image_parts(llm.requests[0])
     assert len(parts) == 1 and decode(parts[0][1])[0] == pic.read_bytes()
+
+
+def test_python_api_images_reach_the_model_and_bad_images_are_one_line_errors(site, tmp_path):
+    from webagent.agent import run_task_sync
+    from webagent.browser import BrowserConfig
+    from webagent.errors import BadInput
+    from webagent.vision import load_images
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 20, 20)).save(buf, format="BMP")  # a format the APIs do not take
+    with FakeOpenAI(["stop [red]"]) as llm:
+        res = run_task_sync("What colour?", site.url + "/about.html", OpenAIChat("v", base_url=llm.base_url),
+                            images=[buf.getvalue()], image_mode="screenshot", run_dir=tmp_path / "api",
+                            browser=BrowserConfig(allowed_domains=["127.0.0.1"]))
+    assert res.answer == "red"
+    labels = [label for label, _ in image_parts(llm.requests[0])]
+    assert labels[0].startswith("TASK IMAGE 1") and "screenshot of the viewport" in labels[1]
+    data, img = decode(image_parts(llm.requests[0])[0][1])
+    assert data[:4] == b"\x89PNG" and img.getpixel((5, 5)) == (200, 20, 20)  # converted to PNG, pixels kept
+    with pytest.raises(BadInput, match="not an image"):
+        load_images([b"not an image at all"])

@@ -3,15 +3,19 @@ the checkout that is never placed while exploring, and exact budgets."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 
 import pytest
+from webagent.observers import ObserveOptions
 from webagent.search import Budget, ReactivePlanner
 from webagent.search.best_first import BestFirstPlanner
 
 from testkit.doubles_search import SearchDouble, field_of, find_id, outcome_json, spread, url_of, verdict
 from webagent.agent import Agent, AgentConfig
+from webagent.browser import BrowserConfig, BrowserSession
+from webagent.planner import PlanContext
 
 PRODUCT = "Corvex Active Laptop Mini"
 PRICE = "$1,805.99"
@@ -319,3 +323,35 @@ async def test_secrets_are_typed_while_exploring_but_never_reach_a_prompt(sessio
 
 def test_outcome_json_is_valid():
     assert json.loads(outcome_json("/x"))["url_change"] == "/x"
+
+
+async def _root_context(session, url: str, delay: float) -> PlanContext:
+    from webagent.llm.metered import MeteredChat
+    from webagent.policy import Policy
+
+    await session.goto(url)
+    obs = await session.observe(ObserveOptions(screenshot=False))
+    policy = Policy(MeteredChat(SearchDouble(dead_end_policy, progress_value, delay=delay)))
+    return PlanContext(TASK, obs, [], policy, session, observe=ObserveOptions(screenshot=False))
+
+
+def _shape(plan) -> list[tuple]:
+    return [(n.get("canonical"), n["status"], n["value"], n["depth"]) for n in plan.tree["nodes"]]  # ids differ
+
+
+async def test_one_planner_instance_serves_two_concurrent_episodes(session, shop):
+    """All search state of a step lives in a per-call BestFirstSearch: two choose() calls on one planner, each
+    driving its own browser, interleave (the doubles answer after a delay) and build the same tree a lone call
+    builds, and the planner object holds no per-step state afterwards."""
+    planner = BestFirstPlanner(branching=3, depth=3, budget=Budget(nodes=10), value_samples=1)
+    alone = await planner.choose(await _root_context(session, shop.url + "/", 0.0))
+    planner.caches = type(planner.caches)()  # the concurrent pair starts from cold caches too
+    async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1"])) as other:
+        ctx_a = await _root_context(session, shop.url + "/", 0.02)
+        ctx_b = await _root_context(other, shop.url + "/", 0.02)
+        a, b = await asyncio.gather(planner.choose(ctx_a), planner.choose(ctx_b))
+        assert str(b.actions[0]).split()[0] == "type" and b.observation is not None
+        assert b.observation.url.startswith(shop.url) and other.page.url.rstrip("/") == shop.url  # B's browser
+    assert _shape(a) == _shape(b) == _shape(alone) and len(_shape(alone)) > 3
+    assert str(a.actions[0]).split()[0] == "type"
+    assert not [k for k in vars(planner) if k in ("_nodes", "_frontier", "_table", "_ctx", "_cur_obs")]

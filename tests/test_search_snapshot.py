@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from webagent.observers import ObserveOptions
-from webagent.search.snapshot import Step, replay, restore, state_key, take_snapshot, target_for
+from webagent.search.snapshot import Step, replay_path, restore, state_key, take_snapshot, target_for
 
 from webagent.actions import Action
-from webagent.execute import execute
+from webagent.executor import execute
 
 OPTS = ObserveOptions(screenshot=False)
 
@@ -67,5 +67,5 @@ async def test_replay_rebinds_element_actions_by_role_and_name(session, shop):
     link = next(e for e in obs.elements.values() if e.role == "link" and e.name == "Electronics")
     act = Action("click", link.id)
     path = [Step(act, target_for(obs, act))]
-    out = await replay(session, root, path, OPTS)  # a fresh context: every id is new
+    out = await replay_path(session, root, path, OPTS)  # a fresh context: every id is new
     assert out.url.endswith("/category/electronics") and link.id not in out.elements

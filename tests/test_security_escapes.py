@@ -27,9 +27,7 @@ async def guarded(browser_session, tmp_path, hostile):
     """The shared browser with no extra allowed domains: the allowlist is exactly the start URL's origin."""
     saved = browser_session.config.allowed_domains
     browser_session.config.allowed_domains = []
-    await browser_session.new_context()
-    browser_session.config.downloads_dir = tmp_path / "downloads"
-    browser_session.notices.clear()
+    await browser_session.new_context(downloads_dir=tmp_path / "downloads")
     hostile.attacker.hits.clear()
     yield browser_session
     browser_session.config.allowed_domains = saved

@@ -52,7 +52,7 @@ def test_the_page_cannot_write_the_closing_marker():
 
 
 def test_search_prompts_use_the_fence_too():
-    from webagent.search.candidates import Cand
+    from webagent.search.candidates import Branch
     from webagent.search.value import ValueFunction
     from webagent.search.world_model import WorldModel
 
@@ -61,6 +61,6 @@ def test_search_prompts_use_the_fence_too():
 
     obs = _obs("[1] button 'INJECT'")
     for msgs in (ValueFunction().messages("t", [], obs),
-                 WorldModel().messages("t", obs, Cand(parse_action("click [1]"), "click [1]", 1, 1.0, 1.0, None))):
+                 WorldModel().messages("t", obs, Branch(parse_action("click [1]"), "click [1]", 1, 1.0, 1.0, None))):
         outside, inside = _inside(msgs[-1]["content"], DEFAULT)
         assert "INJECT" in inside and "INJECT" not in outside

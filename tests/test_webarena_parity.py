@@ -47,7 +47,7 @@ BOUND = [substitute(t, URLS) for t in TASKS]
 DELIBERATE: dict[str, Any] = {}
 
 
-async def test_string_match_agrees_with_webarena(tmp_path):
+async def test_string_match_agrees_with_webarena(tmp_path, capsys):
     rng = random.Random(11)
     tally = Tally(DELIBERATE)
     SE = REF.evaluators.StringEvaluator
@@ -71,7 +71,7 @@ async def test_string_match_agrees_with_webarena(tmp_path):
             case = {"task_id": task["task_id"], "show": {"answer": answer, "ref": ra, "reply": reply}}
             tally.add("string_match", case, theirs, ours)
             tally.add("judge prompts", case, REF.judge.calls, [c["messages"] for c in judge.calls])
-    print("\n" + tally.report())
+    tally.show(capsys, "WebArena")
     assert tally.n["string_match"] > 10_000
     assert not tally.bad, "\n".join(x for v in tally.bad.values() for x in v[:40])
 
@@ -82,7 +82,7 @@ def _our_url_score(ev: dict[str, Any], pred: str) -> float:
     return evaluators.evaluate_url(ev, pred).score  # type: ignore[return-value]
 
 
-def test_url_match_agrees_with_webarena(tmp_path):
+def test_url_match_agrees_with_webarena(tmp_path, capsys):
     rng = random.Random(12)
     tally = Tally(DELIBERATE)
     UE = REF.evaluators.URLEvaluator
@@ -104,7 +104,7 @@ def test_url_match_agrees_with_webarena(tmp_path):
                 theirs = outcome(UE(), [{}, {"answer": ""}], cfg, PseudoPage(None, pred))
                 ours = outcome(_our_url_score, t["eval"], pred)
                 tally.add("url_match", {"task_id": task["task_id"], "show": {"ref": ref, "pred": pred}}, theirs, ours)
-    print("\n" + tally.report())
+    tally.show(capsys, "WebArena")
     assert tally.n["url_match"] > 10_000
     assert not tally.bad, "\n".join(x for v in tally.bad.values() for x in v[:40])
 
@@ -142,7 +142,7 @@ def page_cases(task: dict[str, Any], rng: random.Random, n: int) -> list[tuple[W
     return cases
 
 
-async def test_program_html_agrees_with_webarena(tmp_path, monkeypatch):
+async def test_program_html_agrees_with_webarena(tmp_path, monkeypatch, capsys):
     rng = random.Random(13)
     tally = Tally(DELIBERATE)
     HE = REF.evaluators.HTMLContentEvaluator
@@ -187,7 +187,7 @@ async def test_program_html_agrees_with_webarena(tmp_path, monkeypatch):
                     "helpers": {str(k): v for k, v in w.helpers.items()},
                     "html": list(w.html.values())[:1], "prep_raises": w.prep_raises}
             tally.add("program_html", {"task_id": task["task_id"], "show": show}, theirs, ours)
-    print("\n" + tally.report())
+    tally.show(capsys, "WebArena")
     assert tally.n["program_html"] > 5_000
     assert not tally.bad, "\n".join(x for v in tally.bad.values() for x in v[:40])
 

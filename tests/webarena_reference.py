@@ -62,11 +62,13 @@ def _nltk_tokenizers() -> tuple[Any, Any]:
     return PunktSentenceTokenizer(), NLTKWordTokenizer()
 
 
-def untrained_word_tokenize(text: str, language: str = "english", preserve_line: bool = False) -> list[str]:
-    """nltk.word_tokenize with an untrained PunktSentenceTokenizer in place of the `punkt` data."""
+@functools.lru_cache(maxsize=65536)
+def untrained_word_tokenize(text: str, language: str = "english", preserve_line: bool = False) -> tuple[str, ...]:
+    """nltk.word_tokenize with an untrained PunktSentenceTokenizer in place of the `punkt` data (memoised: the
+    generated cases tokenise the same strings many times; callers only test membership and length)."""
     sentences_, words = _nltk_tokenizers()
     sentences = [text] if preserve_line else sentences_.tokenize(text)
-    return [t for s in sentences for t in words.tokenize(s)]
+    return tuple(t for s in sentences for t in words.tokenize(s))
 
 
 def _punkt_available() -> bool:

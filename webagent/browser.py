@@ -6,7 +6,8 @@ import asyncio
 import os
 import shutil
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -104,9 +105,12 @@ class BrowserSession:
         self.secrets = Secrets()  # set by the agent: where each secret's value may be sent
         self.action_policy: Any = None  # a webagent.action_policy.ActionPolicy, checked by execute()
         self.counter = IdCounter()
+        # the episode (reset by new_context): what happened that the agent should hear, requests the guard
+        # blocked, and where downloads go (default config.downloads_dir; the agent points it at its run directory)
         self.notices: list[str] = []
-        self.block_mutations = False  # set by planners while exploring: abort every non-GET request
         self.blocked_requests: list[str] = []
+        self.downloads_dir: Path | None = None
+        self.block_mutations = False  # inside `exploring()`: abort every request that could change server state
         self.mask_values: list[str] = []  # secret values: elements showing one are masked in every picture taken
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
@@ -139,8 +143,17 @@ class BrowserSession:
             raise SetupError(f"Chromium failed to start ({exe or 'playwright-managed'}): {first}") from None
         await self.new_context()
 
-    async def new_context(self, storage_state: str | None = None) -> BrowserContext:
-        """A fresh context (cookies, storage, tabs), closing the previous one. One per episode."""
+    async def new_context(self, storage_state: str | None = None, *,
+                          downloads_dir: Path | None = None) -> BrowserContext:
+        """Start an episode: a fresh context (cookies, storage, tabs), closing the previous one, with the episode's
+        notices and blocked requests emptied and downloads going to `downloads_dir` (default the config's)."""
+        self.notices, self.blocked_requests = [], []
+        self.downloads_dir = downloads_dir or self.config.downloads_dir
+        return await self.restart_context(storage_state)
+
+    async def restart_context(self, storage_state: str | None = None) -> BrowserContext:
+        """A fresh context inside the current episode (backtracking in a search): notices, blocked requests, the
+        downloads folder and the exploring guard carry over."""
         assert self._browser is not None
         if self.context is not None:
             await self._close_context()
@@ -247,8 +260,19 @@ class BrowserSession:
         except PlaywrightError:
             pass
 
+    @asynccontextmanager
+    async def exploring(self) -> AsyncIterator[None]:
+        """Inside, the network guard aborts every request that could change server state (anything but GET, HEAD
+        and OPTIONS), so a planner can try actions without ordering, posting or deleting; nests."""
+        before = self.block_mutations
+        self.block_mutations = True
+        try:
+            yield
+        finally:
+            self.block_mutations = before
+
     async def _on_download(self, download: Download) -> None:
-        target_dir = self.config.downloads_dir
+        target_dir = self.downloads_dir
         if target_dir is None:
             self.notices.append(f"a download started ({download.suggested_filename}) but no run directory keeps it")
             return
@@ -476,7 +500,7 @@ class BrowserSession:
     async def crop_elements(self, obs: Observation, ids: list[int], options: ObserveOptions | None = None
                             ) -> list[Crop]:
         """Crops of elements of `obs` (just observed on the active tab), secrets masked as in `observe`."""
-        from webagent.observers.observe import crop_elements
+        from webagent.observers.pipeline import crop_elements
         options = options or ObserveOptions()
         if not self.mask_values:
             return await crop_elements(self.page, obs, ids, options)

@@ -6,9 +6,9 @@ Two modes:
 * recorded LLM (`llm="recorded"`): the agent itself runs again with the recorded LLM outputs in place of the model
   (RecordedChat), which reproduces the run exactly when nothing changed.
 
-A run on a bundled local site (the header's task names it in `site`, `sites` or `site_urls`) gets that site
-started from its seed state (or the caller's server reset) and every recorded URL mapped from the old origin to
-the new one. With `har=True` the browser is served from the run's `network.har` instead and every request the HAR
+The sites a run used are re-created through the environment seam (webagent.environment; webagent.tasks registers
+the bundled sites): each is started from its seed state (or the caller's server reset), every recorded URL is mapped
+from the old origin to the new one, logins and the task's evaluation go through it too. With `har=True` the browser is served from the run's `network.har` instead and every request the HAR
 does not hold is aborted.
 """
 
@@ -30,7 +30,6 @@ from webagent.browser import BrowserConfig, BrowserSession
 from webagent.environment import Environment, NoEnvironment, RunningSite, environment
 from webagent.errors import BadInput, NavigationError
 from webagent.observers import Element, Observation, ObserveOptions
-from webagent.planner import planners
 from webagent.recorder import mask_secrets
 from webagent.resolve import Target, matches
 from webagent.safety import LOCAL_SCHEMES, Secrets
@@ -315,7 +314,6 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
                 state = await _storage_state(s, traj, st, Path(tmp), report.notices)
                 if state or not own:
                     await s.new_context(storage_state=state)
-                    s.notices.clear()
                 if har:
                     await s.context.route_from_har(str(har_path), not_found="abort")
                 if llm == "recorded":
@@ -334,10 +332,9 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
 
 async def _replay_actions(traj: Trajectory, st: _Sites, session: BrowserSession, secrets: Secrets,
                           report: ReplayReport, on_step: Callable[[StepReport], None] | None) -> None:
-    from webagent.execute import execute
+    from webagent.executor import execute
 
-    obs_cfg = (traj.header.get("config") or {}).get("observe") or {}
-    options = ObserveOptions(screenshot=False, max_chars=obs_cfg.get("max_chars", ObserveOptions.max_chars))
+    options = ObserveOptions(screenshot=False, max_chars=traj.run_config.observe.max_chars)
     await _open_start(traj, st, session)
     answer: str | None = None
     diff_shown = False
@@ -432,7 +429,9 @@ def _page_url(session: BrowserSession) -> str:
 async def _rerun_with_recorded_llm(traj: Trajectory, st: _Sites, session: BrowserSession, secrets: Secrets,
                                    report: ReplayReport, out: str | Path | None,
                                    on_step: Callable[[StepReport], None] | None) -> None:
-    from webagent.agent import Agent, AgentConfig
+    from dataclasses import replace
+
+    from webagent.agent import Agent
     from webagent.llm.recorded import RecordedChat
 
     cfg = traj.header.get("config") or {}
@@ -440,18 +439,19 @@ async def _rerun_with_recorded_llm(traj: Trajectory, st: _Sites, session: Browse
     if not outputs:
         raise BadInput(f"{traj.path}: the run made no LLM calls, so there is nothing to re-run with --llm recorded; "
                        "replay its actions instead")
+    run = traj.run_config
     try:
-        planner = planners().make(cfg.get("planner") or "reactive")
+        planner = run.build_planner()  # the recorded planner with its recorded options
     except BadInput as e:
-        raise BadInput(f"the run used planner {cfg.get('planner')!r}, which this webagent cannot build: {e}") from None
-    agent_cfg = AgentConfig(max_steps=max(int(cfg.get("max_steps") or 15), len(traj.steps)),
-                            loop_limit=int(cfg.get("loop_limit") or 3),
-                            temperature=float(cfg.get("temperature") or 0.0))
+        raise BadInput(f"the run used planner {run.planner.name!r}, which this webagent cannot build: {e}") from None
+    agent_cfg = run.agent_config()  # observes with the recorded observation options
+    agent_cfg = replace(agent_cfg, max_steps=max(agent_cfg.max_steps, len(traj.steps)))
     new_dir = Path(out) if out else traj.run_dir.parent / f"{traj.run_dir.name}.replay"
     if new_dir.exists() and any(new_dir.iterdir()):
         import shutil
         shutil.rmtree(new_dir)
-    agent = Agent(RecordedChat(outputs, name=f"recorded:{cfg.get('model', '?')}"), planner, agent_cfg, secrets)
+    agent = Agent(RecordedChat(outputs, name=f"recorded:{cfg.get('model', '?')}"), planner, agent_cfg, secrets,
+                  run_config=run)
     start_url = st.map(str(traj.task.get("start_url") or "").split(" |AND| ")[0])
     task_meta = {k: v for k, v in traj.task.items() if k not in ("intent", "start_url")}
     result = await agent.run(traj.task.get("intent", ""), start_url, session, new_dir, st.map(task_meta))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -33,6 +32,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
             raise BadInput(f"--site-url takes NAME=URL, got {spec!r}")
         sites[name] = url
     secrets = Secrets.parse(args.secret or [])
+    import asyncio
     report = asyncio.run(replay(args.run_dir, sites=sites, har=args.har, secrets=secrets, llm=args.llm or "actions",
                                 headless=not args.headful, out=args.out, allow=args.allow_domain or [],
                                 on_step=None if args.json else _print_step))

@@ -3,8 +3,6 @@ runs: used by gold action sequences, replay and any recorded target."""
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,15 +69,6 @@ def bind(action: Action, obs: Observation, target: Target | None) -> Action:
     el = find_element(obs, target)
     return Action(action.verb, el.id, action.text, action.press_enter, action.key, action.direction, action.url,
                   action.index)
-
-
-_ID_RE = re.compile(r"\[\d+\] ?")
-
-
-def state_key(obs: Observation) -> str:
-    """A digest of what the agent sees, independent of element ids: equal for equal pages."""
-    text = _ID_RE.sub("", obs.text)
-    return hashlib.sha256(f"{obs.url}\n{text}".encode()).hexdigest()[:16]
 
 
 def target_for(obs: Observation, action: Action) -> Target | None:

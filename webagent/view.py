@@ -63,7 +63,8 @@ def _data_uri(path: Path) -> str | None:
         data = path.read_bytes()
     except OSError:
         return None
-    mime = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg" if data[:2] == b"\xff\xd8" else None
+    mime = "image/png" if data[:4] == b"\x89PNG" else "image/jpeg" if data[:2] == b"\xff\xd8" else \
+        "image/webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else None
     if mime is None:
         return None
     return f"data:{mime};base64,{base64.b64encode(data).decode()}"

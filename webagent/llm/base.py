@@ -61,3 +61,12 @@ class ChatModel(Protocol):
         grammar: str | None = None,
         json_schema: dict[str, Any] | None = None,
     ) -> Completion: ...
+
+
+def describe(model: ChatModel) -> str:
+    """One line for logs and trajectory headers naming the backend, model and endpoint; never the API key.
+    A backend says it with its own `describe()` method."""
+    own = getattr(model, "describe", None)
+    if callable(own):
+        return str(own())
+    return f"{type(model).__name__} name={getattr(model, 'name', '?')}"

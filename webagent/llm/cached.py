@@ -10,7 +10,7 @@ import threading
 import time
 from typing import Any
 
-from webagent.llm.base import ChatModel, Completion, Message, Usage
+from webagent.llm.base import ChatModel, Completion, Message, Usage, describe
 
 
 def request_key(model_name: str, messages: list[Message], n: int, temperature: float, max_tokens: int,
@@ -42,6 +42,9 @@ class CachedChat:
             self._db.execute(
                 "CREATE TABLE IF NOT EXISTS completions (key TEXT PRIMARY KEY, model TEXT, texts TEXT, "
                 "prompt_tokens INTEGER, completion_tokens INTEGER, cost_usd REAL, latency_ms REAL, created REAL)")
+
+    def describe(self) -> str:
+        return f"cached [{describe(self.inner)}] at {self.path}"
 
     async def complete(
         self,

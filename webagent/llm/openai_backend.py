@@ -96,6 +96,11 @@ class OpenAIChat:
                                           max_retries=max_retries)
         self._max_tokens_field = "max_tokens"
 
+    def describe(self) -> str:
+        grammar = f", grammar via '{self.grammar_field}'" if self.grammar_field else ""
+        return (f"openai-compatible model={self.model} base_url={self.base_url} "
+                f"key={'set' if self.has_key else 'none'}{grammar}")
+
     async def complete(
         self,
         messages: list[Message],

@@ -21,6 +21,9 @@ class RecordedChat:
         """How many recorded calls are left."""
         return len(self.texts) - self.calls
 
+    def describe(self) -> str:
+        return f"recorded replies ({self.remaining} of {len(self.texts)} calls left)"
+
     async def complete(
         self,
         messages: list[Message],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from webagent.observers import ObserveOptions
-from webagent.search.safety import IRREVERSIBLE, READ, REVERSIBLE, classify
 
 from webagent.actions import Action
+from webagent.risk import IRREVERSIBLE, READ, REVERSIBLE, classify
 
 OPTS = ObserveOptions(screenshot=False)
 

@@ -1,0 +1,70 @@
+"""The plugin seams (webagent/plugins.py): the installed entry points fill the CLI, the planners and the environment;
+without them `webagent` still works alone (reactive planner, no bundled sites); a broken plugin is one line."""
+
+from __future__ import annotations
+
+from importlib.metadata import EntryPoint
+
+import pytest
+
+from webagent import plugins
+from webagent.cli import build_parser, main
+from webagent.environment import NoEnvironment, environment
+from webagent.errors import BadInput, SetupError
+from webagent.planner import ReactiveOnly, ReactivePlanner, planners
+
+
+def test_installed_entry_points_fill_every_group() -> None:
+    from webagent.search.flags import PROVIDER
+    from webagent.tasks.cli import add_commands
+    from webagent.tasks.environment import BUNDLED
+
+    assert plugins.load(plugins.COMMANDS) == [("tasks", add_commands)]
+    assert planners() is PROVIDER and environment() is BUNDLED
+    assert {"shop", "forum", "wiki"} <= set(environment().site_names())
+    _, handlers = build_parser()
+    assert {"run", "observe", "replay", "view", "bench", "sites", "eval"} == set(handlers)
+
+
+@pytest.fixture
+def bare(monkeypatch: pytest.MonkeyPatch) -> None:
+    """webagent as if installed without its higher layers: every group empty."""
+    for group in plugins.GROUPS:
+        monkeypatch.setitem(plugins._loaded, group, [])
+
+
+def test_without_higher_layers_webagent_works_alone(bare, capsys) -> None:
+    assert isinstance(planners(), ReactiveOnly) and isinstance(environment(), NoEnvironment)
+    parser, handlers = build_parser()
+    assert set(handlers) == {"run", "observe", "replay", "view"}
+    args = parser.parse_args(["run", "--task", "t", "--url", "http://x", "--samples", "3"])
+    planner = planners().from_args(args)
+    assert isinstance(planner, ReactivePlanner) and planner.samples == 3
+    with pytest.raises(BadInput, match="unknown planner 'best-first'; available: reactive"):
+        planners().make("best-first")
+    assert main(["run", "--site", "shop", "--task", "t"]) == 2
+    assert "unknown site 'shop'; known sites: none installed" in capsys.readouterr().err
+    with pytest.raises(SetupError, match="no environment with bundled sites"):
+        environment().start(["shop"])
+
+
+def test_run_time_registration_wins_and_can_be_undone() -> None:
+    class Mine(ReactiveOnly):
+        names = ("reactive", "mine")
+
+    mine = Mine()
+    plugins.register(plugins.PLANNERS, "search", mine)  # same name as the entry point: replaces it
+    try:
+        assert planners() is mine and [n for n, _ in plugins.load(plugins.PLANNERS)] == ["search"]
+    finally:
+        plugins.unregister(plugins.PLANNERS, "search")
+    assert planners() is not mine
+    with pytest.raises(ValueError, match="unknown plugin group"):
+        plugins.register("webagent.nope", "x", object())
+
+
+def test_a_broken_plugin_is_one_line() -> None:
+    ep = EntryPoint("broken", "webagent.no_such_module:thing", plugins.COMMANDS)
+    with pytest.raises(SetupError) as e:
+        plugins._load(ep)
+    assert "plugin 'broken'" in str(e.value) and "\n" not in str(e.value)
