@@ -53,7 +53,8 @@ def _bench_injection(args: argparse.Namespace) -> int:
 
     from webagent.recorder import new_run_dir
     out = Path(args.out) if args.out else new_run_dir("runs", "injection")
-    summary = asyncio.run(run_suite(out, headless=not args.headful, only=[str(t) for t in args.task or []]))
+    headless = getattr(args, "headless", not getattr(args, "headful", False))
+    summary = asyncio.run(run_suite(out, headless=headless is not False, only=[str(t) for t in args.task or []]))
     on, off = summary["defences_on"], summary["defences_off"]
     print(f"injection suite: {summary['attacks']} attacks; defences on: {on['blocked']} blocked, {on['escaped']} "
           f"escaped; defences off: {off['escaped']} escaped; results in {out}")
