@@ -40,7 +40,7 @@ from webagent.search.snapshot import (
     take_snapshot,
 )
 from webagent.search.value import ValueFunction
-from webagent.search.world_model import WorldModel, imagine, imagine_all
+from webagent.search.world_model import WorldModel, candidate_crops, imagine, imagine_all
 
 from webagent.actions import Action
 from webagent.errors import NavigationError, UnknownElement
@@ -251,8 +251,10 @@ class BestFirstSearch:
     async def _push_children(self, node: SearchNode, cands: list[Branch]) -> None:
         bases: dict[str, float | None] = {}
         if self.wm is not None and self.planner.prune_k is not None and node.obs is not None:
+            # on the root page (where the browser is when the root's children are pushed) the targets are cropped
+            crops = await candidate_crops(self._ctx, cands) if node.id == 0 and self.vf.images == "crops" else {}
             ims = await imagine_all(self.wm, self.vf, self._model, self.planner.caches, self._ctx.intent,
-                                    self._path_text(node), node.obs, cands)
+                                    self._path_text(node), node.obs, cands, crops)
             by_val = sorted(ims, key=lambda im: (im.value if im.value is not None else -1.0, im.cand.prior),
                             reverse=True)
             safe = [im for im in by_val if im.cand.risk != IRREVERSIBLE]

@@ -6,6 +6,7 @@ step (predictions and judgements of all candidates) is issued concurrently with 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import re
 import time
@@ -158,12 +159,10 @@ async def imagine_all(wm: WorldModel, vf: ValueFunction, model: Any, caches: Cac
     return list(await asyncio.gather(*[one(c) for c in cands]))
 
 
-async def candidate_crops(ctx: PlanContext, cands: list[Branch], vf: ValueFunction, wm: WorldModel
-                          ) -> dict[int, Picture]:
-    """Take the run's images setting (`ctx.policy.vision`) into the judge and the world model; in `crops` mode,
-    crop the candidates' targets on the current page (the page the candidates were proposed on)."""
+async def candidate_crops(ctx: PlanContext, cands: list[Branch]) -> dict[int, Picture]:
+    """In the run's `crops` mode (`ctx.policy.vision`), crops of the candidates' targets on the current page (the
+    page the candidates were proposed on, where the browser is), by element id; else none."""
     vision = getattr(ctx.policy, "vision", None)
-    vf.vision = wm.vision = vision
     if vision is None or vision.mode != "crops":
         return {}
     ids = [c.action.id for c in cands if c.action.id is not None]
@@ -234,9 +233,12 @@ class WorldModelPlanner:
         if self.budget.nodes is not None:
             cands = cands[: self.budget.nodes]
         model.meter = meter
-        crops = await candidate_crops(ctx, cands, self.vf, self.wm)
+        crops = await candidate_crops(ctx, cands)
+        vision = getattr(ctx.policy, "vision", None)  # the run's images setting, for this step's judge and model
+        wm, vf = copy.copy(self.wm), copy.copy(self.vf)
+        wm.vision = vf.vision = vision
         try:
-            coro = imagine_all(self.wm, self.vf, model, self.caches, ctx.intent, path, ctx.obs, cands, crops)
+            coro = imagine_all(wm, vf, model, self.caches, ctx.intent, path, ctx.obs, cands, crops)
             secs = meter.remaining_seconds()
             ims = await (asyncio.wait_for(coro, secs) if secs is not None else coro)
         except TimeoutError:

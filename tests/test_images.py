@@ -221,6 +221,19 @@ async def test_world_model_and_judge_receive_images_when_asked(session, site):
                 action_id = action_id or re.search(r"^PROPOSED ACTION.*: click \[(\d+)\]", c["prompt"], re.M)
                 assert f"crop of the action's target [{action_id.group(1)}]" in c["images"][0]
         assert all(c["images"] for c in double.calls if c["kind"] == "policy")
+    # the hybrid's world model, pruning the root's candidates, sees each candidate's target cropped too
+    from webagent.search import Budget
+    from webagent.search.hybrid import HybridPlanner
+    await session.goto(site.url + "/index.html")
+    opts = observe_options("crops", ObserveOptions())
+    obs = await session.observe(opts)
+    double = SearchDouble(policy, lambda p, n, r: [verdict(False, True)] * n,
+                          lambda p, n, r: [outcome_json("", "something changes")] * n)
+    await HybridPlanner(branching=2, depth=1, top_k=1, value_samples=1, budget=Budget(nodes=2)).choose(
+        PlanContext("Press the button", obs, [], Policy(MeteredChat(double), vision=Vision("crops")), session,
+                    observe=opts))
+    wm = [c for c in double.calls if c["kind"] == "world_model"]
+    assert len(wm) == 2 and all("crop of the action's target" in c["images"][0] for c in wm)
 
 
 def test_vision_with_a_text_only_model_fails_in_one_line(site, tmp_path, capsys, monkeypatch):
