@@ -145,14 +145,21 @@
     const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(parseFloat);
     return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
   }
+  // memoised per element for this walk: every text element of a long article asked its ancestors again (issue 10 s5)
+  const bgMemo = new Map();
   function backgroundOf(e) {
+    const path = [];
+    let found = [255, 255, 255, 1];
     for (let a = e; a && a.nodeType === 1; a = a.parentElement || (a.getRootNode().host || null)) {
+      if (bgMemo.has(a)) { found = bgMemo.get(a); break; }
+      path.push(a);
       const s = getComputedStyle(a);
-      if (s.backgroundImage && s.backgroundImage !== "none") return null; // cannot tell what is under the text
+      if (s.backgroundImage && s.backgroundImage !== "none") { found = null; break; } // cannot tell what is under
       const c = rgba(s.backgroundColor);
-      if (c && c[3] > 0.5) return c;
+      if (c && c[3] > 0.5) { found = c; break; }
     }
-    return [255, 255, 255, 1];
+    for (const a of path) bgMemo.set(a, found);
+    return found;
   }
   // the element's own text cannot be read (its children may set their own size or colour)
   function ownTextUnseen(e, style) {
