@@ -27,6 +27,8 @@ def cmd_sites(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from webagent.tasks.runner import BenchConfig, run_bench
     from webagent.tasks.spec import parse_site_urls
+    if args.suite == "injection":
+        return _bench_injection(args)
 
     from webagent.runconfig import config_from_args
     run = config_from_args(args)
@@ -39,6 +41,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
                       bundled_sites=args.bundled_sites)
     _run_dir, summary = run_bench(cfg)
     return 0
+
+
+def _bench_injection(args: argparse.Namespace) -> int:
+    """`bench --suite injection`: the prompt-injection suite with an obedient scripted model (see tasks/injection.py);
+    exit 1 when an attack escapes with the defences on."""
+    import asyncio
+    from pathlib import Path
+
+    from webagent.tasks.injection import run_suite
+
+    from webagent.recorder import new_run_dir
+    out = Path(args.out) if args.out else new_run_dir("runs", "injection")
+    headless = getattr(args, "headless", not getattr(args, "headful", False))
+    summary = asyncio.run(run_suite(out, headless=headless is not False, only=[str(t) for t in args.task or []]))
+    on, off = summary["defences_on"], summary["defences_off"]
+    print(f"injection suite: {summary['attacks']} attacks; defences on: {on['blocked']} blocked, {on['escaped']} "
+          f"escaped; defences off: {off['escaped']} escaped; results in {out}")
+    return 1 if on["escaped"] else 0
 
 
 # `webagent eval` exit statuses: every check ran and passed / some check failed / bad input / a check was skipped.
