@@ -38,6 +38,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     cfg = BenchConfig(suite=args.suite, sites=args.site or [], task_ids=[str(t) for t in args.task or []],
                       max_steps=args.max_steps, out=args.out, gold=args.gold, workers=args.workers,
                       site_urls=parse_site_urls(args.site_url), run=run, api_key=args.api_key,
+                      secrets=list(args.secret or []), overwrite=args.overwrite,
                       bundled_sites=args.bundled_sites)
     _run_dir, summary = run_bench(cfg)
     return 0
@@ -136,7 +137,10 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--suite", default="local", help="`local` (the bundled suite), or a task JSON file or folder")
     b.add_argument("--site", action="append", metavar="S", help="only tasks using this site (repeatable)")
     b.add_argument("--task", nargs="+", metavar="ID", help="only these task ids")
-    b.add_argument("--out", help="run directory (default runs/<time>-bench)")
+    b.add_argument("--out", help="run directory (default runs/<time>-bench); an existing run there is an error")
+    b.add_argument("--overwrite", action="store_true", help="replace the benchmark run already in --out")
+    b.add_argument("--secret", action="append", metavar="NAME=VALUE[@HOST,...]",
+                   help="a value the agent can type as {{NAME}} in every task; never written anywhere in clear")
     b.add_argument("--gold", action="store_true", help="replay each task's gold actions instead of a model "
                                                        "(step budget: the gold length + 5 unless --max-steps)")
     b.add_argument("--workers", type=int, default=1, help="local worker processes, each with its own sites")
