@@ -249,3 +249,27 @@ class PoolExecutor:
                 s.conn.close()
             except OSError:
                 pass
+
+
+class InlineExecutor:
+    """Runs the tasks in this process, one after another, with no deadline and no isolation: for debugging and
+    for tests that look inside the run (BenchConfig(executor="inline")); the CLI offers only local and ray."""
+
+    def __init__(self, make_worker: Callable[..., Any]) -> None:
+        self.make_worker = make_worker
+
+    def run(self, cfg: Any, run_dir: Path, sites: list[str], external: dict[str, str], tasks: list[Task],
+            on_result: Callable[[dict[str, Any]], None],
+            on_start: Callable[[Task], None] | None = None) -> None:
+        async def go() -> None:
+            async with self.make_worker(cfg, run_dir, sites, external) as w:
+                for t in tasks:
+                    if on_start:
+                        on_start(t)
+                    t0 = time.perf_counter()
+                    try:
+                        r = (await w.run_task(t)).to_dict()
+                    except Exception as e:  # noqa: BLE001
+                        r = error_result(t, one_line("running", e), time.perf_counter() - t0)
+                    on_result(r)
+        asyncio.run(go())

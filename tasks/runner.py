@@ -27,6 +27,7 @@ from webagent.tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in,
 
 from webagent.errors import BadInput, SetupError
 from webagent.runconfig import RunConfig
+from webagent.safety import Secrets
 
 
 @dataclass
@@ -46,6 +47,8 @@ class BenchConfig:
     site_urls: dict[str, str] = field(default_factory=dict)  # --site-url overrides (NAME -> URL)
     run: RunConfig = field(default_factory=RunConfig)  # agent, observation, planner, browser, model settings
     api_key: str | None = None  # never written to config.json or a trajectory
+    secrets: list[str] = field(default_factory=list)  # --secret NAME=VALUE[@HOST]: typed as {{NAME}}, never stored
+    overwrite: bool = False  # --overwrite: replace the run directory `out` if it holds a bench run
     judge: bool = True  # use the configured LLM for fuzzy_match / N/A reasons (only if one is configured explicitly)
     bundled_sites: bool = False  # --bundled-sites: run a suite written for other sites on the bundled ones
 
@@ -252,7 +255,8 @@ class Worker:
             planner = self.cfg.run.build_planner()
         max_steps = step_budget(self.cfg, task)
         agent_cfg = replace(self.cfg.run.agent_config(), max_steps=max_steps, vision=self._vision(task))
-        agent = Agent(self.model, planner, agent_cfg, run_config=self.cfg.run)
+        secrets = Secrets.parse(self.cfg.secrets)
+        agent = Agent(self.model, planner, agent_cfg, secrets=secrets, run_config=self.cfg.run)
         run_dir = self.run_dir / _safe(task.task_id)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}
         clock.lap("context")
@@ -266,14 +270,14 @@ class Worker:
             ev, error = EvalResult(), one_line("scoring", e)
         clock.lap("scoring")
         out = TaskResult(task.task_id, task.site, task.eval_types, None if error else ev.score, res.status,
-                         res.steps, res.usage.total_tokens, round(time.perf_counter() - t0, 2), res.answer,
-                         res.final_url, res.reason, [c.to_dict() for c in ev.checks], ev.notices,
-                         str(run_dir / "trajectory.jsonl"), error,
+                         res.steps, res.usage.total_tokens, round(time.perf_counter() - t0, 2),
+                         secrets.redact(res.answer), secrets.redact(res.final_url), secrets.redact(res.reason),
+                         secrets.redact([c.to_dict() for c in ev.checks]), secrets.redact(ev.notices),
+                         str(run_dir / "trajectory.jsonl"), secrets.redact(error),
                          phases=clock.split_agent(run_dir / "trajectory.jsonl"),
                          cost_usd=round(res.usage.cost_usd, 6))
-        with open(run_dir / "trajectory.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps({"type": "evaluation", **ev.to_dict(), **({"error": error} if error else {})},
-                               ensure_ascii=False) + "\n")
+        # through the run's recorder: redacted like every record, flushed and fsynced
+        res.recorder.evaluation({**ev.to_dict(), **({"error": error} if error else {})})
         return out
 
 
@@ -403,13 +407,13 @@ RESULT_FIELDS = ("suite", "sites", "task_ids", "max_steps", "gold", "site_urls",
 
 def config_record(cfg: BenchConfig) -> dict[str, Any]:
     """The configuration as stored in config.json: everything but secrets (the API key)."""
-    d = {k: v for k, v in asdict(cfg).items() if k != "api_key"}
+    d = {k: v for k, v in asdict(cfg).items() if k not in ("api_key", "secrets")}
     d["run"] = cfg.run.to_dict()
     return d
 
 
 def config_from_record(rec: dict[str, Any]) -> BenchConfig:
-    fields = set(BenchConfig.__dataclass_fields__) - {"run", "api_key"}
+    fields = set(BenchConfig.__dataclass_fields__) - {"run", "api_key", "secrets"}
     cfg = BenchConfig(**{k: v for k, v in rec.items() if k in fields})
     if isinstance(rec.get("run"), dict):
         cfg.run = RunConfig.from_dict(rec["run"], where="config.json")
@@ -431,7 +435,7 @@ def resumed_config(recorded: dict[str, Any], asked: BenchConfig, given: set[str]
     for k in set(BenchConfig.__dataclass_fields__) - set(RESULT_FIELDS):
         if k in given:
             setattr(out, k, getattr(asked, k))
-    out.api_key = asked.api_key  # never recorded: from this invocation
+    out.api_key, out.secrets = asked.api_key, asked.secrets  # never recorded: from this invocation
     return out
 
 
@@ -440,7 +444,9 @@ def make_executor(cfg: BenchConfig, notice: Callable[[str], None]) -> Any:
         from webagent.tasks.ray_executor import RayExecutor
         return RayExecutor(Worker, cfg.workers, address=cfg.ray_address, timeout_for=lambda t: task_timeout(cfg, t),
                            notice=notice)
-    from webagent.tasks.pool import PoolExecutor
+    from webagent.tasks.pool import InlineExecutor, PoolExecutor
+    if cfg.executor == "inline":
+        return InlineExecutor(Worker)
     return PoolExecutor(Worker, cfg.workers, timeout_for=lambda t: task_timeout(cfg, t), notice=notice)
 
 
@@ -475,6 +481,9 @@ def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print, *, resu
                  f"task(s) already have a result; running {len(todo)}")
     else:
         tasks, sites, external = plan_run(cfg)
+        if cfg.out and cfg.overwrite:
+            from webagent.recorder import prepare_out
+            prepare_out(cfg.out, True)  # --overwrite: the run already there goes
         run_dir = Path(cfg.out) if cfg.out else new_run_dir("runs", "bench-gold" if cfg.gold else "bench")
         rundir.create(run_dir, {"config": config_record(cfg), "tasks": [t.task_id for t in tasks],
                                 "sites_started": sites, "external_urls": external,
