@@ -22,6 +22,8 @@ from webagent.tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in,
 
 from webagent.errors import BadInput, SetupError
 
+VERIFIED = "webarena-verified"  # the suite name and Task.benchmark of WebArena-Verified tasks (tasks/verified.py)
+
 
 @dataclass
 class BenchConfig:
@@ -40,6 +42,7 @@ class BenchConfig:
     judge: bool = True  # use the configured LLM for fuzzy_match / N/A reasons (only if one is configured explicitly)
     images: str = "none"  # --images: what pictures of the page the model gets (webagent.vision.MODES)
     bundled_sites: bool = False  # --bundled-sites: run a suite written for other sites on the bundled ones
+    subset: str | None = None  # --subset: a named subset of the suite (webarena-verified: `hard`)
 
 
 @dataclass
@@ -101,7 +104,14 @@ def is_bundled_suite(suite: str | Path) -> bool:
 
 def plan_run(cfg: BenchConfig) -> tuple[list[Task], list[str], dict[str, str]]:
     """(tasks, local sites to start, URLs given from outside: placeholder -> URL). Raises BadInput."""
-    tasks = select(load_tasks(cfg.suite), cfg.sites or None, cfg.task_ids or None)
+    if cfg.suite == VERIFIED:
+        from webagent.tasks.verified import load_verified
+        loaded = load_verified(cfg.subset)
+    elif cfg.subset is not None:
+        raise BadInput(f"--subset is for --suite {VERIFIED}")
+    else:
+        loaded = load_tasks(cfg.suite)
+    tasks = select(loaded, cfg.sites or None, cfg.task_ids or None)
     if not tasks:
         raise BadInput("no tasks selected" + (f" for site(s) {', '.join(cfg.sites)}" if cfg.sites else ""))
     bundled = is_bundled_suite(cfg.suite)
@@ -208,6 +218,10 @@ class Worker:
             if storage is None and task.storage_state and Path(task.storage_state).exists():
                 storage = task.storage_state
         s = self.session
+        run_dir = self.run_dir / _safe(task.task_id)
+        verified = task.benchmark == VERIFIED
+        # WebArena-Verified checks the run's network trace: this episode's context records it (written on close).
+        s.config.record_har = run_dir / "network.har" if verified else None
         await s.new_context(storage)  # a new episode: notices, blocked requests and downloads start afresh
         urls = bound.start_urls
         for extra in urls[1:]:  # " |AND| ": several tabs; the agent starts in the first
@@ -224,13 +238,20 @@ class Worker:
             planner = make_planner(self.cfg.planner, samples=self.cfg.samples)
             max_steps = self.cfg.max_steps or 15
         agent = Agent(self.model, planner, AgentConfig(max_steps=max_steps, vision=self._vision(task)))
-        run_dir = self.run_dir / _safe(task.task_id)
-        meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}
+        meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict(),
+                "placeholder_urls": self.urls}
         res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
         error = ""
         try:
-            ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page,
-                                intent=bound.intent, model=self.judge, sites=self.urls, benchmark=task.benchmark)
+            if verified:
+                from webagent.tasks import verified as wav
+                s.config.record_har = None
+                await s.new_context()  # closing the episode's context writes its HAR
+                ev = await asyncio.to_thread(wav.score, bound, res.answer, run_dir / "network.har", self.urls)
+            else:
+                ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page,
+                                    intent=bound.intent, model=self.judge, sites=self.urls,
+                                    benchmark=task.benchmark)
         except Exception as e:  # noqa: BLE001 (one task's scoring must not sink the run: it is that task's error)
             ev, error = EvalResult(), one_line("scoring", e)
         out = TaskResult(task.task_id, task.site, task.eval_types, None if error else ev.score, res.status,
