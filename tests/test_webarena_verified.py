@@ -75,7 +75,7 @@ def har(url: str, status: int = 200) -> dict:
 
 # One browser run (each costs Chromium and the library's dataset load); wrong answers are covered offline below.
 @pytest.mark.parametrize("page,answer,want", [
-    ("/yoga-mat.html", "done", 0.0),  # the wrong page, a plain stop: wrapped as NAVIGATE/SUCCESS
+    ("/dental-night-guard.html", "done", 1.0),  # the right page, a plain stop: wrapped as NAVIGATE/SUCCESS
 ])
 def test_bench_online_and_eval_offline_agree(tmp_path, shop, page, answer, want):
     with FakeOpenAI([f"goto [{shop.url}{page}]", f"stop [{answer}]"]) as llm:
