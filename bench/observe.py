@@ -1,6 +1,6 @@
 """Observation benchmark: our pruned observation against the unpruned tree and Playwright's aria snapshot.
 
-    python bench/observe.py [--n 5] [--site shop ...] [--no-sites] [--json out.json]
+    python bench/observe.py [--n 5] [--site shop ...] [--no-sites] [--only news ...] [--json out.json]
 
 For every page of the local sites (those that start; a few pages each) and of two heavy synthetic pages (the fixture
 site's /heavy?n=6000 table and testkit/pages/observers/heavy_mixed.html: >5,000 elements, two iframes, open shadow DOM,
@@ -194,6 +194,8 @@ async def main(args) -> list[dict]:
                 for label, path in (("heavy table (fixture)", "/heavy?n=6000"),
                                     ("heavy mixed (frames+shadow)", "/observers/heavy_mixed.html"),
                                     *REALWORLD):
+                    if args.only and not any(o.lower() in label.lower() for o in args.only):
+                        continue
                     path = path.replace("{ads}", ads.url)
                     rows.append({"page": label, **await measure(s, fx.url + path, args.n, count)})
             finally:
@@ -224,4 +226,5 @@ if __name__ == "__main__":
     ap.add_argument("--per-site", type=int, default=4, help="pages per site")
     ap.add_argument("--no-sites", action="store_true", help="synthetic pages only")
     ap.add_argument("--json", help="also write the rows as JSON here")
+    ap.add_argument("--only", action="append", help="synthetic pages whose label contains this (repeatable)")
     asyncio.run(main(ap.parse_args()))

@@ -1,54 +1,34 @@
-"""Planners that choose the next action: reactive, best-first tree search, world model, hybrid."""
+"""Planners that choose the next action: best-first tree search, world model, hybrid (reactive is in webagent).
 
+Importing this package registers them by name in `webagent.planner.PLANNERS`, each with its params dataclass (its
+options, defaults and flags in one place), so `make_planner`, `webagent run` and `webagent bench` know them."""
+
+from webagent.search.best_first import BestFirstParams, BestFirstPlanner
 from webagent.search.budget import Budget
+from webagent.search.hybrid import HybridParams, HybridPlanner
+from webagent.search.world_model import WorldModelParams, WorldModelPlanner
 
-from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
+from webagent.planner import (
+    PLANNERS,
+    Plan,
+    PlanContext,
+    Planner,
+    ReactivePlanner,
+    make_planner,
+    register_planner,
+)
 
 __all__ = ["Budget", "Plan", "PlanContext", "Planner", "ReactivePlanner", "make_planner", "PLANNERS"]
 
-PLANNERS = ("reactive", "best-first", "world-model", "hybrid")
 
 
-def make_planner(name: str = "reactive", *, samples: int | None = None, branching: int | None = None,
-                 depth: int | None = None, budget: int | None = None, budget_tokens: int | None = None,
-                 budget_seconds: float | None = None, value_samples: int | None = None,
-                 sim_samples: int | None = None, commit: str | None = None, comparative: bool = False,
-                 top_k: int | None = None, **_ignored) -> Planner:
-    """A planner by its CLI name. Unset options take each planner's defaults."""
-    name = name.replace("_", "-")
-    if name == "reactive":
-        return ReactivePlanner(samples=samples or 1)
-    kw: dict = {}
-    if samples and samples > 1:  # one sample gives one candidate: a search planner keeps its own default
-        kw["samples"] = samples
-    if branching:
-        kw["branching"] = branching
-    if value_samples:
-        kw["value_samples"] = value_samples
-    if budget is not None or budget_tokens is not None or budget_seconds is not None:
-        default_nodes = {"best-first": 10, "hybrid": 6, "world-model": None}.get(name)
-        kw["budget"] = Budget(nodes=budget if budget is not None else default_nodes, tokens=budget_tokens,
-                              seconds=budget_seconds)
-    if name == "world-model":
-        from webagent.search.world_model import WorldModelPlanner
-        if sim_samples:
-            kw["sim_samples"] = sim_samples
-        return WorldModelPlanner(**kw)
-    if depth:
-        kw["depth"] = depth
-    if commit:
-        kw["commit"] = commit
-    if comparative:
-        kw["comparative"] = True
-    if name == "best-first":
-        from webagent.search.best_first import BestFirstPlanner
-        return BestFirstPlanner(**kw)
-    if name == "hybrid":
-        from webagent.search.hybrid import HybridPlanner
-        if sim_samples:
-            kw["sim_samples"] = sim_samples
-        if top_k:
-            kw["top_k"] = top_k
-        return HybridPlanner(**kw)
-    from webagent.errors import BadInput
-    raise BadInput(f"unknown planner {name!r}; available: {', '.join(PLANNERS)}")
+def register() -> None:
+    """Register the search planners by name (idempotent; also the `webagent.planners` plugin entry)."""
+    register_planner("best-first", BestFirstParams, BestFirstPlanner.from_params, "tree search over real pages")
+    register_planner("world-model", WorldModelParams, WorldModelPlanner.from_params,
+                     "simulate each candidate with the LLM, execute the best")
+    register_planner("hybrid", HybridParams, HybridPlanner.from_params,
+                     "the world model prunes, best-first explores the safe rest")
+
+
+register()

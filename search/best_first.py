@@ -22,7 +22,7 @@ import heapq
 import itertools
 import random
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -40,11 +40,12 @@ from webagent.search.snapshot import (
     take_snapshot,
 )
 from webagent.search.value import ValueFunction
-from webagent.search.world_model import WorldModel, imagine, imagine_all
+from webagent.search.world_model import WorldModel, candidate_crops, imagine, imagine_all
 
 from webagent.actions import Action
 from webagent.errors import NavigationError, UnknownElement
 from webagent.llm.metered import MeteredChat
+from webagent.options import opt
 from webagent.planner import Plan, PlanContext
 from webagent.risk import IRREVERSIBLE, classify
 
@@ -91,18 +92,44 @@ class SearchNode:
         return d
 
 
+@dataclass
+class BestFirstParams:
+    """The best-first planner's options and their defaults (the only place they are written; flags come from here)."""
+
+    branching: int = opt(3, minimum=1, help="candidates kept per node")
+    depth: int = opt(3, minimum=1, help="search depth")
+    samples: int | None = opt(None, minimum=1, help="policy samples per step, one request with n (default 2x "
+                                                    "branching; 1 keeps that default: one sample leaves nothing "
+                                                    "to search)")
+    budget: int | None = opt(10, minimum=0, help="nodes evaluated per step (0 = no search)")
+    budget_tokens: int | None = opt(None, minimum=0, help="LLM tokens per step, a hard cap")
+    budget_seconds: float | None = opt(None, minimum=0, help="seconds of search per step")
+    value_samples: int = opt(3, minimum=1, help="judge samples per value")
+    commit: str = opt("first", choices=("first", "path"),
+                      help="commit the first action and re-plan, or the whole best path, checked state by state")
+    comparative: bool = opt(False, help="score all children of a node in one judge call")
+
+    def budget_obj(self) -> Budget:
+        return Budget(nodes=self.budget, tokens=self.budget_tokens, seconds=self.budget_seconds)
+
+    def search_samples(self) -> int | None:
+        return self.samples if self.samples and self.samples > 1 else None
+
+
 class BestFirstPlanner:
     name = "best-first"
 
-    def __init__(self, branching: int = 3, depth: int = 3, budget: Budget | None = None, samples: int | None = None,
-                 value_samples: int = 3, threshold: float = 0.9, commit: str = "first", comparative: bool = False,
+    def __init__(self, branching: int = BestFirstParams.branching, depth: int = BestFirstParams.depth,
+                 budget: Budget | None = None, samples: int | None = None,
+                 value_samples: int = BestFirstParams.value_samples, threshold: float = 0.9,
+                 commit: str = BestFirstParams.commit, comparative: bool = False,
                  prior_weight: float = 0.2, depth_penalty: float = 0.01, world_model: WorldModel | None = None,
                  prune_k: int | None = None, confirm: bool = True, seed: int = 0, value_images: bool = False) -> None:
         if commit not in ("first", "path"):
             raise ValueError("commit is 'first' or 'path'")
         self.branching = branching
         self.depth = depth
-        self.budget = budget if budget is not None else Budget(nodes=10)
+        self.budget = budget if budget is not None else Budget(nodes=BestFirstParams.budget)
         self.samples = samples or max(2 * branching, 1)
         self.vf = ValueFunction(value_samples, images=value_images)
         self.threshold = threshold
@@ -123,10 +150,16 @@ class BestFirstPlanner:
         return await BestFirstSearch(self, ctx).run()
 
     def params(self) -> dict[str, Any]:
-        return {"branching": self.branching, "depth": self.depth, "budget": self.budget.to_dict(),
-                "samples": self.samples, "value_samples": self.vf.samples, "threshold": self.threshold,
-                "commit": self.commit, "comparative": self.comparative, "prune_k": self.prune_k,
-                "world_model": self.wm is not None}
+        """The options this planner runs with, as `make_planner(self.name, **params)` takes them back."""
+        return asdict(BestFirstParams(branching=self.branching, depth=self.depth, samples=self.samples,
+                                      budget=self.budget.nodes, budget_tokens=self.budget.tokens,
+                                      budget_seconds=self.budget.seconds, value_samples=self.vf.samples,
+                                      commit=self.commit, comparative=self.comparative))
+
+    @classmethod
+    def from_params(cls, p: BestFirstParams) -> BestFirstPlanner:
+        return cls(branching=p.branching, depth=p.depth, budget=p.budget_obj(), samples=p.search_samples(),
+                   value_samples=p.value_samples, commit=p.commit, comparative=p.comparative)
 
 
 
@@ -218,8 +251,10 @@ class BestFirstSearch:
     async def _push_children(self, node: SearchNode, cands: list[Branch]) -> None:
         bases: dict[str, float | None] = {}
         if self.wm is not None and self.planner.prune_k is not None and node.obs is not None:
+            # on the root page (where the browser is when the root's children are pushed) the targets are cropped
+            crops = await candidate_crops(self._ctx, cands) if node.id == 0 and self.vf.images == "crops" else {}
             ims = await imagine_all(self.wm, self.vf, self._model, self.planner.caches, self._ctx.intent,
-                                    self._path_text(node), node.obs, cands)
+                                    self._path_text(node), node.obs, cands, crops)
             by_val = sorted(ims, key=lambda im: (im.value if im.value is not None else -1.0, im.cand.prior),
                             reverse=True)
             safe = [im for im in by_val if im.cand.risk != IRREVERSIBLE]

@@ -4,16 +4,47 @@ executed while exploring, their imagined value stands in for a real one."""
 
 from __future__ import annotations
 
-from webagent.search.best_first import BestFirstPlanner
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from webagent.search.best_first import BestFirstParams, BestFirstPlanner
 from webagent.search.budget import Budget
 from webagent.search.world_model import WorldModel
+
+from webagent.options import opt
+
+
+@dataclass
+class HybridParams(BestFirstParams):
+    """Best-first's options with the hybrid's own defaults, plus the world model's (the only place they are written)."""
+
+    branching: int = opt(5, minimum=1, help="candidates kept per node")
+    depth: int = opt(2, minimum=1, help="search depth")
+    budget: int | None = opt(6, minimum=0, help="nodes evaluated per step (0 = no search)")
+    sim_samples: int = opt(1, minimum=1, help="world-model predictions per candidate")
+    top_k: int = opt(2, minimum=1, help="candidates the world model keeps for real exploration (hybrid)")
 
 
 class HybridPlanner(BestFirstPlanner):
     name = "hybrid"
 
-    def __init__(self, branching: int = 5, depth: int = 2, budget: Budget | None = None, samples: int | None = None,
-                 value_samples: int = 3, sim_samples: int = 1, top_k: int = 2, **kw) -> None:
-        super().__init__(branching=branching, depth=depth, budget=budget if budget is not None else Budget(nodes=6),
+    def __init__(self, branching: int = HybridParams.branching, depth: int = HybridParams.depth,
+                 budget: Budget | None = None, samples: int | None = None,
+                 value_samples: int = HybridParams.value_samples, sim_samples: int = HybridParams.sim_samples,
+                 top_k: int = HybridParams.top_k, **kw) -> None:
+        super().__init__(branching=branching, depth=depth,
+                         budget=budget if budget is not None else Budget(nodes=HybridParams.budget),
                          samples=samples, value_samples=value_samples, world_model=WorldModel(sim_samples),
                          prune_k=top_k, **kw)
+
+    def params(self) -> dict[str, Any]:
+        base = BestFirstPlanner.params(self)
+        return asdict(HybridParams(**base, sim_samples=self.wm.sim_samples if self.wm else 1,
+                                   top_k=self.prune_k or HybridParams.top_k))
+
+    @classmethod
+    def from_params(cls, p: BestFirstParams) -> HybridPlanner:
+        assert isinstance(p, HybridParams)
+        return cls(branching=p.branching, depth=p.depth, budget=p.budget_obj(), samples=p.search_samples(),
+                   value_samples=p.value_samples, sim_samples=p.sim_samples, top_k=p.top_k, commit=p.commit,
+                   comparative=p.comparative)

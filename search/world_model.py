@@ -6,10 +6,11 @@ step (predictions and judgements of all candidates) is issued concurrently with 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from webagent.observers import Observation
@@ -21,6 +22,7 @@ from webagent.search.value import ValueFunction
 
 from webagent.fence import DEFAULT as DEFAULT_FENCE
 from webagent.llm.metered import MeteredChat
+from webagent.options import opt
 from webagent.planner import Plan, PlanContext
 from webagent.vision import IMAGES_NOTE, Picture, Vision, page_pictures, user_content
 
@@ -157,12 +159,10 @@ async def imagine_all(wm: WorldModel, vf: ValueFunction, model: Any, caches: Cac
     return list(await asyncio.gather(*[one(c) for c in cands]))
 
 
-async def candidate_crops(ctx: PlanContext, cands: list[Branch], vf: ValueFunction, wm: WorldModel
-                          ) -> dict[int, Picture]:
-    """Take the run's images setting (`ctx.policy.vision`) into the judge and the world model; in `crops` mode,
-    crop the candidates' targets on the current page (the page the candidates were proposed on)."""
+async def candidate_crops(ctx: PlanContext, cands: list[Branch]) -> dict[int, Picture]:
+    """In the run's `crops` mode (`ctx.policy.vision`), crops of the candidates' targets on the current page (the
+    page the candidates were proposed on, where the browser is), by element id; else none."""
     vision = getattr(ctx.policy, "vision", None)
-    vf.vision = wm.vision = vision
     if vision is None or vision.mode != "crops":
         return {}
     ids = [c.action.id for c in cands if c.action.id is not None]
@@ -177,10 +177,24 @@ def best_of(ims: list[Imagined]) -> Imagined:
                                               -p[0]))[1]
 
 
+@dataclass
+class WorldModelParams:
+    """The world-model planner's options and their defaults (the only place they are written)."""
+
+    branching: int = opt(3, minimum=1, help="candidates kept per node")
+    samples: int | None = opt(None, minimum=1, help="policy samples per step (default 2x branching)")
+    sim_samples: int = opt(1, minimum=1, help="world-model predictions per candidate")
+    value_samples: int = opt(3, minimum=1, help="judge samples per value")
+    budget: int | None = opt(None, minimum=0, help="nodes evaluated per step (0 = no search)")
+    budget_tokens: int | None = opt(None, minimum=0, help="LLM tokens per step, a hard cap")
+    budget_seconds: float | None = opt(None, minimum=0, help="seconds of search per step")
+
+
 class WorldModelPlanner:
     name = "world-model"
 
-    def __init__(self, branching: int = 3, samples: int | None = None, sim_samples: int = 1, value_samples: int = 3,
+    def __init__(self, branching: int = WorldModelParams.branching, samples: int | None = None,
+                 sim_samples: int = WorldModelParams.sim_samples, value_samples: int = WorldModelParams.value_samples,
                  budget: Budget | None = None) -> None:
         self.branching = branching
         self.samples = samples or max(2 * branching, 1)
@@ -190,8 +204,17 @@ class WorldModelPlanner:
         self.caches = Caches()
 
     def params(self) -> dict[str, Any]:
-        return {"branching": self.branching, "samples": self.samples, "sim_samples": self.wm.sim_samples,
-                "value_samples": self.vf.samples, "budget": self.budget.to_dict()}
+        """The options this planner runs with, as `make_planner(self.name, **params)` takes them back."""
+        return asdict(WorldModelParams(branching=self.branching, samples=self.samples,
+                                       sim_samples=self.wm.sim_samples, value_samples=self.vf.samples,
+                                       budget=self.budget.nodes, budget_tokens=self.budget.tokens,
+                                       budget_seconds=self.budget.seconds))
+
+    @classmethod
+    def from_params(cls, p: WorldModelParams) -> WorldModelPlanner:
+        return cls(branching=p.branching, samples=p.samples if p.samples and p.samples > 1 else None,
+                   sim_samples=p.sim_samples, value_samples=p.value_samples,
+                   budget=Budget(nodes=p.budget, tokens=p.budget_tokens, seconds=p.budget_seconds))
 
     async def choose(self, ctx: PlanContext) -> Plan:
         t0 = time.perf_counter()
@@ -210,9 +233,12 @@ class WorldModelPlanner:
         if self.budget.nodes is not None:
             cands = cands[: self.budget.nodes]
         model.meter = meter
-        crops = await candidate_crops(ctx, cands, self.vf, self.wm)
+        crops = await candidate_crops(ctx, cands)
+        vision = getattr(ctx.policy, "vision", None)  # the run's images setting, for this step's judge and model
+        wm, vf = copy.copy(self.wm), copy.copy(self.vf)
+        wm.vision = vf.vision = vision
         try:
-            coro = imagine_all(self.wm, self.vf, model, self.caches, ctx.intent, path, ctx.obs, cands, crops)
+            coro = imagine_all(wm, vf, model, self.caches, ctx.intent, path, ctx.obs, cands, crops)
             secs = meter.remaining_seconds()
             ims = await (asyncio.wait_for(coro, secs) if secs is not None else coro)
         except TimeoutError:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 
 from webagent.errors import BadInput
+from webagent.runconfig import add_run_flags
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
@@ -26,16 +27,15 @@ def cmd_sites(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from webagent.tasks.runner import BenchConfig, run_bench
     from webagent.tasks.spec import parse_site_urls
-    if args.max_steps is not None and args.max_steps < 1:
-        raise BadInput("--max-steps must be at least 1")
+
+    from webagent.runconfig import config_from_args
+    run = config_from_args(args)
     if args.executor == "ray":
         from webagent.tasks.runner import RayExecutor
         RayExecutor()
     cfg = BenchConfig(suite=args.suite, sites=args.site or [], task_ids=[str(t) for t in args.task or []],
-                      max_steps=args.max_steps, out=args.out, gold=args.gold, planner=args.planner,
-                      samples=args.samples, workers=args.workers, site_urls=parse_site_urls(args.site_url),
-                      model={"model": args.model, "base_url": args.base_url, "api_key": args.api_key,
-                             "cache": args.cache}, headless=not args.headful, images=args.images,
+                      max_steps=args.max_steps, out=args.out, gold=args.gold, workers=args.workers,
+                      site_urls=parse_site_urls(args.site_url), run=run, api_key=args.api_key,
                       bundled_sites=args.bundled_sites, subset=args.subset)
     _run_dir, summary = run_bench(cfg)
     return 0
@@ -141,11 +141,9 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--subset", help="a named subset of the suite: `hard` (WebArena-Verified's 258-task hard subset)")
     b.add_argument("--site", action="append", metavar="S", help="only tasks using this site (repeatable)")
     b.add_argument("--task", nargs="+", metavar="ID", help="only these task ids")
-    b.add_argument("--max-steps", type=int, default=None, help="step budget (default 15; gold: its length + 5)")
     b.add_argument("--out", help="run directory (default runs/<time>-bench)")
-    b.add_argument("--gold", action="store_true", help="replay each task's gold actions instead of a model")
-    b.add_argument("--planner", default="reactive")
-    b.add_argument("--samples", type=int, default=1, help="policy samples per step")
+    b.add_argument("--gold", action="store_true", help="replay each task's gold actions instead of a model "
+                                                       "(step budget: the gold length + 5 unless --max-steps)")
     b.add_argument("--workers", type=int, default=1, help="local worker processes, each with its own sites")
     b.add_argument("--executor", choices=["local", "ray"], default="local")
     b.add_argument("--site-url", action="append", metavar="NAME=URL",
@@ -154,10 +152,7 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--bundled-sites", action="store_true",
                    help="run a suite written for other sites (e.g. WebArena's) on the bundled sites where no URL is "
                         "given; their data differ from the benchmark's, so scores are not comparable")
-    b.add_argument("--headful", action="store_true")
-    add_model_flags(b)
-    from webagent.cli import add_image_flags
-    add_image_flags(b, task_files=False)
+    add_run_flags(b)
 
     e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks, "
                                     "or re-score a recorded WebArena-Verified task (--run)")

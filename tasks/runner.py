@@ -12,37 +12,42 @@ import json
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import webagent.search  # noqa: F401 - registers the search planners (worker processes build them by name)
 from webagent.tasks.evaluators import EvalResult, eval_problems, evaluate
 from webagent.tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in, select, url_map
 
 from webagent.errors import BadInput, SetupError
+from webagent.runconfig import RunConfig
 
 VERIFIED = "webarena-verified"  # the suite name and Task.benchmark of WebArena-Verified tasks (tasks/verified.py)
 
 
 @dataclass
 class BenchConfig:
+    """A benchmark: which tasks, where, and the run configuration every episode gets (`webagent.runconfig`)."""
+
     suite: str = "local"
     sites: list[str] = field(default_factory=list)
     task_ids: list[str] = field(default_factory=list)
-    max_steps: int | None = None  # default: 15 for a model, len(gold) + 5 with --gold
+    max_steps: int | None = None  # an explicit --max-steps: it also caps gold runs (default there: len(gold) + 5)
     out: str | None = None
     gold: bool = False
-    planner: str = "reactive"
-    samples: int = 1
     workers: int = 1
     site_urls: dict[str, str] = field(default_factory=dict)  # --site-url overrides (NAME -> URL)
-    model: dict[str, Any] = field(default_factory=dict)  # make_model kwargs: model, base_url, api_key, cache
-    headless: bool = True
+    run: RunConfig = field(default_factory=RunConfig)  # agent, observation, planner, browser, model settings
+    api_key: str | None = None  # never written to config.json or a trajectory
     judge: bool = True  # use the configured LLM for fuzzy_match / N/A reasons (only if one is configured explicitly)
-    images: str = "none"  # --images: what pictures of the page the model gets (webagent.vision.MODES)
     bundled_sites: bool = False  # --bundled-sites: run a suite written for other sites on the bundled ones
     subset: str | None = None  # --subset: a named subset of the suite (webarena-verified: `hard`)
+
+    def model_kwargs(self) -> dict[str, Any]:
+        """`make_model` keyword arguments: the run's model settings and the API key."""
+        return {**self.run.model.kwargs(), "api_key": self.api_key}
 
 
 @dataclass
@@ -172,19 +177,21 @@ class Worker:
         self.urls = url_map(self.external, env={}, local=local)
         hosts = sorted({urlsplit(u).hostname or "" for u in self.urls.values()} | {"127.0.0.1", "localhost"})
         if self.session is None:
-            self.session = BrowserSession(BrowserConfig(headless=self.cfg.headless, allowed_domains=hosts))
+            browser = self.cfg.run.browser
+            self.session = BrowserSession(BrowserConfig(headless=browser.headless,
+                                                        allowed_domains=hosts + list(browser.allowed_domains)))
             await self.session.start()
         self.states = StateCache(self.session._browser, local, self.run_dir / ".auth")
         if not self.cfg.gold:
             from webagent.llm.config import make_model
-            from webagent.vision import Vision, require_vision
-            self.model = make_model(**self.cfg.model)
-            require_vision(self.model, Vision(self.cfg.images))  # text-only model asked for images: at start
+            from webagent.vision import require_vision
+            self.model = make_model(**self.cfg.model_kwargs())
+            require_vision(self.model, self.cfg.run.agent_config().vision)  # text-only model asked for images
         else:
             self.model = NoModel()
-        if self.cfg.judge and explicit_model_configured(self.cfg.model):
+        if self.cfg.judge and explicit_model_configured(self.cfg.model_kwargs()):
             from webagent.llm.config import make_model
-            self.judge = self.model if not self.cfg.gold else make_model(**self.cfg.model)
+            self.judge = self.model if not self.cfg.gold else make_model(**self.cfg.model_kwargs())
 
     async def close(self) -> None:
         if self._own_session and self.session is not None:
@@ -199,13 +206,12 @@ class Worker:
         from webagent.vision import Vision, load_images
         if self.cfg.gold:
             return Vision()  # gold actions ask no model
-        return Vision(self.cfg.images, task_images=load_images(image_sources(task.bind(self.urls))))
+        return Vision(self.cfg.run.observe.images, task_images=load_images(image_sources(task.bind(self.urls))))
 
     async def run_task(self, task: Task) -> TaskResult:
-        from webagent.search import make_planner
         from webagent.tasks.gold import GoldPlanner
 
-        from webagent.agent import Agent, AgentConfig
+        from webagent.agent import Agent
 
         t0 = time.perf_counter()
         bound = task.bind(self.urls)
@@ -235,9 +241,10 @@ class Worker:
             planner: Any = GoldPlanner(bound.gold or [])
             max_steps = self.cfg.max_steps or len(task.gold) + 5
         else:
-            planner = make_planner(self.cfg.planner, samples=self.cfg.samples)
-            max_steps = self.cfg.max_steps or 15
-        agent = Agent(self.model, planner, AgentConfig(max_steps=max_steps, vision=self._vision(task)))
+            planner = self.cfg.run.build_planner()
+            max_steps = self.cfg.max_steps or self.cfg.run.agent.max_steps
+        agent_cfg = replace(self.cfg.run.agent_config(), max_steps=max_steps, vision=self._vision(task))
+        agent = Agent(self.model, planner, agent_cfg, run_config=self.cfg.run)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict(),
                 "placeholder_urls": self.urls}
         res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
@@ -403,9 +410,9 @@ def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print) -> tupl
         raise BadInput("--workers must be at least 1")
     run_dir = Path(cfg.out) if cfg.out else new_run_dir("runs", "bench-gold" if cfg.gold else "bench")
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(json.dumps({**asdict(cfg), "model": {
-        k: v for k, v in cfg.model.items() if k != "api_key"}, "tasks": [t.task_id for t in tasks],
-        "sites_started": sites, "external_urls": external}, indent=1))
+    (run_dir / "config.json").write_text(json.dumps({**{k: v for k, v in asdict(cfg).items() if k != "api_key"},
+                                                     "tasks": [t.task_id for t in tasks], "sites_started": sites,
+                                                     "external_urls": external}, indent=1))
     print_fn(f"bench: {len(tasks)} task(s) on {', '.join(sites) or 'external sites'}"
              f"{' (gold actions)' if cfg.gold else ''}; run directory {run_dir}")
     if sites and not is_bundled_suite(cfg.suite):

@@ -221,6 +221,19 @@ async def test_world_model_and_judge_receive_images_when_asked(session, site):
                 action_id = action_id or re.search(r"^PROPOSED ACTION.*: click \[(\d+)\]", c["prompt"], re.M)
                 assert f"crop of the action's target [{action_id.group(1)}]" in c["images"][0]
         assert all(c["images"] for c in double.calls if c["kind"] == "policy")
+    # the hybrid's world model, pruning the root's candidates, sees each candidate's target cropped too
+    from webagent.search import Budget
+    from webagent.search.hybrid import HybridPlanner
+    await session.goto(site.url + "/index.html")
+    opts = observe_options("crops", ObserveOptions())
+    obs = await session.observe(opts)
+    double = SearchDouble(policy, lambda p, n, r: [verdict(False, True)] * n,
+                          lambda p, n, r: [outcome_json("", "something changes")] * n)
+    await HybridPlanner(branching=2, depth=1, top_k=1, value_samples=1, budget=Budget(nodes=2)).choose(
+        PlanContext("Press the button", obs, [], Policy(MeteredChat(double), vision=Vision("crops")), session,
+                    observe=opts))
+    wm = [c for c in double.calls if c["kind"] == "world_model"]
+    assert len(wm) == 2 and all("crop of the action's target" in c["images"][0] for c in wm)
 
 
 def test_vision_with_a_text_only_model_fails_in_one_line(site, tmp_path, capsys, monkeypatch):
@@ -261,13 +274,15 @@ def test_task_images_reach_the_model_from_the_cli_and_from_a_visualwebarena_task
     assert "cannot read task image" in capsys.readouterr().err
     # a VisualWebArena-style task whose `image` is a path next to the task file, run by the bench
     from webagent.tasks.runner import BenchConfig, run_bench
+
+    from webagent.runconfig import ModelSettings, RunConfig
     task = {"task_id": "vwa-1", "sites": [], "start_url": site.url + "/about.html", "intent": "What colour?",
             "image": "pic.png", "eval": {"eval_types": ["string_match"],
                                          "reference_answers": {"must_include": ["green"]}}}
     (tmp_path / "vwa.json").write_text(json.dumps([task]))
     with FakeOpenAI(["stop [green]"]) as llm:
         _, summary = run_bench(BenchConfig(suite=str(tmp_path / "vwa.json"), out=str(tmp_path / "bench"),
-                                           model={"model": "vision-model", "base_url": llm.base_url}),
+                                           run=RunConfig(model=ModelSettings("vision-model", llm.base_url))),
                                print_fn=lambda s: None)
     parts = image_parts(llm.requests[0])
     assert len(parts) == 1 and decode(parts[0][1])[0] == pic.read_bytes()

@@ -3,27 +3,158 @@
     click [id]   type [id] [text] [press_enter 0|1]   select [id] [option|option...]   hover [id]
     press [key combo]   scroll [up|down]   goto [url]   go_back   go_forward
     new_tab   tab_focus [i]   close_tab   note [text]   stop [answer]
+
+Every verb is written out ONCE, in `VERB_TABLE` (its arguments, what the prompt says about it, whether it targets an
+element, its default risk class, how the executor treats it); the parser, the formatter, the GBNF grammar, the JSON
+schema and the prompt's action list are derived from that table, and so are `VERBS`, `ELEMENT_VERBS`, ...
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from webagent.errors import ParseError
 
-ELEMENT_VERBS = ("click", "type", "select", "hover")
-VERBS = (
-    "click", "type", "select", "hover", "press", "scroll", "goto", "go_back", "go_forward",
-    "new_tab", "tab_focus", "close_tab", "note", "stop",
-)
-NO_ARG_VERBS = ("go_back", "go_forward", "new_tab", "close_tab")
-# Actions that end the episode or only annotate it; they do not touch the page.
-META_VERBS = ("note", "stop")
 KEY_RE = re.compile(r"^(?:(?:Control|Ctrl|Shift|Alt|Meta|ControlOrMeta)\+)*[A-Za-z0-9]+$|^[A-Za-z]\w*$")
+
+
+# -- argument kinds: how one bracketed argument parses, prints, and is constrained ---------------------------------
+
+def _int(value: str, what: str, verb: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise ParseError(f"{verb}: {what} must be a number, got {value!r}") from None
+
+
+def _parse_key(value: str, verb: str) -> str:
+    key = value.strip()
+    if not key or not KEY_RE.match(key):
+        raise ParseError(f"{verb}: not a key combo: {key!r}; e.g. 'press [Enter]' or 'press [Control+a]'")
+    return key
+
+
+def _parse_direction(value: str, verb: str) -> str:
+    d = value.strip().lower()
+    if d not in ("up", "down"):
+        raise ParseError(f"{verb}: direction must be up or down, got {d!r}")
+    return d
+
+
+def _parse_url(value: str, verb: str) -> str:
+    url = value.strip()
+    if not url:
+        raise ParseError(f"{verb}: empty URL")
+    return url
+
+
+def _parse_enter(value: str, verb: str) -> bool:
+    enter = value.strip()
+    if enter not in ("0", "1"):
+        raise ParseError(f"{verb}: press_enter must be 0 or 1, got {enter!r}")
+    return enter == "1"
+
+
+@dataclass(frozen=True)
+class ArgKind:
+    """One kind of bracketed argument: the Action field it fills, how it parses and prints, its GBNF rule and JSON
+    schema. `free` text runs to the last `]` (it may itself hold brackets)."""
+
+    field: str
+    parse: Callable[[str, str], Any]
+    gbnf: str
+    schema: dict[str, Any]
+    fmt: Callable[[Any], str] = str
+    free: bool = False
+
+
+ARG_KINDS: dict[str, ArgKind] = {
+    "id": ArgKind("id", lambda v, verb: _int(v, "id", verb), "id", {"type": "integer"}),
+    "text": ArgKind("text", lambda v, verb: v, "text", {"type": "string"}, lambda v: v or "", free=True),
+    "options": ArgKind("text", lambda v, verb: v, 'option ("|" option)*', {"type": "string"}, lambda v: v or "",
+                       free=True),
+    "message": ArgKind("text", lambda v, verb: v.strip(), "text", {"type": "string"}, lambda v: v or "", free=True),
+    "enter": ArgKind("press_enter", _parse_enter, "[01]", {"type": "boolean"}, lambda v: "1" if v else "0"),
+    "key": ArgKind("key", _parse_key, "key", {"type": "string"}),
+    "direction": ArgKind("direction", _parse_direction, '("up" | "down")',
+                         {"type": "string", "enum": ["up", "down"]}),
+    "url": ArgKind("url", _parse_url, "url", {"type": "string"}, free=True),
+    "index": ArgKind("index", lambda v, verb: _int(v, "tab index", verb), "[0-9]", {"type": "integer"}),
+}
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a verb: its kind, the placeholder the prompt shows, and the value used when it is left out
+    (None: required)."""
+
+    kind: str
+    shown: str
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class VerbSpec:
+    """Everything about one verb. `scope`: `element` (acts on the element `[id]` names), `page` (acts on the
+    page or the tabs) or `meta` (does not touch the browser). `risk` is its default risk class for search
+    (read / reversible / irreversible); `webagent.search.safety` refines click and press by their target."""
+
+    name: str
+    args: tuple[Arg, ...]
+    scope: str
+    risk: str
+    hint: str = ""  # said after the usage in the prompt's action list
+
+    def usage(self) -> str:
+        return self.name + "".join(f" [{a.shown}]" for a in self.args)
+
+
+VERB_TABLE: dict[str, VerbSpec] = {s.name: s for s in (
+    VerbSpec("click", (Arg("id", "id"),), "element", "reversible"),
+    VerbSpec("type", (Arg("id", "id"), Arg("text", "text"), Arg("enter", "1", default="1")), "element",
+             "reversible", "the last bracket: 1 presses Enter after typing, 0 does not"),
+    VerbSpec("select", (Arg("id", "id"), Arg("options", "option")), "element", "reversible",
+             "several options of a multi-select list: select [id] [option 1|option 2]"),
+    VerbSpec("hover", (Arg("id", "id"),), "element", "reversible"),
+    VerbSpec("press", (Arg("key", "key combo"),), "page", "reversible", "e.g. press [Enter], press [Control+a]"),
+    VerbSpec("scroll", (Arg("direction", "down|up"),), "page", "read"),
+    VerbSpec("goto", (Arg("url", "url"),), "page", "read"),
+    VerbSpec("go_back", (), "page", "read"),
+    VerbSpec("go_forward", (), "page", "read"),
+    VerbSpec("new_tab", (), "page", "read"),
+    VerbSpec("tab_focus", (Arg("index", "tab index"),), "page", "read"),
+    VerbSpec("close_tab", (), "page", "read"),
+    VerbSpec("note", (Arg("message", "text to remember", default=""),), "meta", "read"),
+    VerbSpec("stop", (Arg("message", "answer", default=""),), "meta", "read",
+             "ends the task with the answer; stop [N/A] if the task cannot be done"),
+)}
+
+VERBS = tuple(VERB_TABLE)
+ELEMENT_VERBS = tuple(v for v, s in VERB_TABLE.items() if s.scope == "element")
+NO_ARG_VERBS = tuple(v for v, s in VERB_TABLE.items() if not s.args)
+# Actions that end the episode or only annotate it; they do not touch the page.
+META_VERBS = tuple(v for v, s in VERB_TABLE.items() if s.scope == "meta")
+
+
+def verb_spec(verb: str) -> VerbSpec:
+    """The table entry of `verb`; ParseError naming the valid verbs when there is none."""
+    spec = VERB_TABLE.get(verb)
+    if spec is None:
+        raise ParseError(f"unknown action {verb!r}; valid actions: {', '.join(VERB_TABLE)}")
+    return spec
+
+
+def prompt_action_list() -> str:
+    """The prompt's list of actions, one line per verb: its usage and, where it helps, a hint."""
+    lines = []
+    for s in VERB_TABLE.values():
+        u = s.usage()
+        lines.append(f"{u:<22} ({s.hint})" if s.hint else u)
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -52,42 +183,28 @@ class Action:
 
 def format_action(a: Action) -> str:
     """The canonical text form, which `parse_action` reads back to an equal Action."""
-    v = a.verb
-    if v == "click" or v == "hover":
-        return f"{v} [{a.id}]"
-    if v == "type":
-        return f"type [{a.id}] [{a.text}] [{1 if a.press_enter else 0}]"
-    if v == "select":
-        return f"select [{a.id}] [{a.text}]"
-    if v == "press":
-        return f"press [{a.key}]"
-    if v == "scroll":
-        return f"scroll [{a.direction}]"
-    if v == "goto":
-        return f"goto [{a.url}]"
-    if v == "tab_focus":
-        return f"tab_focus [{a.index}]"
-    if v in ("note", "stop"):
-        return f"{v} [{a.text or ''}]"
-    return v
+    spec = VERB_TABLE.get(a.verb)
+    if spec is None:
+        return a.verb
+    return a.verb + "".join(f" [{ARG_KINDS[g.kind].fmt(getattr(a, ARG_KINDS[g.kind].field))}]" for g in spec.args)
 
 
 _ACTION_RE = re.compile(r"^\s*([a-z_]+)\s*(.*?)\s*$", re.S)
+_TRAILING_SHORT_RE = re.compile(r"^\[(.*)\]\s*\[([^\[\]]{0,8})\]\s*$", re.S)
 
 
-FREE_TEXT_ARG = {"type": 1, "select": 1, "note": 0, "stop": 0, "goto": 0}  # verb -> index of a text argument
-
-
-def _args(rest: str, verb: str) -> list[str]:
+def _args(rest: str, spec: VerbSpec) -> list[str]:
     """Split `[a] [b] [c]` into its bracketed arguments. A free-text argument runs to the last `]`, so it may
-    itself contain brackets (type's optional trailing `[0|1]` is split off first)."""
+    itself contain brackets (a short last argument after it, like type's `[0|1]`, is split off first)."""
+    verb = spec.name
+    free_at = next((i for i, g in enumerate(spec.args) if ARG_KINDS[g.kind].free), None)
     args: list[str] = []
     s = rest.strip()
     while s:
         if not s.startswith("["):
             raise ParseError(f"expected '[' in arguments of {verb!r}, got {s[:30]!r}")
-        if FREE_TEXT_ARG.get(verb) == len(args):
-            m = re.match(r"^\[(.*)\]\s*\[([^\[\]]{0,8})\]\s*$", s, re.S) if verb == "type" else None
+        if free_at == len(args):
+            m = _TRAILING_SHORT_RE.match(s) if len(spec.args) == free_at + 2 else None
             if m:
                 return args + [m.group(1), m.group(2)]
             end = s.rfind("]")
@@ -104,67 +221,24 @@ def _args(rest: str, verb: str) -> list[str]:
     return args
 
 
-def _int(value: str, what: str, verb: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise ParseError(f"{verb}: {what} must be a number, got {value!r}") from None
-
-
 def parse_action(text: str) -> Action:
     """Parse exactly one action in text form. Raises ParseError naming what is wrong."""
     m = _ACTION_RE.match(text or "")
     if not m or not m.group(1):
         raise ParseError(f"not an action: {text[:80]!r}; expected e.g. 'click [12]'")
-    verb, rest = m.group(1), m.group(2)
-    if verb not in VERBS:
-        raise ParseError(f"unknown action {verb!r}; valid actions: {', '.join(VERBS)}")
-    args = _args(rest, verb)
-
-    def need(n_min: int, n_max: int | None = None) -> None:
-        n_max = n_min if n_max is None else n_max
-        if not n_min <= len(args) <= n_max:
-            want = str(n_min) if n_min == n_max else f"{n_min}-{n_max}"
-            raise ParseError(f"{verb} takes {want} bracketed argument(s), got {len(args)}: {text[:80]!r}")
-
-    if verb in NO_ARG_VERBS:
-        need(0)
-        return Action(verb)
-    if verb in ("click", "hover"):
-        need(1)
-        return Action(verb, id=_int(args[0], "id", verb))
-    if verb == "type":
-        need(2, 3)
-        enter = args[2].strip() if len(args) == 3 else "1"
-        if enter not in ("0", "1"):
-            raise ParseError(f"type: press_enter must be 0 or 1, got {enter!r}")
-        return Action(verb, id=_int(args[0], "id", verb), text=args[1], press_enter=enter == "1")
-    if verb == "select":
-        need(2)
-        return Action(verb, id=_int(args[0], "id", verb), text=args[1])
-    if verb == "press":
-        need(1)
-        key = args[0].strip()
-        if not key or not KEY_RE.match(key):
-            raise ParseError(f"press: not a key combo: {key!r}; e.g. 'press [Enter]' or 'press [Control+a]'")
-        return Action(verb, key=key)
-    if verb == "scroll":
-        need(1)
-        d = args[0].strip().lower()
-        if d not in ("up", "down"):
-            raise ParseError(f"scroll: direction must be up or down, got {d!r}")
-        return Action(verb, direction=d)
-    if verb == "goto":
-        need(1)
-        url = args[0].strip()
-        if not url:
-            raise ParseError("goto: empty URL")
-        return Action(verb, url=url)
-    if verb == "tab_focus":
-        need(1)
-        return Action(verb, index=_int(args[0], "tab index", verb))
-    need(0, 1)  # note, stop
-    return Action(verb, text=(args[0] if args else "").strip())
+    spec = verb_spec(m.group(1))
+    args = _args(m.group(2), spec)
+    n_max = len(spec.args)
+    n_min = sum(1 for g in spec.args if g.default is None)
+    if not n_min <= len(args) <= n_max:
+        want = str(n_min) if n_min == n_max else f"{n_min}-{n_max}"
+        raise ParseError(f"{spec.name} takes {want} bracketed argument(s), got {len(args)}: {text[:80]!r}")
+    fields: dict[str, Any] = {}
+    for i, g in enumerate(spec.args):
+        raw = args[i] if i < len(args) else g.default
+        kind = ARG_KINDS[g.kind]
+        fields[kind.field] = kind.parse(raw, spec.name)
+    return Action(spec.name, **fields)
 
 
 _FENCE_RE = re.compile(r"```(?:[a-z]*\n)?(.*?)```", re.S)
@@ -209,36 +283,24 @@ def _gbnf_alt(values: Iterable[str]) -> str:
     return " | ".join(json.dumps(v) for v in values)
 
 
-def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] = VERBS) -> str:
-    """A GBNF grammar for llama.cpp that admits exactly the action language.
+def _gbnf_rule(spec: VerbSpec) -> str:
+    return json.dumps(spec.name) + "".join(f' " [" {ARG_KINDS[g.kind].gbnf} "]"' for g in spec.args)
+
+
+def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] | None = None) -> str:
+    """A GBNF grammar for llama.cpp that admits exactly the action language (every verb of the table, or `verbs`).
 
     With `ids`, only those element ids are admitted, so a small model cannot name an element
     that is not on the page."""
-    verbs = list(verbs)
+    specs = [verb_spec(v) for v in (VERB_TABLE if verbs is None else verbs)]
     if ids is not None:
         ids = sorted(set(ids))
         if not ids:  # nothing on the page to act on: no element verbs at all
-            verbs = [v for v in verbs if v not in ELEMENT_VERBS]
+            specs = [s for s in specs if s.scope != "element"]
     id_rule = _gbnf_alt(str(i) for i in ids) if ids else "[0-9]{1,6}"
-    rules = {
-        "click": '"click [" id "]"',
-        "hover": '"hover [" id "]"',
-        "type": '"type [" id "] [" text "] [" [01] "]"',
-        "select": '"select [" id "] [" option ("|" option)* "]"',
-        "press": '"press [" key "]"',
-        "scroll": '"scroll [" ("up" | "down") "]"',
-        "goto": '"goto [" url "]"',
-        "go_back": '"go_back"',
-        "go_forward": '"go_forward"',
-        "new_tab": '"new_tab"',
-        "tab_focus": '"tab_focus [" [0-9] "]"',
-        "close_tab": '"close_tab"',
-        "note": '"note [" text "]"',
-        "stop": '"stop [" text "]"',
-    }
-    lines = ["root ::= " + " | ".join(v.replace("_", "-") for v in verbs)]
-    for v in verbs:
-        lines.append(f"{v.replace('_', '-')} ::= {rules[v]}")
+    lines = ["root ::= " + " | ".join(s.name.replace("_", "-") for s in specs)]
+    for s in specs:
+        lines.append(f"{s.name.replace('_', '-')} ::= {_gbnf_rule(s)}")
     lines += [
         f"id ::= {id_rule}",
         'text ::= [^\\]\\n]{0,200}',
@@ -251,25 +313,20 @@ def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] = VERBS) 
 
 def action_json_schema(ids: Iterable[int] | None = None) -> dict[str, Any]:
     """A JSON schema for structured-output endpoints; `from_json` turns a conforming object into an Action."""
-    id_schema: dict[str, Any] = {"type": "integer"}
-    if ids:
-        id_schema["enum"] = sorted(set(ids))
-    return {
-        "type": "object",
-        "properties": {
-            "verb": {"type": "string", "enum": list(VERBS)},
-            "id": id_schema,
-            "text": {"type": "string", "description": "type: the text; select: the option, or several options "
-                     "of a multi-select separated by |; note/stop: the note or answer"},
-            "press_enter": {"type": "boolean"},
-            "key": {"type": "string"},
-            "direction": {"type": "string", "enum": ["up", "down"]},
-            "url": {"type": "string"},
-            "index": {"type": "integer"},
-        },
-        "required": ["verb"],
-        "additionalProperties": False,
-    }
+    by_field = {ARG_KINDS[g.kind].field: ARG_KINDS[g.kind].schema for s in VERB_TABLE.values() for g in s.args}
+    uses: dict[str, list[str]] = {}  # field -> "verb: what it holds", for the description
+    for s in VERB_TABLE.values():
+        for g in s.args:
+            uses.setdefault(ARG_KINDS[g.kind].field, []).append(f"{s.name}: {g.shown}")
+    props: dict[str, Any] = {"verb": {"type": "string", "enum": list(VERB_TABLE)}}
+    for name in Action.__dataclass_fields__:  # in the Action's field order
+        if name in by_field:
+            props[name] = dict(by_field[name])
+            if len(uses[name]) > 1:
+                props[name]["description"] = "; ".join(uses[name])
+    if ids and "id" in props:
+        props["id"]["enum"] = sorted(set(ids))
+    return {"type": "object", "properties": props, "required": ["verb"], "additionalProperties": False}
 
 
 def from_json(data: str | dict[str, Any]) -> Action:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +20,9 @@ from webagent.observers.identity import state_key
 from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
+from webagent.runconfig import AgentConfig, RunConfig
 from webagent.safety import Secrets
-from webagent.vision import Vision, crop_candidates, ext_of, load_images, observe_options, require_vision
-
-
-@dataclass
-class AgentConfig:
-    max_steps: int = 15
-    loop_limit: int = 3  # the same action on an unchanged page this many times ends the run
-    max_consecutive_errors: int = 5
-    observe: ObserveOptions = field(default_factory=ObserveOptions)
-    temperature: float = 0.0
-    constrain: bool = True  # send the action grammar to backends that can use it
-    max_seconds: float | None = 3600.0  # the run's watchdog: past this the run ends with status "timeout"
-    vision: Vision = field(default_factory=Vision)  # --images mode, image budget, the task's own images
+from webagent.vision import crop_candidates, ext_of, load_images, observe_options, require_vision
 
 
 @dataclass
@@ -69,10 +58,12 @@ class Agent:
     """Runs one task in one browser session. `on_step` is called after every step (the CLI prints it)."""
 
     def __init__(self, model: ChatModel, planner: Planner | None = None, config: AgentConfig | None = None,
-                 secrets: Secrets | None = None, on_step: Callable[[StepRecord], None] | None = None) -> None:
+                 secrets: Secrets | None = None, on_step: Callable[[StepRecord], None] | None = None,
+                 run_config: RunConfig | None = None) -> None:
+        self.run_config = run_config  # what the caller built (its model settings go into the header)
         self.model = model if isinstance(model, MeteredChat) else MeteredChat(model)
-        self.planner = planner or ReactivePlanner()
-        self.config = config or AgentConfig()
+        self.planner = planner or (run_config.build_planner() if run_config else ReactivePlanner())
+        self.config = config or (run_config.agent_config() if run_config else AgentConfig())
         self.secrets = secrets or Secrets()
         self.model.secrets = self.secrets  # every prompt (policy, value, world model) is redacted
         require_vision(self.model, self.config.vision)  # a text-only model asked for images: one line, at start
@@ -247,18 +238,16 @@ class Agent:
         return out
 
     def _config_dict(self, session: BrowserSession) -> dict[str, Any]:
-        return {
-            "model": self.model.name, "planner": getattr(self.planner, "name", type(self.planner).__name__),
-            "planner_params": self.planner.params() if hasattr(self.planner, "params") else {},
-            "max_steps": self.config.max_steps, "loop_limit": self.config.loop_limit,
-            "temperature": self.config.temperature, "viewport": list(session.config.viewport),
-            "headless": session.config.headless, "secrets": self.secrets.describe(),
-            "network": session.config.network, "allowed_domains": list(session.config.allowed_domains),
-            "action_policy": session.action_policy.describe() if session.action_policy is not None else None,
-            "observe": {k: v for k, v in asdict(self.config.observe).items() if k != "stages"},
-            "images": self.config.vision.mode, "image_budget": asdict(self.config.vision.budget),
-            "task_images": len(self.config.vision.task_images),
-        }
+        """The header's configuration: the run configuration as it really is (`run`, what replay rebuilds the
+        agent from) and facts about this run (the model's name, the viewport, the names of the secrets, the
+        action policy)."""
+        run = RunConfig.describe(self.run_config, self.config, self.planner, session.config)
+        return {"run": run.to_dict(), "model": self.model.name, "planner": run.planner.name,
+                "planner_params": run.planner.params, "viewport": list(session.config.viewport),
+                "secrets": self.secrets.describe(),
+                "action_policy": session.action_policy.describe() if session.action_policy is not None else None,
+                "image_budget": asdict(self.config.vision.budget),
+                "task_images": len(self.config.vision.task_images)}
 
 
 class _Watchdog:
@@ -291,7 +280,8 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
                    run_dir: str | Path | None = None, secrets: Secrets | None = None,
                    on_step: Callable[[StepRecord], None] | None = None, trace: bool = False, har: bool = False,
                    task_meta: dict[str, Any] | None = None, images: list[str | Path | bytes] | None = None,
-                   image_mode: str | None = None, action_policy: Any = None) -> RunResult:
+                   image_mode: str | None = None, action_policy: Any = None,
+                   run_config: RunConfig | None = None) -> RunResult:
     """Run one task against `url` with a fresh browser. The Python API's main entry point.
 
     `images`: files (or bytes) that come with the task; they go in the user message of every step (the model
@@ -301,7 +291,8 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
     `trace` / `har` also write `trace.zip` / `network.har` into the run directory (when the browser closes, so a
     killed process leaves neither); secrets in them are replaced by `{{NAME}}`. `task_meta` goes into the
     header's task (e.g. `site` and `site_urls`, which let `webagent replay` restart a bundled site).
-    `action_policy` (a webagent.action_policy.ActionPolicy) allows, denies or confirms each action."""
+    `action_policy` (a webagent.action_policy.ActionPolicy) allows, denies or confirms each action. `run_config`
+    (see webagent.runconfig) supplies the planner and agent settings not given and is recorded in the header."""
     secrets = secrets or Secrets()
     run_dir = Path(run_dir) if run_dir else new_run_dir("runs", intent[:30])
     browser = browser or BrowserConfig()
@@ -310,12 +301,12 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
         browser.trace_screenshots = not secrets.values  # screencast frames would show typed secrets
     if har:
         browser.record_har = run_dir / "network.har"
-    config = config or AgentConfig()
+    config = config or (run_config.agent_config() if run_config else AgentConfig())
     if images or image_mode:
         config = replace(config, vision=replace(
             config.vision, mode=image_mode or config.vision.mode,
             task_images=[*config.vision.task_images, *load_images(list(images or []))]))
-    agent = Agent(model, planner, config, secrets, on_step)
+    agent = Agent(model, planner, config, secrets, on_step, run_config)
     try:
         async with BrowserSession(browser) as session:
             session.action_policy = action_policy

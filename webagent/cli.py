@@ -7,10 +7,10 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from webagent import plugins, replay_cli
 from webagent.errors import BadInput, LLMError, NavigationError, SetupError, WebAgentError
-from webagent.planner import planners
 
 # A command plugin (group `webagent.commands`, see webagent.plugins) is `add_commands(subparsers, add_model_flags)`
 # returning {command: handler}; webagent.tasks adds `bench`, `sites` and `eval` that way.
@@ -23,54 +23,26 @@ def _err(msg: str) -> int:
     return 2
 
 
-def _add_model_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("model (default: the embedded Gemma 3 270M through llama.cpp)")
-    g.add_argument("--model", help="model name at an OpenAI-compatible endpoint (env WEBAGENT_MODEL)")
-    g.add_argument("--base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL)")
-    g.add_argument("--api-key", help="API key (env OPENAI_API_KEY); never written to logs or trajectories")
-    g.add_argument("--cache", metavar="PATH", help="cache LLM replies in this SQLite file")
+def _observe_options(args: argparse.Namespace, **overrides: Any) -> Any:
+    from webagent.options import build, values_from_args
+    from webagent.runconfig import ObserveSettings
+    return build(ObserveSettings, values_from_args(ObserveSettings, args), "flags").options(**overrides)
 
 
-def _add_observe_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("observation")
-    g.add_argument("--scope", choices=["page", "viewport"], default="page",
-                   help="whole page (default) or the viewport and a margin, with 'N more elements' hints")
-    g.add_argument("--detail", choices=["low", "normal", "high"], default="normal")
-    g.add_argument("--mode", choices=["text", "html"], default="text", help="accessibility tree or cleaned HTML")
-    g.add_argument("--max-chars", type=int, default=24_000, help="text budget, cut by priority (about 4 chars a token)")
-
-
-def add_image_flags(p: argparse.ArgumentParser, task_files: bool = True) -> None:
-    """`--images MODE` (run, bench) and, for `run`, `--image FILE` (repeatable task images)."""
-    from webagent.vision import MODES
+def add_image_flags(p: argparse.ArgumentParser) -> None:
+    """`--image FILE` for `run` (repeatable task images); `--images MODE` is a run setting (webagent.runconfig)."""
     g = p.add_argument_group("images (need a model that takes images)")
-    g.add_argument("--images", choices=MODES, default="none",
-                   help="pictures of the page for the model: none (text only, default), screenshot (the viewport), "
-                        "som (the screenshot with the text's [id]s drawn on), crops (the elements that matter "
-                        "now, each with its text line, and the densest region of a tall page)")
-    if task_files:
-        g.add_argument("--image", action="append", metavar="FILE",
-                       help="an image that comes with the task (repeatable); sent with every step")
+    g.add_argument("--image", action="append", metavar="FILE",
+                   help="an image that comes with the task (repeatable); sent with every step")
 
 
-def _vision(args: argparse.Namespace):
-    from webagent.vision import Vision, load_images
-    return Vision(getattr(args, "images", "none") or "none", task_images=load_images(getattr(args, "image", None)
-                                                                                     or []))
-
-
-def _observe_options(args: argparse.Namespace, **overrides):
-    from webagent.observers import ObserveOptions
-    if args.max_chars is not None and args.max_chars < 200:
-        raise BadInput("--max-chars must be at least 200")
-    return ObserveOptions(scope=args.scope, detail=args.detail, mode=args.mode, max_chars=args.max_chars,
-                          **overrides)
-
-
-def make_model_from_args(args: argparse.Namespace):
+def make_model_from_args(args: argparse.Namespace, settings: Any = None) -> Any:
+    """The ChatModel of the model settings (default: from the flags) and the --api-key flag."""
     from webagent.llm.config import make_model
-    return make_model(model=args.model, base_url=args.base_url, api_key=args.api_key,
-                      cache=getattr(args, "cache", None))
+    from webagent.runconfig import ModelSettings
+    if settings is None:
+        settings = ModelSettings(model=args.model, base_url=args.base_url, cache=getattr(args, "cache", None))
+    return make_model(**settings.kwargs(), api_key=getattr(args, "api_key", None))
 
 
 def _print_step(s) -> None:
@@ -80,8 +52,9 @@ def _print_step(s) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from webagent.agent import AgentConfig, run_task
+    from webagent.agent import run_task
     from webagent.browser import BrowserConfig
+    from webagent.runconfig import config_from_args
     from webagent.safety import Secrets, check_url
 
     if args.site:
@@ -89,25 +62,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.url:
         raise BadInput("give --url URL, or --site NAME to use a bundled local site")
     url = check_url(args.url)
-    if args.max_steps < 1:
-        raise BadInput("--max-steps must be at least 1")
-    if args.max_seconds <= 0:
-        raise BadInput("--max-seconds must be positive")
+    cfg = config_from_args(args)
     secrets = Secrets.parse(args.secret or [])
-    vision = _vision(args)
-    model = make_model_from_args(args)
-    planner = planners().from_args(args)
+    planner = cfg.build_planner()
+    model = make_model_from_args(args, cfg.model)
     from webagent.action_policy import ActionPolicy
     action_policy = ActionPolicy.load(args.policy, args.confirm or [])
-    browser = BrowserConfig(headless=not args.headful, allowed_domains=args.allow_domain or [],
-                            storage_state=args.storage_state, network=args.network)
+    browser = BrowserConfig(headless=cfg.browser.headless, allowed_domains=list(cfg.browser.allowed_domains),
+                            storage_state=args.storage_state, network=cfg.browser.network)
     run_dir = Path(args.out) if args.out else None
     import asyncio
-    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=AgentConfig(max_steps=args.max_steps, observe=_observe_options(args),
-                                                    vision=vision, max_seconds=args.max_seconds),
+    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=cfg.agent_config(),
+                                  images=args.image or None,
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
                                   trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
-                                  action_policy=action_policy))
+                                  action_policy=action_policy, run_config=cfg))
     if result.status in ("navigation_error", "llm_error"):
         print(f"run: {result.run_dir} (keeps the {result.steps} finished steps)")
         return _err(result.reason)
@@ -166,6 +135,8 @@ def cmd_observe(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+    from webagent.runconfig import add_model_flags, add_observe_flags, add_run_flags
+
     parser = argparse.ArgumentParser(prog="webagent", description="Run LLM web agents in a real browser.")
     sub = parser.add_subparsers(dest="command", required=True)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -175,20 +146,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--site", help="run on a bundled local site (shop, shop_admin, forum, codehost, wiki), "
                                   "started for this run on a free port")
     p.add_argument("--task", required=True, help="what the agent should do, in plain words")
-    p.add_argument("--max-steps", type=int, default=15)
-    p.add_argument("--max-seconds", type=float, default=3600.0,
-                   help="the run's watchdog: stop the run (status timeout) after this long (default 3600)")
-    p.add_argument("--headful", action="store_true", help="show the browser window")
     p.add_argument("--out", help="run directory (default: runs/<time>-<task>)")
     p.add_argument("--secret", action="append", metavar="NAME=VALUE[@HOST,...]",
                    help="a value the agent can type as {{NAME}}, only into pages of HOSTs (default: the allowed "
                         "domains) and sent only there; never written anywhere in clear, nor put in a prompt")
-    p.add_argument("--allow-domain", action="append", metavar="HOST",
-                   help="extra host the agent may visit, added to the start URL's origin: example.com, "
-                        "*.example.com, example.com:8080 (no port: any port), data:, blob:, file:")
-    p.add_argument("--network", choices=["default", "strict"], default="default",
-                   help="strict: no request at all (images, scripts, frames) leaves the allowed domains; default: "
-                        "only top-level pages are confined, and requests carrying a secret go only to its hosts")
     p.add_argument("--policy", metavar="FILE", help="action policy (TOML or JSON): allow/deny/confirm rules by verb, "
                                                      "host, role, name, risk class, typed text; see README Security")
     p.add_argument("--confirm", action="append", choices=["irreversible", "reversible", "read"],
@@ -197,10 +158,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--trace", action="store_true", help="also save a Playwright trace.zip in the run directory")
     p.add_argument("--har", action="store_true", help="also save the network traffic as network.har "
                                                       "(for `webagent replay --har`)")
-    _add_model_flags(p)
-    _add_observe_flags(p)
+    add_run_flags(p)
     add_image_flags(p)
-    planners().add_flags(p)
     handlers["run"] = cmd_run
 
     p = sub.add_parser("observe", help="print what the agent would see on a page")
@@ -208,14 +167,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.add_argument("--screenshot", metavar="PATH", help="also save the viewport screenshot")
     p.add_argument("--set-of-marks", action="store_true", help="draw the ids on the saved screenshot")
-    _add_observe_flags(p)
+    add_observe_flags(p)
     p.add_argument("--headful", action="store_true")
     handlers["observe"] = cmd_observe
 
     add_commands: list[AddCommands] = [replay_cli.add_commands]
     add_commands += [fn for _name, fn in plugins.load(plugins.COMMANDS)]
     for add in add_commands:
-        handlers.update(add(sub, _add_model_flags))
+        handlers.update(add(sub, add_model_flags))
     return parser, handlers
 
 

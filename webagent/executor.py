@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,7 +13,7 @@ from playwright.async_api import Locator
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from webagent import choose, fields, pointer
-from webagent.actions import ELEMENT_VERBS, META_VERBS, Action
+from webagent.actions import VERB_TABLE, Action
 from webagent.browser import BrowserSession, explain_navigation_error
 from webagent.errors import (
     ActionError,
@@ -122,26 +123,11 @@ async def _act_on_element(session: BrowserSession, obs: Observation, action: Act
         if names:
             await _check_secret_destination(session, secrets, names, frame.url if frame else "", form,
                                             f"type [{el.id}]")
+    handler = ELEMENT_HANDLERS.get(verb)
+    if handler is None:
+        raise ActionError(f"{verb}: this webagent cannot execute that action")
     try:
-        if verb in ("click", "hover"):
-            await pointer.press(session.page, loc, obs.frames[el.frame], _label(el), timeout,
-                                hover_only=verb == "hover")
-        elif verb == "type":
-            kind = await loc.evaluate(_EDITABLE_JS, timeout=timeout)
-            if kind == "no":
-                raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a text field; "
-                                           "type into a textbox")
-            if kind == "locked":
-                raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled or read-only")
-            if names:  # marked first: the field is masked even if the page rejects or rewrites what is typed
-                await loc.evaluate(f"(e, n) => e.setAttribute('{SECRET_FIELD}', n)", names[0])
-            await fields.type_verified(loc, _label(el), secrets.fill(action.text or ""), timeout, secrets.redact)
-            if action.press_enter:
-                await loc.press("Enter", timeout=timeout)
-        elif verb == "select":
-            chosen = await choose.select(session.page, obs.frames[el.frame], loc, _label(el), action.text or "",
-                                         timeout, lambda: settle(session.page, since=now_ms() - 50))
-            details["selected"] = chosen
+        details.update(await handler(session, obs, loc, el, action, secrets, timeout) or {})
     except PlaywrightTimeout:
         raise ActionTimeout(f"{verb} on [{el.id}] ({el.role} {el.name!r}) did not complete in {timeout} ms; "
                             "the element may be hidden, disabled or covered") from None
@@ -157,49 +143,112 @@ def _label(el: Element) -> str:
     return f"[{el.id}] {el.role} {el.name!r}" if el.name else f"[{el.id}] {el.role}"
 
 
-async def _act_on_page(session: BrowserSession, action: Action, timeout: int) -> None:
+async def _point(session: BrowserSession, obs: Observation, loc: Locator, el: Element, action: Action,
+                 secrets: Secrets, timeout: int) -> None:
+    await pointer.press(session.page, loc, obs.frames[el.frame], _label(el), timeout,
+                        hover_only=action.verb == "hover")
+
+
+async def _type(session: BrowserSession, obs: Observation, loc: Locator, el: Element, action: Action,
+                secrets: Secrets, timeout: int) -> None:
+    kind = await loc.evaluate(_EDITABLE_JS, timeout=timeout)
+    if kind == "no":
+        raise ElementNotActionable(f"element [{el.id}] is a {el.role}, not a text field; type into a textbox")
+    if kind == "locked":
+        raise ElementNotActionable(f"element [{el.id}] ({el.role} {el.name!r}) is disabled or read-only")
+    names = secrets.names_in(action.text or "")
+    if names:  # marked first: the field is masked even if the page rejects or rewrites what is typed
+        await loc.evaluate(f"(e, n) => e.setAttribute('{SECRET_FIELD}', n)", names[0])
+    await fields.type_verified(loc, _label(el), secrets.fill(action.text or ""), timeout, secrets.redact)
+    if action.press_enter:
+        await loc.press("Enter", timeout=timeout)
+
+
+async def _select(session: BrowserSession, obs: Observation, loc: Locator, el: Element, action: Action,
+                  secrets: Secrets, timeout: int) -> dict[str, Any]:
+    chosen = await choose.select(session.page, obs.frames[el.frame], loc, _label(el), action.text or "",
+                                 timeout, lambda: settle(session.page, since=now_ms() - 50))
+    return {"selected": chosen}
+
+
+async def _press(session: BrowserSession, action: Action, timeout: int) -> None:
+    key = (action.key or "").replace("Ctrl+", "Control+").replace("Cmd+", "Meta+")
+    try:
+        await session.page.keyboard.press(key)
+    except PlaywrightError as e:
+        raise ActionError(f"press [{action.key}]: not a key Playwright knows ({str(e).splitlines()[0]})") from None
+
+
+async def _scroll(session: BrowserSession, action: Action, timeout: int) -> None:
     page = session.page
-    verb = action.verb
-    if verb == "press":
-        key = (action.key or "").replace("Ctrl+", "Control+").replace("Cmd+", "Meta+")
-        try:
-            await page.keyboard.press(key)
-        except PlaywrightError as e:
-            raise ActionError(f"press [{action.key}]: not a key Playwright knows ({str(e).splitlines()[0]})") from None
-    elif verb == "scroll":
-        h = session.config.viewport[1]
-        await page.mouse.move(session.config.viewport[0] / 2, h / 2)
-        await page.mouse.wheel(0, h * 0.8 if action.direction == "down" else -h * 0.8)
-    elif verb == "goto":
-        try:
-            url = check_url(action.url or "")
-        except BadInput as e:
-            raise ActionError(str(e)) from None
-        if not session.policy.allows(url):
-            raise DisallowedURL(f"{url} is outside the allowed domains ({session.policy.describe()})")
-        try:
-            await page.goto(url, wait_until="domcontentloaded")
-        except PlaywrightError as e:
-            raise NavigationError(explain_navigation_error(url, e)) from None
-    elif verb in ("go_back", "go_forward"):
-        try:
-            resp = await (page.go_back() if verb == "go_back" else page.go_forward())
-        except PlaywrightError as e:
-            raise NavigationError(explain_navigation_error(page.url, e)) from None
-        if resp is None and verb == "go_back":
-            session.notices.append("go_back: there was no earlier page in this tab")
-    elif verb == "new_tab":
-        await session.new_tab()
-    elif verb == "tab_focus":
-        n = len(session.pages)
-        if action.index is None or not 0 <= action.index < n:
-            raise BadTab(f"there is no tab {action.index}; open tabs are 0..{n - 1}")
-        await session.focus(action.index)
-    elif verb == "close_tab":
-        if len(session.pages) <= 1:
-            raise BadTab("cannot close the last tab")
-        await page.close()
-        await session.focus(len(session.pages) - 1)
+    h = session.config.viewport[1]
+    await page.mouse.move(session.config.viewport[0] / 2, h / 2)
+    await page.mouse.wheel(0, h * 0.8 if action.direction == "down" else -h * 0.8)
+
+
+async def _goto(session: BrowserSession, action: Action, timeout: int) -> None:
+    try:
+        url = check_url(action.url or "")
+    except BadInput as e:
+        raise ActionError(str(e)) from None
+    if not session.policy.allows(url):
+        raise DisallowedURL(f"{url} is outside the allowed domains ({session.policy.describe()})")
+    try:
+        await session.page.goto(url, wait_until="domcontentloaded")
+    except PlaywrightError as e:
+        raise NavigationError(explain_navigation_error(url, e)) from None
+
+
+async def _history(session: BrowserSession, action: Action, timeout: int) -> None:
+    page = session.page
+    back = action.verb == "go_back"
+    try:
+        resp = await (page.go_back() if back else page.go_forward())
+    except PlaywrightError as e:
+        raise NavigationError(explain_navigation_error(page.url, e)) from None
+    if resp is None and back:
+        session.notices.append("go_back: there was no earlier page in this tab")
+
+
+async def _new_tab(session: BrowserSession, action: Action, timeout: int) -> None:
+    await session.new_tab()
+
+
+async def _tab_focus(session: BrowserSession, action: Action, timeout: int) -> None:
+    n = len(session.pages)
+    if action.index is None or not 0 <= action.index < n:
+        raise BadTab(f"there is no tab {action.index}; open tabs are 0..{n - 1}")
+    await session.focus(action.index)
+
+
+async def _close_tab(session: BrowserSession, action: Action, timeout: int) -> None:
+    if len(session.pages) <= 1:
+        raise BadTab("cannot close the last tab")
+    await session.page.close()
+    await session.focus(len(session.pages) - 1)
+
+
+async def _act_on_page(session: BrowserSession, action: Action, timeout: int) -> None:
+    handler = PAGE_HANDLERS.get(action.verb)
+    if handler is None:
+        raise ActionError(f"{action.verb}: this webagent cannot execute that action")
+    await handler(session, action, timeout)
+
+
+ElementHandler = Callable[[BrowserSession, Observation, Locator, Element, Action, Secrets, int],
+                          Awaitable[dict[str, Any] | None]]
+PageHandler = Callable[[BrowserSession, Action, int], Awaitable[None]]
+# The executor's half of the action table: one handler per verb of scope `element` / `page` (meta verbs do nothing).
+ELEMENT_HANDLERS: dict[str, ElementHandler] = {"click": _point, "hover": _point, "type": _type, "select": _select}
+PAGE_HANDLERS: dict[str, PageHandler] = {"press": _press, "scroll": _scroll, "goto": _goto, "go_back": _history,
+                                         "go_forward": _history, "new_tab": _new_tab, "tab_focus": _tab_focus,
+                                         "close_tab": _close_tab}
+
+
+def missing_handlers() -> list[str]:
+    """Verbs of the action table that the executor has no handler for (a test keeps this empty)."""
+    handlers = {"element": ELEMENT_HANDLERS, "page": PAGE_HANDLERS}
+    return [v for v, s in VERB_TABLE.items() if s.scope != "meta" and v not in handlers.get(s.scope, {})]
 
 
 async def _check_final_urls(session: BrowserSession) -> None:
@@ -246,10 +295,11 @@ async def execute(session: BrowserSession, obs: Observation, action: Action, sec
     try:
         if session.action_policy is not None:
             await session.action_policy.check(action, obs, exploring=session.block_mutations)
-        if action.verb in ELEMENT_VERBS:
+        scope = VERB_TABLE[action.verb].scope if action.verb in VERB_TABLE else "page"
+        if scope == "element":
             el = target_of(obs, action)
             result.target = el
-        if action.verb not in META_VERBS:
+        if scope != "meta":
             deadline = timeout + session.config.page_deadline_ms
             await session.guard(_carry_out(session, obs, action, result, secrets, timeout, since, blocked_before),
                                 f"carrying out {action}", deadline)

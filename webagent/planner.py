@@ -1,19 +1,21 @@
 """The Planner seam (given the state of a step, choose the action(s) to execute) and the default reactive planner.
 
-Search planners in `webagent.search` implement this protocol; the agent loop knows only this module. They reach the
-CLI and replay through a `PlannerProvider` registered in the `webagent.planners` plugin group (webagent.plugins);
-without one, only the reactive planner is offered."""
+Search planners in `webagent.search` implement this protocol; the agent loop knows only this module. Planners are
+known by name in `PLANNERS`, each with its params dataclass (options, defaults, flags); a higher layer registers its
+own through the `webagent.planners` plugin group (webagent.plugins): `load_planners()` loads that group, whose
+entries register on import. Without one, only the reactive planner is offered."""
 
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol
 
 from webagent import plugins
 from webagent.actions import Action
 from webagent.errors import BadInput, UnknownElement
 from webagent.observers.identity import state_key
+from webagent.options import build, opt
 from webagent.resolve import Target, rebind
 
 if TYPE_CHECKING:  # types only: the CLI imports this module, and these pull in Playwright
@@ -75,16 +77,23 @@ class Planner(Protocol):
     async def choose(self, ctx: PlanContext) -> Plan: ...
 
 
+@dataclass
+class ReactiveParams:
+    """The reactive planner's options and their defaults (the only place they are written)."""
+
+    samples: int = opt(1, minimum=1, help="policy samples per step (one request with n)")
+
+
 class ReactivePlanner:
     """Ask the policy, execute its top-voted action."""
 
     name = "reactive"
 
-    def __init__(self, samples: int = 1) -> None:
+    def __init__(self, samples: int = ReactiveParams.samples) -> None:
         self.samples = samples
 
-    def params(self) -> dict:
-        return {"samples": self.samples}
+    def params(self) -> dict[str, Any]:
+        return asdict(ReactiveParams(samples=self.samples))
 
     async def choose(self, ctx: PlanContext) -> Plan:
         cands = await ctx.policy.propose(ctx.intent, ctx.obs, ctx.history, n=self.samples,
@@ -93,45 +102,58 @@ class ReactivePlanner:
             {"action": str(c.action), "votes": c.votes, "share": round(c.share, 3)} for c in cands])
 
 
-class PlannerProvider(Protocol):
-    """The planners a layer offers: their names, their command-line flags, and a factory by name."""
+# -- the registry of planners by name: reactive here, the search planners register from webagent.search -------------
 
-    names: tuple[str, ...]
+@dataclass(frozen=True)
+class PlannerEntry:
+    """A planner by name: its params dataclass (options, defaults, flags) and how to build it from them."""
 
-    def add_flags(self, parser: argparse.ArgumentParser) -> None:
-        """Add `--planner` and every planner option to a command's parser."""
-        ...
-
-    def from_args(self, args: argparse.Namespace) -> Planner:
-        """The planner the parsed flags ask for; BadInput for a bad value."""
-        ...
-
-    def make(self, name: str, **params: Any) -> Planner:
-        """A planner by name with these parameters (unset ones take the planner's defaults)."""
-        ...
+    name: str
+    params: type
+    build: Callable[[Any], Planner]
+    help: str = ""
 
 
-class ReactiveOnly:
-    """The provider when no search layer is installed: the reactive planner and its `--samples`."""
-
-    names = ("reactive",)
-
-    def add_flags(self, parser: argparse.ArgumentParser) -> None:
-        g = parser.add_argument_group("planner")
-        g.add_argument("--planner", default="reactive", choices=self.names, help="reactive: the top-voted action")
-        g.add_argument("--samples", type=int, default=None, help="policy samples per step (default 1)")
-
-    def from_args(self, args: argparse.Namespace) -> Planner:
-        if args.samples is not None and args.samples < 1:
-            raise BadInput("--samples must be at least 1")
-        return self.make(args.planner, samples=args.samples)
-
-    def make(self, name: str, **params: Any) -> Planner:
-        if name != "reactive":
-            raise BadInput(f"unknown planner {name!r}; available: reactive (search planners need webagent.search)")
-        return ReactivePlanner(samples=params.get("samples") or 1)
+PLANNERS: dict[str, PlannerEntry] = {}
 
 
-def planners() -> PlannerProvider:
-    """The registered planner provider (the last one wins), else the reactive planner alone."""
-    return plugins.last(plugins.PLANNERS) or ReactiveOnly()
+def register_planner(name: str, params: type, build_fn: Callable[[Any], Planner], help: str = "") -> None:
+    PLANNERS[name] = PlannerEntry(name, params, build_fn, help)
+
+
+def planner_names() -> tuple[str, ...]:
+    return tuple(PLANNERS)
+
+
+def load_planners() -> dict[str, PlannerEntry]:
+    """Every registered planner, after loading the `webagent.planners` plugins (their import registers them)."""
+    for _name, register in plugins.load(plugins.PLANNERS):
+        if callable(register):
+            register()
+    return PLANNERS
+
+
+def planner_entry(name: str) -> PlannerEntry:
+    """The registered planner `name` (`best_first` works for `best-first`); BadInput naming the known ones."""
+    key = (name or "").replace("_", "-")
+    if key not in PLANNERS:
+        load_planners()
+    entry = PLANNERS.get(key)
+    if entry is None:
+        raise BadInput(f"unknown planner {name!r}; available: {', '.join(PLANNERS)}")
+    return entry
+
+
+def make_planner(name: str = "reactive", **options: Any) -> Planner:
+    """A planner by its name with `options` (None means: the planner's default). An option the planner does not
+    have is a BadInput naming the ones it has; a value out of bounds names its flag."""
+    entry = planner_entry(name)
+    known = [f.name for f in fields(entry.params)]
+    unknown = sorted(k for k in options if k not in known)
+    if unknown:
+        raise BadInput(f"planner {entry.name} has no option {', '.join(unknown)}; its options: {', '.join(known)}")
+    return entry.build(build(entry.params, options, f"planner {entry.name}"))
+
+
+register_planner("reactive", ReactiveParams, lambda p: ReactivePlanner(samples=p.samples),
+                 "the policy's top-voted action")

@@ -8,7 +8,8 @@ name and never by module, so a stray `tasks.py` in the working directory cannot 
 
 Groups:
 * `webagent.commands`: `add_commands(subparsers, add_model_flags) -> {command: handler}` (see webagent.cli).
-* `webagent.planners`: a `webagent.planner.PlannerProvider` (planner names, their flags, a factory).
+* `webagent.planners`: a callable that registers planners (`webagent.planner.register_planner`: name, params
+  dataclass with the options and their flags, factory); see `webagent.planner.load_planners`.
 * `webagent.environments`: a `webagent.environment.ReplayEnvironment` (what replay needs from the world).
 """
 

@@ -30,7 +30,6 @@ from webagent.browser import BrowserConfig, BrowserSession
 from webagent.environment import Environment, NoEnvironment, RunningSite, environment
 from webagent.errors import BadInput, NavigationError
 from webagent.observers import Element, Observation, ObserveOptions
-from webagent.planner import planners
 from webagent.recorder import mask_secrets
 from webagent.resolve import Target, matches
 from webagent.safety import LOCAL_SCHEMES, Secrets
@@ -335,8 +334,7 @@ async def _replay_actions(traj: Trajectory, st: _Sites, session: BrowserSession,
                           report: ReplayReport, on_step: Callable[[StepReport], None] | None) -> None:
     from webagent.executor import execute
 
-    obs_cfg = (traj.header.get("config") or {}).get("observe") or {}
-    options = ObserveOptions(screenshot=False, max_chars=obs_cfg.get("max_chars", ObserveOptions.max_chars))
+    options = ObserveOptions(screenshot=False, max_chars=traj.run_config.observe.max_chars)
     await _open_start(traj, st, session)
     answer: str | None = None
     diff_shown = False
@@ -431,7 +429,9 @@ def _page_url(session: BrowserSession) -> str:
 async def _rerun_with_recorded_llm(traj: Trajectory, st: _Sites, session: BrowserSession, secrets: Secrets,
                                    report: ReplayReport, out: str | Path | None,
                                    on_step: Callable[[StepReport], None] | None) -> None:
-    from webagent.agent import Agent, AgentConfig
+    from dataclasses import replace
+
+    from webagent.agent import Agent
     from webagent.llm.recorded import RecordedChat
 
     cfg = traj.header.get("config") or {}
@@ -439,18 +439,19 @@ async def _rerun_with_recorded_llm(traj: Trajectory, st: _Sites, session: Browse
     if not outputs:
         raise BadInput(f"{traj.path}: the run made no LLM calls, so there is nothing to re-run with --llm recorded; "
                        "replay its actions instead")
+    run = traj.run_config
     try:
-        planner = planners().make(cfg.get("planner") or "reactive")
+        planner = run.build_planner()  # the recorded planner with its recorded options
     except BadInput as e:
-        raise BadInput(f"the run used planner {cfg.get('planner')!r}, which this webagent cannot build: {e}") from None
-    agent_cfg = AgentConfig(max_steps=max(int(cfg.get("max_steps") or 15), len(traj.steps)),
-                            loop_limit=int(cfg.get("loop_limit") or 3),
-                            temperature=float(cfg.get("temperature") or 0.0))
+        raise BadInput(f"the run used planner {run.planner.name!r}, which this webagent cannot build: {e}") from None
+    agent_cfg = run.agent_config()  # observes with the recorded observation options
+    agent_cfg = replace(agent_cfg, max_steps=max(agent_cfg.max_steps, len(traj.steps)))
     new_dir = Path(out) if out else traj.run_dir.parent / f"{traj.run_dir.name}.replay"
     if new_dir.exists() and any(new_dir.iterdir()):
         import shutil
         shutil.rmtree(new_dir)
-    agent = Agent(RecordedChat(outputs, name=f"recorded:{cfg.get('model', '?')}"), planner, agent_cfg, secrets)
+    agent = Agent(RecordedChat(outputs, name=f"recorded:{cfg.get('model', '?')}"), planner, agent_cfg, secrets,
+                  run_config=run)
     start_url = st.map(str(traj.task.get("start_url") or "").split(" |AND| ")[0])
     task_meta = {k: v for k, v in traj.task.items() if k not in ("intent", "start_url")}
     result = await agent.run(traj.task.get("intent", ""), start_url, session, new_dir, st.map(task_meta))

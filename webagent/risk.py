@@ -16,7 +16,7 @@ from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 
-from webagent.actions import Action
+from webagent.actions import VERB_TABLE, Action
 from webagent.observers import Observation
 
 READ, REVERSIBLE, IRREVERSIBLE = "read", "reversible", "irreversible"
@@ -41,10 +41,10 @@ _FORM_JS = """e => {
 def classify_static(action: Action, obs: Observation) -> str:
     """The class from the action and its target's role and name only (no page access)."""
     v = action.verb
-    if v in ("scroll", "goto", "go_back", "go_forward", "new_tab", "tab_focus", "close_tab", "note", "stop"):
-        return READ
-    if v == "hover":
-        return REVERSIBLE
+    spec = VERB_TABLE.get(v)
+    default = spec.risk if spec is not None else REVERSIBLE
+    if v not in ("click", "press"):  # only these two are refined by their target or key
+        return default
     el = obs.elements.get(action.id) if action.id is not None else None
     name = el.name if el else ""
     role = el.role if el else ""
@@ -55,12 +55,8 @@ def classify_static(action: Action, obs: Observation) -> str:
             return REVERSIBLE if re.search(r"\b(log ?out|sign ?out)\b", name, re.I) else READ
         if role in ("button", "menuitem") and RISKY_WORDS.search(name):
             return IRREVERSIBLE
-        return REVERSIBLE
-    if v == "press":
-        return IRREVERSIBLE if (action.key or "").lower().endswith("enter") else REVERSIBLE
-    if v in ("type", "select"):
-        return REVERSIBLE
-    return REVERSIBLE
+        return default
+    return IRREVERSIBLE if (action.key or "").lower().endswith("enter") else default
 
 
 async def classify(action: Action, obs: Observation) -> tuple[str, str]:

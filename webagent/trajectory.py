@@ -12,6 +12,7 @@ from typing import Any
 from webagent.errors import BadInput
 from webagent.observers.identity import strip_ids
 from webagent.recorder import FORMAT_VERSION, TRAJECTORY
+from webagent.runconfig import RunConfig
 
 RECORD_TYPES = ("header", "step", "footer", "evaluation")
 OLDEST_READABLE = 1
@@ -49,6 +50,14 @@ class Trajectory:
     def eval_block(self) -> dict[str, Any] | None:
         ev = self.spec.get("eval") or self.task.get("eval")
         return ev if isinstance(ev, dict) else None
+
+    @property
+    def run_config(self) -> RunConfig:
+        """The run configuration the run was recorded with (defaults for what an older header lacks)."""
+        cfg = self.header.get("config") or {}
+        if isinstance(cfg.get("run"), dict):
+            return RunConfig.from_dict(cfg["run"], f"{self.path}: the header's run configuration")
+        return legacy_run_config(cfg, self.path)
 
     @property
     def complete(self) -> bool:
@@ -256,6 +265,16 @@ def load(path: str | Path) -> Trajectory:
     elif evaluation is not None:
         footer = {**footer, "evaluation": evaluation}
     return Trajectory(path, header, steps, footer, warnings, upgraded_from)
+
+
+def legacy_run_config(cfg: dict[str, Any], path: Path) -> RunConfig:
+    """The run configuration of a header written before it held one (`run`): its flat keys, where they exist."""
+    data: dict[str, Any] = {"agent": {k: cfg[k] for k in ("max_steps", "loop_limit", "temperature") if k in cfg}}
+    obs = cfg.get("observe") or {}
+    data["observe"] = {k: obs[k] for k in ("scope", "detail", "mode", "max_chars") if k in obs}
+    if cfg.get("planner"):
+        data["planner"] = {"name": cfg["planner"]}  # older params were another shape: the planner's defaults
+    return RunConfig.from_dict(data, f"{path}: the header's configuration")
 
 
 _TIME_RE = re.compile(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\b")
