@@ -145,14 +145,19 @@
     const p = m[1].split(/[\s,\/]+/).filter(Boolean).map(parseFloat);
     return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
   }
-  function backgroundOf(e) {
-    for (let a = e; a && a.nodeType === 1; a = a.parentElement || (a.getRootNode().host || null)) {
-      const s = getComputedStyle(a);
-      if (s.backgroundImage && s.backgroundImage !== "none") return null; // cannot tell what is under the text
+  const bgMemo = new Map();
+  function backgroundOf(e) {  // the colour under e's text: its own background or its nearest ancestor's (memoised)
+    if (!e || e.nodeType !== 1) return [255, 255, 255, 1];
+    if (bgMemo.has(e)) return bgMemo.get(e);
+    const s = getComputedStyle(e);
+    let out;
+    if (s.backgroundImage && s.backgroundImage !== "none") out = null; // cannot tell what is under the text
+    else {
       const c = rgba(s.backgroundColor);
-      if (c && c[3] > 0.5) return c;
+      out = c && c[3] > 0.5 ? c : backgroundOf(e.parentElement || (e.getRootNode().host || null));
     }
-    return [255, 255, 255, 1];
+    bgMemo.set(e, out);
+    return out;
   }
   // the element's own text cannot be read (its children may set their own size or colour)
   function ownTextUnseen(e, style) {
@@ -187,7 +192,7 @@
     return clips && (rect.width < 2 || rect.height < 2) && style.display !== "contents";
   }
   // text behind another element put over it on the page (not a fixed header: that is scrolled under)
-  let behindLeft = 400;
+  let behindLeft = 150;
   function behind(e, rect) {
     if (behindLeft <= 0 || rect.width < 1 || rect.height < 1) return false;
     const x = rect.left + Math.min(rect.width, 40) / 2, y = rect.top + rect.height / 2;
@@ -203,11 +208,11 @@
     }
     return false;
   }
+  // for names: the cheap checks only (names are computed for thousands of links on a big page)
   function unseen(c) {
-    const st = getComputedStyle(c);
-    if (st.display === "none" || st.visibility === "hidden") return true;
     if (c.checkVisibility && !c.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return true;
-    return subtreeUnseen(c, st, c.getBoundingClientRect());
+    const st = getComputedStyle(c);
+    return parseFloat(st.fontSize) <= 1 || parseFloat(st.opacity) < 0.1;
   }
 
   // Block-level tags: their text is a separate line, so a name made from content puts a space around it.
@@ -226,7 +231,8 @@
     let ownHidden = null;
     for (const c of e.childNodes) {
       if (c.nodeType === 3) {
-        if (ownHidden === null) ownHidden = !!c.data.trim() && ownTextUnseen(e, getComputedStyle(e));
+        // the element's own words stay its name (a label drawn invisibly is still what it is called)
+        if (ownHidden === null) ownHidden = depth > 0 && !!c.data.trim() && ownTextUnseen(e, getComputedStyle(e));
         if (!ownHidden) out += c.data;
       } else if (c.nodeType === 1) {
         if (SKIP.has(c.tagName)) continue;
@@ -490,10 +496,9 @@
       skipped[rect.bottom < (win || far)[0] ? 0 : 1] += n;
       return null;
     }
-    const unseenHere = !inheritedHidden && (subtreeUnseen(e, style, rect)
-      || (e.checkVisibility && !e.checkVisibility({ opacityProperty: true, visibilityProperty: true })
-        && style.visibility !== "hidden"));
-    const vis = visible(e, style) && !inheritedHidden && !unseenHere;
+    const seen = visible(e, style);
+    const unseenHere = !inheritedHidden && ((!seen && style.visibility !== "hidden") || subtreeUnseen(e, style, rect));
+    const vis = seen && !inheritedHidden && !unseenHere;
     let role = roleOf(e);
     if (role === null) return null;
     const pointer = style.cursor === "pointer";

@@ -27,6 +27,8 @@ def cmd_sites(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from webagent.tasks.runner import BenchConfig, run_bench
     from webagent.tasks.spec import parse_site_urls
+    if args.suite == "injection":
+        return _bench_injection(args)
 
     from webagent.runconfig import config_from_args
     run = config_from_args(args)
@@ -36,9 +38,28 @@ def cmd_bench(args: argparse.Namespace) -> int:
     cfg = BenchConfig(suite=args.suite, sites=args.site or [], task_ids=[str(t) for t in args.task or []],
                       max_steps=args.max_steps, out=args.out, gold=args.gold, workers=args.workers,
                       site_urls=parse_site_urls(args.site_url), run=run, api_key=args.api_key,
+                      secrets=list(args.secret or []), overwrite=args.overwrite,
                       bundled_sites=args.bundled_sites, subset=args.subset)
     _run_dir, summary = run_bench(cfg)
     return 0
+
+
+def _bench_injection(args: argparse.Namespace) -> int:
+    """`bench --suite injection`: the prompt-injection suite with an obedient scripted model (see tasks/injection.py);
+    exit 1 when an attack escapes with the defences on."""
+    import asyncio
+    from pathlib import Path
+
+    from webagent.tasks.injection import run_suite
+
+    from webagent.recorder import new_run_dir
+    out = Path(args.out) if args.out else new_run_dir("runs", "injection")
+    headless = getattr(args, "headless", not getattr(args, "headful", False))
+    summary = asyncio.run(run_suite(out, headless=headless is not False, only=[str(t) for t in args.task or []]))
+    on, off = summary["defences_on"], summary["defences_off"]
+    print(f"injection suite: {summary['attacks']} attacks; defences on: {on['blocked']} blocked, {on['escaped']} "
+          f"escaped; defences off: {off['escaped']} escaped; results in {out}")
+    return 1 if on["escaped"] else 0
 
 
 # `webagent eval` exit statuses: every check ran and passed / some check failed / bad input / a check was skipped.
@@ -141,7 +162,10 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--subset", help="a named subset of the suite: `hard` (WebArena-Verified's 258-task hard subset)")
     b.add_argument("--site", action="append", metavar="S", help="only tasks using this site (repeatable)")
     b.add_argument("--task", nargs="+", metavar="ID", help="only these task ids")
-    b.add_argument("--out", help="run directory (default runs/<time>-bench)")
+    b.add_argument("--out", help="run directory (default runs/<time>-bench); an existing run there is an error")
+    b.add_argument("--overwrite", action="store_true", help="replace the benchmark run already in --out")
+    b.add_argument("--secret", action="append", metavar="NAME=VALUE[@HOST,...]",
+                   help="a value the agent can type as {{NAME}} in every task; never written anywhere in clear")
     b.add_argument("--gold", action="store_true", help="replay each task's gold actions instead of a model "
                                                        "(step budget: the gold length + 5 unless --max-steps)")
     b.add_argument("--workers", type=int, default=1, help="local worker processes, each with its own sites")

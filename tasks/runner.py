@@ -23,6 +23,7 @@ from webagent.tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in,
 
 from webagent.errors import BadInput, SetupError
 from webagent.runconfig import RunConfig
+from webagent.safety import Secrets
 
 VERIFIED = "webarena-verified"  # the suite name and Task.benchmark of WebArena-Verified tasks (tasks/verified.py)
 
@@ -41,6 +42,8 @@ class BenchConfig:
     site_urls: dict[str, str] = field(default_factory=dict)  # --site-url overrides (NAME -> URL)
     run: RunConfig = field(default_factory=RunConfig)  # agent, observation, planner, browser, model settings
     api_key: str | None = None  # never written to config.json or a trajectory
+    secrets: list[str] = field(default_factory=list)  # --secret NAME=VALUE[@HOST]: typed as {{NAME}}, never stored
+    overwrite: bool = False  # --overwrite: replace the run directory `out` if it holds a bench run
     judge: bool = True  # use the configured LLM for fuzzy_match / N/A reasons (only if one is configured explicitly)
     bundled_sites: bool = False  # --bundled-sites: run a suite written for other sites on the bundled ones
     subset: str | None = None  # --subset: a named subset of the suite (webarena-verified: `hard`)
@@ -244,7 +247,8 @@ class Worker:
             planner = self.cfg.run.build_planner()
             max_steps = self.cfg.max_steps or self.cfg.run.agent.max_steps
         agent_cfg = replace(self.cfg.run.agent_config(), max_steps=max_steps, vision=self._vision(task))
-        agent = Agent(self.model, planner, agent_cfg, run_config=self.cfg.run)
+        secrets = Secrets.parse(self.cfg.secrets)
+        agent = Agent(self.model, planner, agent_cfg, secrets=secrets, run_config=self.cfg.run)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict(),
                 "placeholder_urls": self.urls}
         res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
@@ -255,6 +259,9 @@ class Worker:
                 s.config.record_har = None
                 await s.new_context()  # closing the episode's context writes its HAR
                 ev = await asyncio.to_thread(wav.score, bound, res.answer, run_dir / "network.har", self.urls)
+                if secrets.values:  # scored on the trace as sent; kept with the secrets replaced by {{NAME}}
+                    from webagent.recorder import redact_artifacts
+                    redact_artifacts(run_dir, secrets)
             else:
                 ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page,
                                     intent=bound.intent, model=self.judge, sites=self.urls,
@@ -262,12 +269,12 @@ class Worker:
         except Exception as e:  # noqa: BLE001 (one task's scoring must not sink the run: it is that task's error)
             ev, error = EvalResult(), one_line("scoring", e)
         out = TaskResult(task.task_id, task.site, task.eval_types, None if error else ev.score, res.status,
-                         res.steps, res.usage.total_tokens, round(time.perf_counter() - t0, 2), res.answer,
-                         res.final_url, res.reason, [c.to_dict() for c in ev.checks], ev.notices,
-                         str(run_dir / "trajectory.jsonl"), error)
-        with open(run_dir / "trajectory.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps({"type": "evaluation", **ev.to_dict(), **({"error": error} if error else {})},
-                               ensure_ascii=False) + "\n")
+                         res.steps, res.usage.total_tokens, round(time.perf_counter() - t0, 2),
+                         secrets.redact(res.answer), secrets.redact(res.final_url), secrets.redact(res.reason),
+                         secrets.redact([c.to_dict() for c in ev.checks]), secrets.redact(ev.notices),
+                         str(run_dir / "trajectory.jsonl"), secrets.redact(error))
+        # through the run's recorder: redacted like every record, flushed and fsynced
+        res.recorder.evaluation({**ev.to_dict(), **({"error": error} if error else {})})
         return out
 
 
@@ -404,13 +411,15 @@ def progress_line(i: int, n: int, r: dict[str, Any]) -> str:
 
 def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print) -> tuple[Path, dict[str, Any]]:
     """Run a benchmark; returns (run directory, summary)."""
-    from webagent.recorder import new_run_dir
+    from webagent.recorder import new_run_dir, prepare_out
     tasks, sites, external = plan_run(cfg)
     if cfg.workers < 1:
         raise BadInput("--workers must be at least 1")
-    run_dir = Path(cfg.out) if cfg.out else new_run_dir("runs", "bench-gold" if cfg.gold else "bench")
+    run_dir = prepare_out(cfg.out, cfg.overwrite) if cfg.out else \
+        new_run_dir("runs", "bench-gold" if cfg.gold else "bench")
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.json").write_text(json.dumps({**{k: v for k, v in asdict(cfg).items() if k != "api_key"},
+    (run_dir / "config.json").write_text(json.dumps({**{k: v for k, v in asdict(cfg).items()
+                                                        if k not in ("api_key", "secrets")},
                                                      "tasks": [t.task_id for t in tasks], "sites_started": sites,
                                                      "external_urls": external}, indent=1))
     print_fn(f"bench: {len(tasks)} task(s) on {', '.join(sites) or 'external sites'}"

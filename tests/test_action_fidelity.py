@@ -76,7 +76,8 @@ def test_human_dates_and_times_convert_to_input_values():
         else:
             raise AssertionError(f"{kind} {bad!r} was accepted")
     assert holds("tel", "5551234567", "(555) 123-4567") and holds("number", "3.50", "3.5")
-    assert not holds("text", "abcdef", "abc") and not holds("text", "x", "")
+    assert holds("text", "New", "New York")  # an inline autocompletion
+    assert not holds("text", "abcdef", "abc") and not holds("text", "x", "") and not holds("text", "ab", "ba")
 
 
 async def test_typing_is_verified_and_dates_convert(session, site):
@@ -161,3 +162,20 @@ async def test_select_multiple_native_and_aria(session, site):
     r, _ = await do(session, f"select [{find(obs, 'combobox', 'City')}] [Oslo]", obs)
     assert r.ok, r.error  # opened by a click, its options appear 200 ms later, then one is clicked
     assert await session.page.title() == "city Oslo"
+    r, _ = await do(session, f"select [{find(obs, 'combobox', 'Browser')}] [chromium]", obs)
+    assert r.ok and await session.page.input_value("#browser") == "Chromium", r.error
+
+
+async def test_ui_that_opens_late_is_in_the_next_observation(session, site):
+    """Settle waits for what the action started: a menu rendered 300 ms after the click (then faded in), a tooltip
+    that appears 150 ms after a hover once its request answers."""
+    await session.goto(site.url + "/fidelity/delayed-menu.html")
+    obs = await session.observe()
+    r, _ = await do(session, f"click [{find(obs, 'button', 'Menu')}]", obs)
+    assert r.ok, r.error
+    after = await session.observe()
+    assert "menuitem 'Settings'" in after.text, after.text
+    assert await session.page.evaluate("getComputedStyle(document.getElementById('menu')).opacity") == "1"
+    r, _ = await do(session, f"hover [{find(after, 'generic', 'Help')}]", after)
+    assert r.ok, r.error
+    assert "Ask us anything" in (await session.observe()).text

@@ -60,12 +60,12 @@ def test_out_of_steps_exits_1(site, tmp_path):
 
 def test_bad_url_unreachable_site_and_missing_browser(site, tmp_path):
     with FakeOpenAI([]) as llm:
-        common = ["--task", "t", "--model", "m", "--base-url", llm.base_url, "--out", str(tmp_path / "x")]
-        assert_clean_error(run_cli("run", "--url", "htp://bad url", *common), "url")
-        assert_clean_error(run_cli("run", "--url", f"http://127.0.0.1:{closed_port()}/", *common),
-                           "cannot open", "connection refused")
-        assert_clean_error(run_cli("run", "--url", site.url, *common, env={"WEBAGENT_CHROMIUM": "/nonexistent/chrome"}),
-                           "WEBAGENT_CHROMIUM")
+        common = ["--task", "t", "--model", "m", "--base-url", llm.base_url]  # one run directory per run
+        assert_clean_error(run_cli("run", "--url", "htp://bad url", *common, "--out", str(tmp_path / "x1")), "url")
+        assert_clean_error(run_cli("run", "--url", f"http://127.0.0.1:{closed_port()}/", *common,
+                                   "--out", str(tmp_path / "x2")), "cannot open", "connection refused")
+        assert_clean_error(run_cli("run", "--url", site.url, *common, "--out", str(tmp_path / "x3"),
+                                   env={"WEBAGENT_CHROMIUM": "/nonexistent/chrome"}), "WEBAGENT_CHROMIUM")
 
 
 def test_llm_endpoint_down_wrong_key_and_missing_config(site, tmp_path):

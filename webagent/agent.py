@@ -22,6 +22,7 @@ from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
 from webagent.runconfig import AgentConfig, RunConfig
 from webagent.safety import Secrets
+from webagent.stoprules import StopRules
 from webagent.vision import crop_candidates, ext_of, load_images, observe_options, require_vision
 
 
@@ -48,6 +49,7 @@ class RunResult:
     usage: Usage
     final_url: str = ""
     seconds: float = 0.0
+    recorder: Recorder | None = None  # the run's recorder (closed): an evaluation made afterwards goes through it
 
     @property
     def ok(self) -> bool:
@@ -86,13 +88,13 @@ class Agent:
         history: list[StepSummary] = []
         notes: list[str] = []
         last_error: str | None = None
-        repeats: dict[tuple[str, str], int] = {}
-        consecutive_errors = 0
+        rules = StopRules.of(self.config)
         vision = self.config.vision
         observe_opts = observe_options(vision.mode, self.config.observe)
         masked_before, session.mask_values = session.mask_values, list(self.secrets.values.values())
         pending: tuple[Plan, int] | None = None  # a multi-action plan being committed, and its next index
-        status, answer, reason, step = "max_steps", None, f"reached --max-steps {self.config.max_steps}", 0
+        answer, step = None, 0
+        status, reason = rules.out_of_steps().status, rules.out_of_steps().reason
         watchdog = _Watchdog(self.config.max_seconds)
         try:
             try:
@@ -124,11 +126,11 @@ class Agent:
                         pending = (plan, 1) if len(plan.actions) > 1 else None
                 except ParseError as e:
                     last_error = f"your reply was not a valid action: {e}"
-                    consecutive_errors += 1
+                    stop = rules.invalid_reply()
                     self._record_step(rec, step, obs, None, None, None, t0, t_obs, time.perf_counter(), last_error)
                     history.append(StepSummary("(invalid reply)", ok=False, error=str(e), url=obs.url))
-                    if consecutive_errors >= self.config.max_consecutive_errors:
-                        status, reason = "errors", f"{consecutive_errors} invalid replies in a row"
+                    if stop is not None:
+                        status, reason = stop.status, stop.reason
                         break
                     continue
                 t_plan = time.perf_counter()
@@ -139,8 +141,6 @@ class Agent:
                     break
                 if action.verb == "note":
                     notes.append(action.text or "")
-                key = (str(action), state_key(obs))
-                repeats[key] = repeats.get(key, 0) + 1
                 result = await execute(session, plan.observation or obs, action, self.secrets)
                 t_act = time.perf_counter()
                 self._record_step(rec, step, obs, action, result, plan, t0, t_obs, t_plan, None, t_act)
@@ -148,13 +148,9 @@ class Agent:
                 history.append(StepSummary(str(action), target, result.ok, result.error, obs.url, obs.text,
                                            action.id))
                 last_error = result.error
-                consecutive_errors = 0 if result.ok else consecutive_errors + 1
-                if repeats[key] >= self.config.loop_limit:
-                    status = "loop"
-                    reason = f"the same action ({action}) repeated {repeats[key]} times on an unchanged page"
-                    break
-                if consecutive_errors >= self.config.max_consecutive_errors:
-                    status, reason = "errors", f"{consecutive_errors} failed actions in a row; last: {result.error}"
+                stop = rules.acted(str(action), state_key(obs), result.ok, result.error)
+                if stop is not None:
+                    status, reason = stop.status, stop.reason
                     break
         except ImagesUnsupported as e:  # a set-up problem, not the agent's failure: the caller says it in one line
             self._finish(rec, "llm_error", None, str(e), step, session, t_start)
@@ -200,7 +196,7 @@ class Agent:
                     "usage": self.model.usage.to_dict(), "llm_calls": self.model.n_calls, "seconds": round(secs, 2),
                     **({"images": self.model.image_usage()} if self.model.image_bytes else {})})
         rec.close()
-        return RunResult(status, answer, steps, reason, rec.dir, self.model.usage, url, secs)
+        return RunResult(status, answer, steps, reason, rec.dir, self.model.usage, url, secs, rec)
 
     def _record_step(self, rec: Recorder, step: int, obs: Observation, action: Action | None,
                      result: ActionResult | None, plan: Plan | None, t0: float, t_obs: float, t_plan: float,

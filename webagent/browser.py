@@ -68,7 +68,7 @@ class BrowserConfig:
     record_har: Path | None = None  # write the episode's network traffic here as a HAR (when the context closes)
     record_trace: Path | None = None  # write a Playwright trace.zip here (when the context closes)
     trace_screenshots: bool = True  # screencast frames in the trace (off when secrets are typed: they'd show)
-    page_deadline_ms: int = 20_000  # a page that does not answer an observation or a settle in this long is stopped
+    page_deadline_ms: int = 15_000  # a page that does not answer an observation or a settle in this long is stopped
 
 
 NET_ERRORS = {
@@ -434,12 +434,12 @@ class BrowserSession:
         if page not in self._crashed:
             try:
                 # liveness probe: the crash event can arrive after the failed action
-                await self.watchdog.within(page.evaluate("0"), self.config.page_deadline_ms)
+                await self.guard(page.evaluate("0"), "checking that it is alive")
             except PlaywrightError as e:
                 if "crash" in str(e).lower():
                     self._crashed.add(page)
-            except TimeoutError:
-                pass  # a busy page: the guarded observation below stops it
+            except PageUnresponsive as e:
+                self.notices.append(str(e))
         if page in self._crashed:
             await self._recover(page)
         obs = None

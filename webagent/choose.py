@@ -21,10 +21,14 @@ _NATIVE_JS = """e => e.tagName === 'SELECT' ? {multiple: e.multiple,
   options: [...e.options].map(o => ({text: o.label || o.textContent.trim(), selected: o.selected,
                                      disabled: o.disabled}))} : null"""
 
+# An <input list=...>: its suggestions are a <datalist>, chosen by typing the option's value.
+_DATALIST_JS = """e => e.tagName === 'INPUT' && e.list ? [...e.list.options].map(o => ({text: (o.label ||
+  o.textContent || o.value).trim(), value: o.value})) : null"""
+
 # The listbox an element is or controls (aria-controls / aria-owns / a descendant), and its options, each marked
 # with a data-wa-opt index so they can be clicked. null when the element is not a listbox or combobox.
 _ARIA_JS = """e => {
-  const role = e.getAttribute('role') || (e.tagName === 'INPUT' && e.getAttribute('list') ? 'combobox' : '');
+  const role = e.getAttribute('role') || '';
   let box = null;
   if (role === 'listbox') box = e;
   else if (role === 'combobox' || e.getAttribute('aria-haspopup') === 'listbox') {
@@ -97,6 +101,14 @@ async def select(page: Page, frame: Frame, loc: Locator, label: str, text: str, 
     native = await loc.evaluate(_NATIVE_JS, timeout=timeout)
     if native is not None:
         return await _native(loc, label, text, native, timeout)
+    datalist = await loc.evaluate(_DATALIST_JS, timeout=timeout)
+    if datalist is not None:
+        texts = [o["text"] for o in datalist]
+        idx = match_options(split_options(text, texts), texts, label)
+        if len(idx) > 1:
+            raise ElementNotActionable(f"{label} takes one option, not {len(idx)}; choose one of them")
+        await loc.fill(datalist[idx[0]]["value"], timeout=timeout)
+        return [texts[idx[0]]]
     aria = await loc.evaluate(_ARIA_JS, timeout=timeout)
     if aria is None:
         raise ElementNotActionable(f"{label} is not a list of options (<select>, listbox or combobox); "

@@ -57,6 +57,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from webagent.runconfig import config_from_args
     from webagent.safety import Secrets, check_url
 
+    if args.out:  # before anything starts: a second run never lands on top of the first
+        from webagent.recorder import prepare_out
+        prepare_out(args.out, args.overwrite)
     if args.site:
         return _run_on_bundled_site(args)
     if not args.url:
@@ -146,7 +149,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--site", help="run on a bundled local site (shop, shop_admin, forum, codehost, wiki), "
                                   "started for this run on a free port")
     p.add_argument("--task", required=True, help="what the agent should do, in plain words")
-    p.add_argument("--out", help="run directory (default: runs/<time>-<task>)")
+    p.add_argument("--out", help="run directory (default: runs/<time>-<task>); an existing run there is an error")
+    p.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
     p.add_argument("--secret", action="append", metavar="NAME=VALUE[@HOST,...]",
                    help="a value the agent can type as {{NAME}}, only into pages of HOSTs (default: the allowed "
                         "domains) and sent only there; never written anywhere in clear, nor put in a prompt")

@@ -123,8 +123,8 @@ def to_input_value(kind: str, text: str, today: date | None = None) -> str:
 
 
 def holds(kind: str, typed: str, value: str) -> bool:
-    """Whether a field's value is what was typed, modulo the field's own formatting: a number's notation, and
-    masks that add spaces or punctuation (phone numbers, card numbers)."""
+    """Whether a field's value is what was typed, modulo the field's own formatting: a number's notation, masks
+    that add spaces or punctuation (phone numbers, card numbers), an inline completion after the typed text."""
     if value == typed or value.strip() == typed.strip():
         return True
     if kind == "number":
@@ -133,7 +133,8 @@ def holds(kind: str, typed: str, value: str) -> bool:
         except ValueError:
             return False
     squash = lambda s: re.sub(r"[\W_]+", "", s).lower()  # noqa: E731
-    return bool(squash(typed)) and squash(value) == squash(typed)
+    # a mask's punctuation, or an inline autocomplete that appended the rest of a suggestion
+    return bool(squash(typed)) and squash(value).startswith(squash(typed))
 
 
 _FIELD_JS = """e => ({kind: e.isContentEditable ? 'contenteditable' : (e.tagName === 'INPUT' ? (e.type || 'text') :

@@ -39,9 +39,17 @@ _PROBE_JS = """(el, arm) => {
   };
   const root = el.getRootNode();
   const doc = el.ownerDocument;
-  const vw = doc.documentElement.clientWidth || innerWidth, vh = doc.documentElement.clientHeight || innerHeight;
-  const rects = [...el.getClientRects()].filter(r => r.width > 0 && r.height > 0);
+  // the frame's viewport (in quirks mode documentElement measures the whole document, not the viewport)
+  const std = doc.compatMode === 'CSS1Compat', win = doc.defaultView || window;
+  const vw = std ? doc.documentElement.clientWidth : win.innerWidth;
+  const vh = std ? doc.documentElement.clientHeight : win.innerHeight;
+  let rects = [...el.getClientRects()].filter(r => r.width > 0 && r.height > 0);
   if (!rects.length) return {state: 'invisible'};
+  const inView = r => Math.min(r.right, vw) - Math.max(r.left, 0) >= 1 && Math.min(r.bottom, vh) - Math.max(r.top, 0) >= 1;
+  if (!rects.some(inView)) {  // scrolled away: bring it to the middle first (saves a round trip)
+    el.scrollIntoView({block: 'center', inline: 'center'});
+    rects = [...el.getClientRects()].filter(r => r.width > 0 && r.height > 0);
+  }
   const fr = [0.5, 0.3, 0.7, 0.15, 0.85, 0.03, 0.97];
   let cover = null, anyInView = false;
   for (const r of rects) {
@@ -101,10 +109,11 @@ async def aim(loc: Locator, frame: Frame, label: str, timeout_ms: int, arm: bool
     """A point in the top page's viewport where a press reaches the element, after scrolling it into view.
 
     Retries for a moment (covers that fade or slide away); raises ElementCovered naming what is on top."""
-    try:
-        await loc.scroll_into_view_if_needed(timeout=timeout_ms)
-    except PlaywrightError:
-        pass  # a fixed or zero-size element: the probe says what is wrong
+    if frame.parent_frame is not None:  # the iframe itself may be scrolled away in its parents
+        try:
+            await loc.scroll_into_view_if_needed(timeout=timeout_ms)
+        except PlaywrightError:
+            pass  # a fixed or zero-size element: the probe says what is wrong
     last = None
     for attempt in range(4):
         if attempt:

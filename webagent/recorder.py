@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
 
+from webagent.errors import BadInput
 from webagent.safety import DomainPolicy, Secrets
 
 FORMAT_VERSION = 2
@@ -45,6 +46,29 @@ def versions() -> dict[str, str]:
         except PackageNotFoundError:
             pass
     return out
+
+
+RUN_FILES = (TRAJECTORY, "results.jsonl", "summary.json")  # what makes a directory a run (or bench) directory
+
+
+def prepare_out(path: str | Path, overwrite: bool = False) -> Path:
+    """`--out DIR` for a new run: absent or empty is fine; a run directory is replaced only with `overwrite`;
+    anything else is a one-line BadInput (a run never lands on top of another, or of unrelated files)."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise BadInput(f"--out {path}: exists and is not a directory")
+    if not path.exists() or not any(path.iterdir()):
+        return path
+    is_run = any((path / f).exists() for f in RUN_FILES)
+    if not overwrite:
+        what = "a run" if is_run else "files"
+        raise BadInput(f"--out {path} already holds {what}; choose another directory"
+                       + (" or pass --overwrite" if is_run else ""))
+    if not is_run:
+        raise BadInput(f"--out {path} is not a run directory (no {TRAJECTORY} or results.jsonl); not overwriting it")
+    import shutil
+    shutil.rmtree(path)
+    return path
 
 
 def new_run_dir(base: str | Path = "runs", label: str = "run") -> Path:
@@ -76,11 +100,26 @@ class Recorder:
         (self.dir / "screenshots").mkdir(exist_ok=True)
         self.secrets = secrets or Secrets()
         self.path = self.dir / TRAJECTORY
+        if self.path.exists() and self.path.stat().st_size > 0:
+            raise BadInput(f"{self.path} already holds a run; a recorder never appends a second one to it "
+                           "(use another run directory, or --overwrite)")
         self._f = self.path.open("a", encoding="utf-8")
+
+    @classmethod
+    def finished(cls, run_dir: str | Path, secrets: Secrets | None = None) -> Recorder:
+        """The recorder of a run that already ended (its file closed), for what comes after the footer: the
+        evaluation a benchmark runner writes. Same redaction and fsync as every other record."""
+        rec = cls.__new__(cls)
+        rec.dir, rec.secrets = Path(run_dir), secrets or Secrets()
+        rec.path = rec.dir / TRAJECTORY
+        if not rec.path.exists():
+            raise BadInput(f"{rec.path}: no trajectory to add an evaluation to")
+        rec._f = None
+        return rec
 
     def _write(self, record: dict[str, Any]) -> None:
         line = json.dumps(self.secrets.redact(record), ensure_ascii=False, default=str)
-        if self._f.closed:  # e.g. an evaluation after the footer: append to the same file
+        if self._f is None or self._f.closed:  # e.g. an evaluation after the footer: append to the same file
             with self.path.open("a", encoding="utf-8") as f:
                 _fsync_write(f, line)
             return
@@ -182,8 +221,13 @@ class Recorder:
         self._write({"type": "evaluation", "evaluation": evaluation})
 
     def close(self) -> None:
-        if not self._f.closed:
+        if self._f is not None and not self._f.closed:
             self._f.close()
+
+
+def append_evaluation(run_dir: str | Path, evaluation: dict[str, Any], secrets: Secrets | None = None) -> None:
+    """Record the evaluation of a run whose recorder is gone (through `Recorder.finished`)."""
+    Recorder.finished(run_dir, secrets).evaluation(evaluation)
 
 
 def _dims(data: bytes) -> dict[str, int]:
@@ -195,12 +239,6 @@ def _dims(data: bytes) -> dict[str, int]:
         return {}
 
 
-def append_evaluation(run_dir: str | Path, evaluation: dict[str, Any], secrets: Secrets | None = None) -> None:
-    """Record the evaluation of a run whose recorder is closed (what a benchmark runner does after the agent)."""
-    line = json.dumps((secrets or Secrets()).redact({"type": "evaluation", "evaluation": evaluation}),
-                      ensure_ascii=False, default=str)
-    with (Path(run_dir) / TRAJECTORY).open("a", encoding="utf-8") as f:
-        _fsync_write(f, line)
 
 
 # -- secrets in screenshots, HAR and trace ------------------------------------------------------------------------

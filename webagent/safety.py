@@ -45,8 +45,10 @@ def _port(parts: Any) -> int | None:
 
 def host_matches(pattern: str, url: str) -> bool:
     """Does the http(s)/ws URL match one allowlist pattern: `host`, `*.host` (the host and its subdomains),
-    `host:port`, `host:*`? A pattern without a port matches every port of that host (the start URL adds its host
-    with its exact port, so another service on the same machine is not reachable unless named)."""
+    `host:port`, `host:*`, or `*` (every host)? A pattern without a port matches every port of that host (the start
+    URL adds its host with its exact port, so another service on the same machine is not reachable unless named)."""
+    if pattern.strip() == "*":
+        return True
     parts = urlsplit(url)
     host = (parts.hostname or "").lower().rstrip(".")
     pat = pattern.strip().lower()
