@@ -30,6 +30,7 @@ from webagent.observers import Observation, ObserveOptions
 from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from webagent.search.cache import Caches, digest
 from webagent.search.candidates import Branch, policy_for, propose
+from webagent.search.params import BestFirstParams
 from webagent.search.snapshot import (
     Snapshot,
     Step,
@@ -45,7 +46,6 @@ from webagent.search.world_model import WorldModel, candidate_crops, imagine, im
 from webagent.actions import Action
 from webagent.errors import NavigationError, UnknownElement
 from webagent.llm.metered import MeteredChat
-from webagent.options import opt
 from webagent.planner import Plan, PlanContext
 from webagent.risk import IRREVERSIBLE, classify
 
@@ -90,30 +90,6 @@ class SearchNode:
         if self.restore:
             d["restore_ms"] = round(self.restore_ms, 1)
         return d
-
-
-@dataclass
-class BestFirstParams:
-    """The best-first planner's options and their defaults (the only place they are written; flags come from here)."""
-
-    branching: int = opt(3, minimum=1, help="candidates kept per node")
-    depth: int = opt(3, minimum=1, help="search depth")
-    samples: int | None = opt(None, minimum=1, help="policy samples per step, one request with n (default 2x "
-                                                    "branching; 1 keeps that default: one sample leaves nothing "
-                                                    "to search)")
-    budget: int | None = opt(10, minimum=0, help="nodes evaluated per step (0 = no search)")
-    budget_tokens: int | None = opt(None, minimum=0, help="LLM tokens per step, a hard cap")
-    budget_seconds: float | None = opt(None, minimum=0, help="seconds of search per step")
-    value_samples: int = opt(3, minimum=1, help="judge samples per value")
-    commit: str = opt("first", choices=("first", "path"),
-                      help="commit the first action and re-plan, or the whole best path, checked state by state")
-    comparative: bool = opt(False, help="score all children of a node in one judge call")
-
-    def budget_obj(self) -> Budget:
-        return Budget(nodes=self.budget, tokens=self.budget_tokens, seconds=self.budget_seconds)
-
-    def search_samples(self) -> int | None:
-        return self.samples if self.samples and self.samples > 1 else None
 
 
 class BestFirstPlanner:

@@ -4,25 +4,13 @@ executed while exploring, their imagined value stands in for a real one."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
-from webagent.search.best_first import BestFirstParams, BestFirstPlanner
+from webagent.search.best_first import BestFirstPlanner
 from webagent.search.budget import Budget
+from webagent.search.params import BestFirstParams, HybridParams
 from webagent.search.world_model import WorldModel
-
-from webagent.options import opt
-
-
-@dataclass
-class HybridParams(BestFirstParams):
-    """Best-first's options with the hybrid's own defaults, plus the world model's (the only place they are written)."""
-
-    branching: int = opt(5, minimum=1, help="candidates kept per node")
-    depth: int = opt(2, minimum=1, help="search depth")
-    budget: int | None = opt(6, minimum=0, help="nodes evaluated per step (0 = no search)")
-    sim_samples: int = opt(1, minimum=1, help="world-model predictions per candidate")
-    top_k: int = opt(2, minimum=1, help="candidates the world model keeps for real exploration (hybrid)")
 
 
 class HybridPlanner(BestFirstPlanner):

@@ -17,12 +17,12 @@ from webagent.observers import Observation
 from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from webagent.search.cache import Caches, digest
 from webagent.search.candidates import Branch, policy_for, propose
+from webagent.search.params import WorldModelParams
 from webagent.search.snapshot import state_key
 from webagent.search.value import ValueFunction
 
 from webagent.fence import DEFAULT as DEFAULT_FENCE
 from webagent.llm.metered import MeteredChat
-from webagent.options import opt
 from webagent.planner import Plan, PlanContext
 from webagent.vision import IMAGES_NOTE, Picture, Vision, page_pictures, user_content
 
@@ -175,19 +175,6 @@ def best_of(ims: list[Imagined]) -> Imagined:
     """Highest imagined value; ties go to the higher prior, then the earlier (more voted) candidate."""
     return max(enumerate(ims), key=lambda p: (p[1].value if p[1].value is not None else -1.0, p[1].cand.prior,
                                               -p[0]))[1]
-
-
-@dataclass
-class WorldModelParams:
-    """The world-model planner's options and their defaults (the only place they are written)."""
-
-    branching: int = opt(3, minimum=1, help="candidates kept per node")
-    samples: int | None = opt(None, minimum=1, help="policy samples per step (default 2x branching)")
-    sim_samples: int = opt(1, minimum=1, help="world-model predictions per candidate")
-    value_samples: int = opt(3, minimum=1, help="judge samples per value")
-    budget: int | None = opt(None, minimum=0, help="nodes evaluated per step (0 = no search)")
-    budget_tokens: int | None = opt(None, minimum=0, help="LLM tokens per step, a hard cap")
-    budget_seconds: float | None = opt(None, minimum=0, help="seconds of search per step")
 
 
 class WorldModelPlanner:
