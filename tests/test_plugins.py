@@ -7,11 +7,11 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
+import webagent.planner as planner_mod
 from webagent import plugins
 from webagent.cli import build_parser, main
 from webagent.environment import NoEnvironment, environment
 from webagent.errors import BadInput, SetupError
-import webagent.planner as planner_mod
 from webagent.planner import ReactiveParams, ReactivePlanner, load_planners, make_planner, register_planner
 from webagent.runconfig import config_from_args
 
