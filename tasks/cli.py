@@ -43,7 +43,7 @@ def bench_config(args: argparse.Namespace) -> BenchConfig:
                        executor=args.executor, ray_address=args.ray_address, task_timeout=args.task_timeout,
                        site_urls=parse_site_urls(args.site_url), run=config_from_args(args), api_key=args.api_key,
                        secrets=list(args.secret or []), overwrite=args.overwrite,
-                       bundled_sites=args.bundled_sites)
+                       bundled_sites=args.bundled_sites, subset=args.subset)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -91,6 +91,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from webagent.tasks.evaluators import evaluate
     from webagent.tasks.runner import explicit_model_configured
     from webagent.tasks.spec import load_file, parse_site_urls, placeholders_in, substitute, url_map
+    if args.run is not None:
+        return _eval_run(args)
+    if args.task is None:
+        raise BadInput("give --task FILE (with --answer/--url) or --run RUN_DIR (a recorded webarena-verified task)")
     tasks = load_file(args.task)
     if args.task_id is not None:
         tasks = [t for t in tasks if t.task_id == str(args.task_id)]
@@ -145,6 +149,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_SKIPPED if skipped else EXIT_PASSED
 
 
+def _eval_run(args: argparse.Namespace) -> int:
+    """`webagent eval --run DIR`: re-score a recorded WebArena-Verified task offline (trajectory + network.har)."""
+    from pathlib import Path
+
+    from webagent.tasks.spec import parse_site_urls, url_map
+    from webagent.tasks.verified import rescore_run
+    urls = url_map(parse_site_urls(args.site_url), env={}) if args.site_url else None
+    task, res = rescore_run(Path(args.run), urls)
+    if args.json:
+        print(json.dumps({"task_id": task.task_id, **res.to_dict()}, indent=1))
+    else:
+        for c in res.checks:
+            print(f"{'ok  ' if c.score == 1.0 else 'FAIL'} {c.kind:<24} {c.detail}")
+        for n in res.notices:
+            print(f"note: {n}")
+        print(f"score: {res.score}")
+    return EXIT_PASSED if res.score == 1.0 else EXIT_FAILED
+
+
 def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[argparse.ArgumentParser], None]
                  ) -> dict[str, Callable[[argparse.Namespace], int]]:
     p = sub.add_parser("sites", help="serve the bundled WebArena-style sites")
@@ -155,7 +178,9 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     up.add_argument("--port", type=int, help="first port (sites get port, port+1, ...; default: free ports)")
 
     b = sub.add_parser("bench", help="run a task suite and score it")
-    b.add_argument("--suite", default="local", help="`local` (the bundled suite), or a task JSON file or folder")
+    b.add_argument("--suite", default="local", help="`local` (the bundled suite), `webarena-verified` (its library's "
+                   "812 tasks; pip install 'webagent[verified]'), or a task JSON file or folder")
+    b.add_argument("--subset", help="a named subset of the suite: `hard` (WebArena-Verified's 258-task hard subset)")
     b.add_argument("--site", action="append", metavar="S", help="only tasks using this site (repeatable)")
     b.add_argument("--task", nargs="+", metavar="ID", help="only these task ids")
     b.add_argument("--out", help="run directory (default runs/<time>-bench); an existing run there is an error")
@@ -186,8 +211,11 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     add_run_flags(b)
     _BENCH_DEFAULTS.update({a.dest: a.default for a in b._actions if a.dest != "help"})
 
-    e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks")
-    e.add_argument("--task", required=True, metavar="FILE", help="task JSON file")
+    e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks, "
+                                    "or re-score a recorded WebArena-Verified task (--run)")
+    e.add_argument("--task", metavar="FILE", help="task JSON file")
+    e.add_argument("--run", metavar="RUN_DIR", help="a bench task's directory (RUN/<task_id>) of a webarena-verified "
+                   "run: re-scored offline by its library from trajectory.jsonl and network.har")
     e.add_argument("--task-id", help="which task, if the file holds several")
     e.add_argument("--answer", help="the agent's final answer")
     e.add_argument("--url", help="the URL the agent ended on")

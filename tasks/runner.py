@@ -29,6 +29,8 @@ from webagent.errors import BadInput, SetupError
 from webagent.runconfig import RunConfig
 from webagent.safety import Secrets
 
+VERIFIED = "webarena-verified"  # the suite name and Task.benchmark of WebArena-Verified tasks (tasks/verified.py)
+
 
 @dataclass
 class BenchConfig:
@@ -51,6 +53,7 @@ class BenchConfig:
     overwrite: bool = False  # --overwrite: replace the run directory `out` if it holds a bench run
     judge: bool = True  # use the configured LLM for fuzzy_match / N/A reasons (only if one is configured explicitly)
     bundled_sites: bool = False  # --bundled-sites: run a suite written for other sites on the bundled ones
+    subset: str | None = None  # --subset: a named subset of the suite (webarena-verified: `hard`)
 
     def model_kwargs(self) -> dict[str, Any]:
         """`make_model` keyword arguments: the run's model settings and the API key."""
@@ -119,7 +122,14 @@ def is_bundled_suite(suite: str | Path) -> bool:
 
 def plan_run(cfg: BenchConfig) -> tuple[list[Task], list[str], dict[str, str]]:
     """(tasks, local sites to start, URLs given from outside: placeholder -> URL). Raises BadInput."""
-    tasks = select(load_tasks(cfg.suite), cfg.sites or None, cfg.task_ids or None)
+    if cfg.suite == VERIFIED:
+        from webagent.tasks.verified import load_verified
+        loaded = load_verified(cfg.subset)
+    elif cfg.subset is not None:
+        raise BadInput(f"--subset is for --suite {VERIFIED}")
+    else:
+        loaded = load_tasks(cfg.suite)
+    tasks = select(loaded, cfg.sites or None, cfg.task_ids or None)
     if not tasks:
         raise BadInput("no tasks selected" + (f" for site(s) {', '.join(cfg.sites)}" if cfg.sites else ""))
     bundled = is_bundled_suite(cfg.suite)
@@ -240,6 +250,10 @@ class Worker:
                 storage = task.storage_state
         clock.lap("login")
         s = self.session
+        run_dir = self.run_dir / _safe(task.task_id)
+        verified = task.benchmark == VERIFIED
+        # WebArena-Verified checks the run's network trace: this episode's context records it (written on close).
+        s.config.record_har = run_dir / "network.har" if verified else None
         await s.new_context(storage)  # a new episode: notices, blocked requests and downloads start afresh
         urls = bound.start_urls
         for extra in urls[1:]:  # " |AND| ": several tabs; the agent starts in the first
@@ -257,15 +271,25 @@ class Worker:
         agent_cfg = replace(self.cfg.run.agent_config(), max_steps=max_steps, vision=self._vision(task))
         secrets = Secrets.parse(self.cfg.secrets)
         agent = Agent(self.model, planner, agent_cfg, secrets=secrets, run_config=self.cfg.run)
-        run_dir = self.run_dir / _safe(task.task_id)
-        meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict()}
+        meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict(),
+                "placeholder_urls": self.urls}
         clock.lap("context")
         res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
         clock.lap("agent")
         error = ""
         try:
-            ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page,
-                                intent=bound.intent, model=self.judge, sites=self.urls, benchmark=task.benchmark)
+            if verified:
+                from webagent.tasks import verified as wav
+                s.config.record_har = None
+                await s.new_context()  # closing the episode's context writes its HAR
+                ev = await asyncio.to_thread(wav.score, bound, res.answer, run_dir / "network.har", self.urls)
+                if secrets.values:  # scored on the trace as sent; kept with the secrets replaced by {{NAME}}
+                    from webagent.recorder import redact_artifacts
+                    redact_artifacts(run_dir, secrets)
+            else:
+                ev = await evaluate(bound.eval, answer=res.answer, url=res.final_url, page=s.page,
+                                    intent=bound.intent, model=self.judge, sites=self.urls,
+                                    benchmark=task.benchmark)
         except Exception as e:  # noqa: BLE001 (one task's scoring must not sink the run: it is that task's error)
             ev, error = EvalResult(), one_line("scoring", e)
         clock.lap("scoring")
@@ -402,7 +426,8 @@ def _duration(s: float) -> str:
 
 # Fields that decide what a run measures: a resumed run must keep them (or be --force'd). The rest (workers,
 # executor, deadline, out, the API key) only decide how it runs and may change between sessions.
-RESULT_FIELDS = ("suite", "sites", "task_ids", "max_steps", "gold", "site_urls", "run", "judge", "bundled_sites")
+RESULT_FIELDS = ("suite", "sites", "task_ids", "max_steps", "gold", "site_urls", "run", "judge", "bundled_sites",
+                 "subset")
 
 
 def config_record(cfg: BenchConfig) -> dict[str, Any]:

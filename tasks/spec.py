@@ -101,7 +101,10 @@ class Task:
     @property
     def benchmark(self) -> str:
         """Whose scoring rules apply: `visualwebarena` (its task files rate visual difficulty, use the classifieds
-        site or image checks) or `webarena`. The two differ in answer cleaning, the token rule and URL matching."""
+        site or image checks) or `webarena`. The two differ in answer cleaning, the token rule and URL matching.
+        `webarena-verified`: a task loaded from WebArena-Verified's library, scored by it (tasks/verified.py)."""
+        if self.raw.get("benchmark") == "webarena-verified":
+            return "webarena-verified"
         if "visual_difficulty" in self.raw or "__CLASSIFIEDS__" in placeholders_in(self.raw) \
                 or "page_image_query" in self.eval_types:
             return "visualwebarena"

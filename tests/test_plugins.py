@@ -7,11 +7,13 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
+import webagent.planner as planner_mod
 from webagent import plugins
 from webagent.cli import build_parser, main
 from webagent.environment import NoEnvironment, environment
 from webagent.errors import BadInput, SetupError
-from webagent.planner import ReactiveOnly, ReactivePlanner, planners
+from webagent.planner import ReactiveParams, ReactivePlanner, load_planners, make_planner, register_planner
+from webagent.runconfig import config_from_args
 
 
 def test_installed_entry_points_fill_every_group() -> None:
@@ -20,7 +22,8 @@ def test_installed_entry_points_fill_every_group() -> None:
     from webagent.tasks.environment import BUNDLED
 
     assert plugins.load(plugins.COMMANDS) == [("tasks", add_commands)]
-    assert planners() is PROVIDER and environment() is BUNDLED
+    assert plugins.load(plugins.PLANNERS) == [("search", PROVIDER)] and environment() is BUNDLED
+    assert {"reactive", "best-first", "world-model", "hybrid"} <= set(load_planners())
     assert {"shop", "forum", "wiki"} <= set(environment().site_names())
     _, handlers = build_parser()
     assert {"run", "observe", "replay", "view", "bench", "sites", "eval"} == set(handlers)
@@ -28,37 +31,40 @@ def test_installed_entry_points_fill_every_group() -> None:
 
 @pytest.fixture
 def bare(monkeypatch: pytest.MonkeyPatch) -> None:
-    """webagent as if installed without its higher layers: every group empty."""
+    """webagent as if installed without its higher layers: every group empty, only its own planner registered."""
     for group in plugins.GROUPS:
         monkeypatch.setitem(plugins._loaded, group, [])
+    monkeypatch.setattr(planner_mod, "PLANNERS", {"reactive": planner_mod.PLANNERS["reactive"]})
 
 
 def test_without_higher_layers_webagent_works_alone(bare, capsys) -> None:
-    assert isinstance(planners(), ReactiveOnly) and isinstance(environment(), NoEnvironment)
+    assert set(load_planners()) == {"reactive"} and isinstance(environment(), NoEnvironment)
     parser, handlers = build_parser()
     assert set(handlers) == {"run", "observe", "replay", "view"}
     args = parser.parse_args(["run", "--task", "t", "--url", "http://x", "--samples", "3"])
-    planner = planners().from_args(args)
+    planner = config_from_args(args).build_planner()
     assert isinstance(planner, ReactivePlanner) and planner.samples == 3
     with pytest.raises(BadInput, match="unknown planner 'best-first'; available: reactive"):
-        planners().make("best-first")
+        make_planner("best-first")
     assert main(["run", "--site", "shop", "--task", "t"]) == 2
     assert "unknown site 'shop'; known sites: none installed" in capsys.readouterr().err
     with pytest.raises(SetupError, match="no environment with bundled sites"):
         environment().start(["shop"])
 
 
-def test_run_time_registration_wins_and_can_be_undone() -> None:
-    class Mine(ReactiveOnly):
-        names = ("reactive", "mine")
+def test_run_time_registration_wins_and_can_be_undone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(planner_mod, "PLANNERS", dict(planner_mod.PLANNERS))
 
-    mine = Mine()
+    def mine() -> None:
+        register_planner("mine", ReactiveParams, lambda p: ReactivePlanner(samples=p.samples))
+
     plugins.register(plugins.PLANNERS, "search", mine)  # same name as the entry point: replaces it
     try:
-        assert planners() is mine and [n for n, _ in plugins.load(plugins.PLANNERS)] == ["search"]
+        assert plugins.load(plugins.PLANNERS) == [("search", mine)]
+        assert isinstance(make_planner("mine", samples=2), ReactivePlanner)  # loading the plugin registered it
     finally:
         plugins.unregister(plugins.PLANNERS, "search")
-    assert planners() is not mine
+    assert plugins.load(plugins.PLANNERS) != [("search", mine)]
     with pytest.raises(ValueError, match="unknown plugin group"):
         plugins.register("webagent.nope", "x", object())
 

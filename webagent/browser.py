@@ -109,6 +109,7 @@ class BrowserSession:
         # blocked, and where downloads go (default config.downloads_dir; the agent points it at its run directory)
         self.notices: list[str] = []
         self.blocked_requests: list[str] = []
+        self._stubs: dict[tuple[str, str], str] = {}  # (method, url) -> redirect stub served, for the HAR
         self.downloads_dir: Path | None = None
         self.block_mutations = False  # inside `exploring()`: abort every request that could change server state
         self.mask_values: list[str] = []  # secret values: elements showing one are masked in every picture taken
@@ -161,6 +162,7 @@ class BrowserSession:
         extra: dict[str, Any] = {}
         if self.config.record_har:
             extra = {"record_har_path": str(self.config.record_har), "record_har_content": "embed"}
+        self._stubs = {}
         self.context = await self._browser.new_context(
             viewport={"width": w, "height": h}, device_scale_factor=1, accept_downloads=True,
             storage_state=storage_state or self.config.storage_state, locale=self.config.locale,
@@ -199,6 +201,8 @@ class BrowserSession:
             await self.context.close()
         except PlaywrightError:
             pass
+        if self.config.record_har and self._stubs:
+            _fill_stub_bodies(Path(self.config.record_har), self._stubs)
 
     async def close(self) -> None:
         await self._close_context()
@@ -386,8 +390,9 @@ class BrowserSession:
                     await route.abort("blockedbyclient")
                     return
                 headers = {k: v for k, v in resp.headers.items() if k.lower() == "set-cookie"}
-                await route.fulfill(status=200, headers={**headers, "content-type": "text/html"},
-                                    body=_redirect_stub(target))
+                stub = _redirect_stub(target)
+                self._stubs[(req.method, req.url)] = stub
+                await route.fulfill(status=200, headers={**headers, "content-type": "text/html"}, body=stub)
                 return
             await route.fulfill(response=resp)
         except PlaywrightError:  # the navigation was cancelled meanwhile
@@ -522,6 +527,22 @@ class BrowserSession:
         self.notices.append(f"the page crashed and was reloaded ({url})")
         if url and not url.startswith(("about:", "chrome")):
             await self.goto(url)
+
+
+def _fill_stub_bodies(har: Path, stubs: dict[tuple[str, str], str]) -> None:
+    """Put the redirect stubs the guard served into the HAR: Chromium records a fulfilled response without its
+    body, and a HAR replay would then stop on an empty page where the recorded run moved on."""
+    import json
+    try:
+        data = json.loads(har.read_text())
+    except (OSError, ValueError):
+        return
+    for entry in data.get("log", {}).get("entries", []):
+        stub = stubs.get((entry["request"]["method"], entry["request"]["url"]))
+        content = entry.get("response", {}).get("content", {})
+        if stub is not None and not content.get("text"):
+            content.update(text=stub, size=len(stub.encode()), mimeType="text/html")
+    har.write_text(json.dumps(data))
 
 
 def _redirect_stub(target: str) -> str:
