@@ -251,6 +251,7 @@ class Worker:
         clock.lap("login")
         s = self.session
         run_dir = self.run_dir / _safe(task.task_id)
+        rundir.set_aside(self.run_dir, task.task_id)  # a retried task's cut attempt goes to .interrupted/
         verified = task.benchmark == VERIFIED
         # WebArena-Verified checks the run's network trace: this episode's context records it (written on close).
         s.config.record_har = run_dir / "network.har" if verified else None
