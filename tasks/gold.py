@@ -7,11 +7,12 @@ evaluators run exactly as they do for a model. A target that is not on the page 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from webagent.actions import Action
-from webagent.errors import ParseError, UnknownElement
-from webagent.planner import Plan, PlanContext
+from webagent.errors import BadInput, ParseError, UnknownElement
+from webagent.planner import Plan, PlanContext, register_planner
 from webagent.resolve import Target, bind
 
 
@@ -45,3 +46,18 @@ class GoldPlanner:
         self.i += 1
         return Plan([bound], candidates=[{"action": str(bound), "gold_step": self.i - 1,
                                           "target": target.to_dict() if target else None}])
+
+
+@dataclass
+class GoldParams:
+    """The gold planner has no options: its actions come from the task, not from the run configuration."""
+
+
+def _build_gold(_params: GoldParams) -> GoldPlanner:
+    raise BadInput("the gold planner replays a task's gold sequence: run it with `webagent bench --gold`")
+
+
+def register() -> None:
+    """Make `gold` a known planner name (the `webagent.planners` entry point), so that the run configuration of a
+    gold run, recorded in its trajectory header, reads back."""
+    register_planner("gold", GoldParams, _build_gold, "replay a task's gold action sequence (bench --gold)")

@@ -22,8 +22,11 @@ def test_installed_entry_points_fill_every_group() -> None:
     from webagent.tasks.environment import BUNDLED
 
     assert plugins.load(plugins.COMMANDS) == [("tasks", add_commands)]
-    assert plugins.load(plugins.PLANNERS) == [("search", PROVIDER)] and environment() is BUNDLED
-    assert {"reactive", "best-first", "world-model", "hybrid"} <= set(load_planners())
+    from webagent.tasks.gold import register as register_gold
+
+    assert dict(plugins.load(plugins.PLANNERS)) == {"search": PROVIDER, "gold": register_gold}
+    assert environment() is BUNDLED
+    assert {"reactive", "best-first", "world-model", "hybrid", "gold"} <= set(load_planners())
     assert {"shop", "forum", "wiki"} <= set(environment().site_names())
     _, handlers = build_parser()
     assert {"run", "observe", "replay", "view", "bench", "sites", "eval"} == set(handlers)
@@ -60,11 +63,11 @@ def test_run_time_registration_wins_and_can_be_undone(monkeypatch: pytest.Monkey
 
     plugins.register(plugins.PLANNERS, "search", mine)  # same name as the entry point: replaces it
     try:
-        assert plugins.load(plugins.PLANNERS) == [("search", mine)]
+        assert dict(plugins.load(plugins.PLANNERS))["search"] is mine
         assert isinstance(make_planner("mine", samples=2), ReactivePlanner)  # loading the plugin registered it
     finally:
         plugins.unregister(plugins.PLANNERS, "search")
-    assert plugins.load(plugins.PLANNERS) != [("search", mine)]
+    assert dict(plugins.load(plugins.PLANNERS))["search"] is not mine
     with pytest.raises(ValueError, match="unknown plugin group"):
         plugins.register("webagent.nope", "x", object())
 
