@@ -46,10 +46,10 @@ class BundledSites:
         return await StateCache(browser, urls, workdir).state_for_sites(list(urls))
 
     async def evaluate(self, eval_block: dict[str, Any], *, answer: str | None, url: str, page: Any,
-                       intent: str) -> dict[str, Any]:
+                       intent: str, sites: dict[str, str] | None = None) -> dict[str, Any]:
         from webagent.tasks.evaluators import evaluate
 
-        res = await evaluate(eval_block, answer=answer, url=url, page=page, intent=intent)
+        res = await evaluate(eval_block, answer=answer, url=url, page=page, intent=intent, sites=sites)
         return res.to_dict()
 
 

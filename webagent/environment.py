@@ -53,8 +53,9 @@ class Environment(Protocol):
         ...
 
     async def evaluate(self, eval_block: dict[str, Any], *, answer: str | None, url: str, page: Any,
-                       intent: str) -> dict[str, Any]:
-        """Score an episode against a task's eval block: {"score": float | None, "checks": [...], ...}."""
+                       intent: str, sites: dict[str, str] | None = None) -> dict[str, Any]:
+        """Score an episode against a task's eval block: {"score": float | None, "checks": [...], ...}.
+        `sites` maps WebArena placeholders (`__SHOPPING__`) to the URLs of this episode, for `func:` helpers."""
         ...
 
 
@@ -80,7 +81,7 @@ class NoEnvironment:
         return None
 
     async def evaluate(self, eval_block: dict[str, Any], *, answer: str | None, url: str, page: Any,
-                       intent: str) -> dict[str, Any]:
+                       intent: str, sites: dict[str, str] | None = None) -> dict[str, Any]:
         raise SetupError("no environment is installed to evaluate tasks with (webagent.tasks)")
 
 

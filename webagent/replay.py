@@ -256,7 +256,7 @@ async def _evaluate(traj: Trajectory, sites: _Sites, answer: str | None, session
     except NavigationError:
         url = ""
     return await sites.env.evaluate(sites.map(ev), answer=answer, url=url, page=session.page,
-                                    intent=traj.task.get("intent", ""))
+                                    intent=traj.task.get("intent", ""), sites=sites.map.placeholders)
 
 
 # -- replay -----------------------------------------------------------------------------------------------------------
