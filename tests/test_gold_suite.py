@@ -64,7 +64,7 @@ def _variant(task, gold):
     return dataclasses.replace(task, gold=gold, raw=raw)
 
 
-WRONG_ANSWER = ["shop_001", "shop_011", "admin_003", "forum_002", "code_004", "wiki_001", "shop_027"]
+WRONG_ANSWER = ["shop_001", "shop_011", "admin_003", "forum_002", "code_004", "wiki_001"]
 NO_COMMIT = ["shop_021", "shop_025", "admin_013", "admin_014", "forum_010", "code_010", "code_013", "cross_001"]
 WRONG_PLACE = ["shop_017", "admin_010", "code_007", "wiki_006"]
 
@@ -75,6 +75,17 @@ async def test_wrong_answer_scores_zero(worker, task_id):
     gold = t.gold[:-1] + [{"verb": "stop", "text": "99999 Nothing Matches"}]
     r = await worker.run_task(_variant(t, gold))
     assert r.score == 0.0, r.checks
+
+
+async def test_wrong_answer_to_an_infeasible_task_needs_the_judge(worker):
+    """As in WebArena, an answer to an N/A task that is not exactly N/A goes to the LLM judge; with none configured
+    the task is not scorable (None), never a silent 0 or 1."""
+    t = BY_ID["shop_027"]
+    assert t.raw["eval"]["reference_answers"].get("fuzzy_match") == "N/A"
+    gold = t.gold[:-1] + [{"verb": "stop", "text": "99999 Nothing Matches"}]
+    r = await worker.run_task(_variant(t, gold))
+    assert r.score is None, r.checks
+    assert [c["kind"] for c in r.checks] == ["na"] and "no judge is configured" in r.checks[0]["detail"]
 
 
 @pytest.mark.parametrize("task_id", NO_COMMIT)
