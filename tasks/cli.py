@@ -54,6 +54,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise BadInput("--max-steps must be at least 1")
     if args.ray_address and args.executor != "ray":
         raise BadInput("--ray-address needs --executor ray")
+    planners, budgets = args.planner or [], args.budget or []
+    if len(planners) > 1 or len(budgets) > 1 or args.seeds is not None or (
+            args.resume and _is_sweep(args.resume)):
+        return _bench_sweep(args)
+    args = argparse.Namespace(**{**vars(args), "planner": planners[0] if planners else None,
+                                 "budget": budgets[0] if budgets else None})
     cfg = bench_config(args)
     given: set[str] = set()
     if args.resume:
@@ -63,6 +69,55 @@ def cmd_bench(args: argparse.Namespace) -> int:
         given = {f.name for f in fields(cfg) if getattr(cfg, f.name) != getattr(defaults, f.name)}
     run_bench(cfg, resume=args.resume, force=args.force, given=given)
     return 0
+
+
+def _is_sweep(path: str) -> bool:
+    from webagent.tasks.sweep import is_sweep
+    return is_sweep(path)
+
+
+def _bench_sweep(args: argparse.Namespace) -> int:
+    """`bench --planner A B --budget X Y --seeds N`: the grid into one directory (tasks.sweep)."""
+    from pathlib import Path
+
+    from webagent.tasks.runner import RESULT_FIELDS
+    from webagent.tasks.sweep import grid, point_config, resume_sweep, run_sweep
+
+    from webagent.recorder import new_run_dir
+    from webagent.runconfig import planner_option_names
+    if args.suite == "injection":
+        raise BadInput("--suite injection has no planner to sweep")
+    options = {k: getattr(args, k) for k in planner_option_names() - {"budget"} if getattr(args, k, None) is not None}
+    plain = argparse.Namespace(**{**vars(args), "planner": None, "budget": None, "seed": None,
+                                  **{k: None for k in options}})
+    base = bench_config(plain)
+    if args.resume:
+        if args.out:
+            raise BadInput("--resume RUN_DIR already names the run directory; drop --out")
+        defaults = bench_config(argparse.Namespace(**{**vars(plain), **_BENCH_DEFAULTS}))
+        changed = [k for k in RESULT_FIELDS if getattr(base, k) != getattr(defaults, k)]
+        if changed or args.planner or args.budget or args.seeds is not None or options:
+            raise BadInput("resume a sweep with `webagent bench --resume DIR` and execution flags only (--workers, "
+                           "--executor, --task-timeout): each configuration keeps the one it was recorded with")
+        resume_sweep(Path(args.resume), base)
+        return 0
+    points = grid(args.planner or [base.run.planner.name], args.budget, args.seeds)
+    if args.seed is not None and args.seeds is not None:
+        points = [type(p)(p.planner, p.budget, args.seed + p.seed) for p in points]  # seeds from --seed on
+    top = Path(args.out) if args.out else new_run_dir("runs", "sweep")
+    unknown = sorted(k for k in options if not any(k in _options_of(p.planner) for p in points))
+    if unknown:
+        raise BadInput(f"{', '.join('--' + k.replace('_', '-') for k in unknown)}: not an option of any swept planner")
+    configs = [(p, point_config(base, p, top, options)) for p in points]
+    run_sweep(top, configs)
+    return 0
+
+
+def _options_of(planner: str) -> set[str]:
+    from dataclasses import fields
+
+    from webagent.planner import planner_entry
+    return {f.name for f in fields(planner_entry(planner).params)}
 
 
 def _bench_injection(args: argparse.Namespace) -> int:
@@ -209,6 +264,12 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
                    help="run a suite written for other sites (e.g. WebArena's) on the bundled sites where no URL is "
                         "given; their data differ from the benchmark's, so scores are not comparable")
     add_run_flags(b)
+    for a in b._actions:  # a sweep: several planners and budgets, one configuration each (tasks.sweep)
+        if a.dest in ("planner", "budget"):
+            a.nargs = "+"
+            a.help = (a.help or "") + "; several values run a sweep, one configuration each"
+    b.add_argument("--seeds", type=int, metavar="N", help="run each configuration with model seeds 0..N-1 "
+                   "(from --seed if given): a sweep")
     _BENCH_DEFAULTS.update({a.dest: a.default for a in b._actions if a.dest != "help"})
 
     e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks, "
