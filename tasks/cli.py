@@ -54,12 +54,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise BadInput("--max-steps must be at least 1")
     if args.ray_address and args.executor != "ray":
         raise BadInput("--ray-address needs --executor ray")
-    planners, budgets = args.planner or [], args.budget or []
-    if len(planners) > 1 or len(budgets) > 1 or args.seeds is not None or (
+    if isinstance(args.planner, list) or isinstance(args.budget, list) or args.seeds is not None or (
             args.resume and _is_sweep(args.resume)):
         return _bench_sweep(args)
-    args = argparse.Namespace(**{**vars(args), "planner": planners[0] if planners else None,
-                                 "budget": budgets[0] if budgets else None})
     cfg = bench_config(args)
     given: set[str] = set()
     if args.resume:
@@ -69,6 +66,18 @@ def cmd_bench(args: argparse.Namespace) -> int:
         given = {f.name for f in fields(cfg) if getattr(cfg, f.name) != getattr(defaults, f.name)}
     run_bench(cfg, resume=args.resume, force=args.force, given=given)
     return 0
+
+
+class _OneOrMore(argparse.Action):
+    """nargs="+" that stores one value as itself (what a single run expects) and several as a list (a sweep)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values[0] if isinstance(values, list) and len(values) == 1 else values)
+
+
+def _listed(v: object) -> list:
+    return v if isinstance(v, list) else [] if v is None else [v]
 
 
 def _is_sweep(path: str) -> bool:
@@ -101,7 +110,7 @@ def _bench_sweep(args: argparse.Namespace) -> int:
                            "--executor, --task-timeout): each configuration keeps the one it was recorded with")
         resume_sweep(Path(args.resume), base)
         return 0
-    points = grid(args.planner or [base.run.planner.name], args.budget, args.seeds)
+    points = grid(_listed(args.planner) or [base.run.planner.name], _listed(args.budget) or None, args.seeds)
     if args.seed is not None and args.seeds is not None:
         points = [type(p)(p.planner, p.budget, args.seed + p.seed) for p in points]  # seeds from --seed on
     top = Path(args.out) if args.out else new_run_dir("runs", "sweep")
@@ -267,6 +276,7 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     for a in b._actions:  # a sweep: several planners and budgets, one configuration each (tasks.sweep)
         if a.dest in ("planner", "budget"):
             a.nargs = "+"
+            a.__class__ = _OneOrMore
             a.help = (a.help or "") + "; several values run a sweep, one configuration each"
     b.add_argument("--seeds", type=int, metavar="N", help="run each configuration with model seeds 0..N-1 "
                    "(from --seed if given): a sweep")
