@@ -266,15 +266,17 @@ async def test_identical_states_reached_by_different_paths_are_merged(session, s
     assert double.count("value") == 1  # the merged state was not judged again
 
 
+def three_children_policy(prompt: str, n: int, rng) -> list[str]:
+    """The root proposes two categories and the search; below it the agent gives up."""
+    if not url_of(prompt).endswith("/"):
+        return ["stop [N/A]"] * n
+    box = find_id(prompt, "searchbox", "Search")
+    return spread(n, [(3, click(prompt, "link", "Beauty & Health")), (2, click(prompt, "link", "Electronics")),
+                      (1, f"type [{box}] [{PRODUCT}] [1]")])
+
+
 async def test_comparative_mode_scores_all_children_in_one_shuffled_call(session, shop):
     import re
-
-    def policy(prompt, n, rng):
-        if not url_of(prompt).endswith("/"):
-            return ["stop [N/A]"] * n
-        box = find_id(prompt, "searchbox", "Search")
-        return spread(n, [(3, click(prompt, "link", "Beauty & Health")), (2, click(prompt, "link", "Electronics")),
-                          (1, f"type [{box}] [{PRODUCT}] [1]")])
 
     orders: list[list[str]] = []
 
@@ -283,7 +285,7 @@ async def test_comparative_mode_scores_all_children_in_one_shuffled_call(session
         orders.append([a for _, a, _ in blocks])
         return ["\n".join(f"OPTION {k}: {0.5 if 'catalogsearch' in u else 0}" for k, _, u in blocks)] * n
 
-    double = SearchDouble(policy, lukewarm, compare=compare)
+    double = SearchDouble(three_children_policy, lukewarm, compare=compare)
     planner = BestFirstPlanner(branching=3, depth=1, budget=Budget(nodes=3), comparative=True, seed=3)
     plan, _ = await _plan_once(session, shop, planner, double)
     assert double.count("compare") == 1 and double.count("value") == 0 and len(orders[0]) == 3
@@ -365,13 +367,6 @@ async def test_comparative_shuffle_is_drawn_per_step_not_from_the_shared_planner
     from webagent.llm.metered import MeteredChat
     from webagent.policy import Policy
 
-    def policy(prompt, n, rng):
-        if not url_of(prompt).endswith("/"):
-            return ["stop [N/A]"] * n
-        box = find_id(prompt, "searchbox", "Search")
-        return spread(n, [(3, click(prompt, "link", "Beauty & Health")), (2, click(prompt, "link", "Electronics")),
-                          (1, f"type [{box}] [{PRODUCT}] [1]")])
-
     orders: list[list[str]] = []
 
     def compare(prompt, n, rng):
@@ -382,7 +377,8 @@ async def test_comparative_shuffle_is_drawn_per_step_not_from_the_shared_planner
     async def ctx(s):
         await s.goto(shop.url + "/")
         obs = await s.observe(ObserveOptions(screenshot=False))
-        double = SearchDouble(policy, lambda p, n, r: [verdict(False, True)] * n, compare=compare, delay=0.02)
+        double = SearchDouble(three_children_policy, lambda p, n, r: [verdict(False, True)] * n, compare=compare,
+                              delay=0.02)
         return PlanContext(TASK, obs, [], Policy(MeteredChat(double)), s, observe=ObserveOptions(screenshot=False))
 
     planner = BestFirstPlanner(branching=3, depth=1, budget=Budget(nodes=3), comparative=True, seed=5)
