@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from webagent import plugins, replay_cli
+from webagent import mcp_cli, plugins, replay_cli
 from webagent.errors import BadInput, LLMError, NavigationError, SetupError, WebAgentError
 
 # A command plugin (group `webagent.commands`, see webagent.plugins) is `add_commands(subparsers, add_model_flags)`
@@ -175,7 +175,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--headful", action="store_true")
     handlers["observe"] = cmd_observe
 
-    add_commands: list[AddCommands] = [replay_cli.add_commands]
+    add_commands: list[AddCommands] = [replay_cli.add_commands, mcp_cli.add_commands]
     add_commands += [fn for _name, fn in plugins.load(plugins.COMMANDS)]
     for add in add_commands:
         handlers.update(add(sub, add_model_flags))
