@@ -4,19 +4,18 @@ OpenAI-compatible server (a double that knows the answer: it proves the plumbing
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from mcp import Client, StdioServerParameters
 
-pytest.importorskip("mcp")
-
-from mcp import Client, StdioServerParameters  # noqa: E402
-
-from tests.fake_openai import FakeOpenAI  # noqa: E402
-from tests.scripted import act, id_of  # noqa: E402
-from webagent.trajectory import load  # noqa: E402
+from tests.fake_openai import FakeOpenAI
+from tests.scripted import act, closed_port, id_of
+from webagent.trajectory import load
 
 REPO = Path(__file__).resolve().parents[1]
 TOOLS = {"open", "observe", "act", "tabs", "switch_tab", "run_task"}
@@ -108,3 +107,34 @@ async def test_mcp_tools_over_stdio(site, tmp_path):
     for f in runs.rglob("*"):
         if f.is_file():
             assert b"hunter2-secret" not in f.read_bytes(), f
+
+
+def test_without_the_sdk_the_command_names_the_extra(monkeypatch, capsys):
+    from webagent.cli import main
+
+    for name in [m for m in sys.modules if m == "mcp" or m.startswith("mcp.")] + ["mcp"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if the SDK were not installed
+    monkeypatch.delitem(sys.modules, "webagent.mcp_server", raising=False)
+    assert main(["mcp"]) == 2
+    err = capsys.readouterr().err
+    assert err == "webagent: error: webagent mcp needs the MCP Python SDK: pip install 'webagent[mcp]'\n"
+
+
+async def test_streamable_http_on_loopback(tmp_path):
+    port = closed_port()
+    proc = subprocess.Popen([sys.executable, "-m", "webagent", "mcp", "--http", "--port", str(port), "--out",
+                             str(tmp_path)], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for _ in range(300):  # until it listens (imports and start-up on a loaded machine take seconds)
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert proc.poll() is None, proc.stderr.read().decode()
+            await asyncio.sleep(0.1)
+        async with Client(f"http://127.0.0.1:{port}/mcp") as client:
+            assert TOOLS <= {t.name for t in (await client.list_tools()).tools}
+            res = await client.call_tool("observe", {})
+            assert res.is_error and "no page is open" in _text(res)
+    finally:
+        proc.terminate()
+        proc.wait(10)

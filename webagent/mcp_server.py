@@ -116,9 +116,9 @@ class Browser:
 
     async def observe(self, screenshot: bool = False, set_of_marks: bool = False) -> list[Any]:
         async with self.lock:
-            control = await self._ensure()
-            if not control.session.pages or control.session.page.url == "about:blank":
+            if self.control is None or not self.control.session.pages or self.control.session.page.url == "about:blank":
                 raise ToolError("no page is open; call open with a URL first")
+            control = self.control
             obs = await control.observe(replace(control.options, screenshot=screenshot or set_of_marks,
                                                 set_of_marks=set_of_marks))
             out: list[Any] = [self.page_text(obs)]
