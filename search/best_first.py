@@ -544,7 +544,9 @@ class BestFirstSearch:
                     continue
                 tree["final_restore"] = {"method": res.method, "ms": round(res.ms, 1)}
                 commit_obs = res.obs
-                break
+                if res.matched or attempt == 1:
+                    break
+                # another state: once more from scratch (a page still settling on a loaded machine), then re-plan
             else:
                 await self._ctx.session.goto(root.url)
                 commit_obs = await self._ctx.session.observe(self._opts)
