@@ -177,3 +177,27 @@ async def test_a_root_that_cannot_be_restored_is_replanned_on_the_real_page(sess
     assert plan.observation is not None and "signed out" not in plan.observation.text
     assert plan.observation.elements[action.id].name == "Sports & Outdoors"  # chosen again, on the real page
     assert field_of(double.calls[-1]["prompt"], "URL") is not None and double.calls[-1]["kind"] == "policy"
+
+
+def test_snapshots_are_on_by_default_and_off_with_the_flag(tmp_path):
+    from webagent.tasks.environment import BUNDLED
+
+    from tests.scripted import ScriptedChat
+    from webagent.agent import Agent
+    from webagent.cli import build_parser
+    from webagent.runconfig import config_from_args
+
+    parser, _ = build_parser()
+    on = config_from_args(parser.parse_args(["run", "--task", "t", "--url", "http://x"]))
+    off = config_from_args(parser.parse_args(["run", "--task", "t", "--url", "http://x", "--no-server-snapshots"]))
+    assert on.agent.server_snapshots and not off.agent.server_snapshots
+    with BUNDLED.start(["wiki"]) as urls:  # what `run --site` gets from the environment
+        snaps = BUNDLED.snapshots(urls)
+        assert snaps is not None and snaps.origins == [urls["wiki"]]
+        assert Agent(ScriptedChat([]), run_config=on, server=snaps).server is snaps
+        assert Agent(ScriptedChat([]), run_config=off, server=snaps).server is None
+        token = snaps.snapshot_sync()
+        snaps.restore_sync(token)
+        assert snaps.stats.copies == 1 and snaps.stats.writes == 0  # nothing written: nothing copied back
+        snaps.close()
+    assert BUNDLED.snapshots(urls) is None  # stopped
