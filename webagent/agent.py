@@ -28,9 +28,10 @@ from webagent.observers.identity import state_key
 from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import TRAJECTORY, Recorder, mask_secrets, new_run_dir, redact_artifacts
-from webagent.records import Footer, Header, LLMCall, Outcome, Step, Target, usage_of
+from webagent.records import Footer, Header, LLMCall, Step, usage_of
 from webagent.runconfig import AgentConfig, RunConfig
 from webagent.safety import Secrets
+from webagent.server_state import ServerSnapshots
 from webagent.stoprules import Stop, StopRules
 from webagent.vision import crop_candidates, ext_of, load_images, observe_options, require_vision
 
@@ -153,7 +154,7 @@ class Agent:
 
     def __init__(self, model: ChatModel, planner: Planner | None = None, config: AgentConfig | None = None,
                  secrets: Secrets | None = None, on_step: Callable[[StepRecord], None] | None = None,
-                 run_config: RunConfig | None = None) -> None:
+                 run_config: RunConfig | None = None, server: ServerSnapshots | None = None) -> None:
         self.run_config = run_config  # what the caller built (its model settings go into the header)
         self.model = model if isinstance(model, MeteredChat) else MeteredChat(model)
         self.planner = planner or (run_config.build_planner() if run_config else ReactivePlanner())
@@ -164,6 +165,8 @@ class Agent:
         self.policy = Policy(self.model, temperature=self.config.temperature, constrain=self.config.constrain,
                              vision=self.config.vision)
         self.on_step = on_step
+        # snapshots of the sites' state for search to explore with; off with config.server_snapshots=False
+        self.server = server if getattr(self.config, "server_snapshots", True) else None
 
     async def run(self, intent: str, start_url: str, session: BrowserSession, run_dir: str | Path | None = None,
                   task_meta: dict[str, Any] | None = None) -> RunResult:
@@ -271,7 +274,7 @@ class Agent:
             if nxt is not None:
                 return nxt
         ctx = PlanContext(ep.intent, obs, ep.history, self.policy, ep.session, ep.last_error, ep.notes, ep.observe,
-                          self.secrets)
+                          self.secrets, self.server)
         plan = await self.planner.choose(ctx)
         ep.pending = (plan, 1) if len(plan.actions) > 1 else None
         return plan
@@ -313,21 +316,15 @@ class Agent:
     def _record(self, ep: _Episode, obs: Observation, action: Action | None, result: ActionResult | None,
                 plan: Plan | None, clock: _Clock, error: str | None) -> None:
         """Write the step (through the recorder, which redacts it) and tell `on_step`."""
-        calls = [LLMCall.from_dict(c) for c in self.model.drain()]
-        tokens = sum(c.usage.total_tokens for c in calls)
-        target = None
-        if result is not None and result.target is not None:
-            target = Target.from_dict({k: v for k, v in result.target.to_dict().items() if k in Target.KEYS})
         blocked = ep.session.blocked_requests
         new_blocked, ep.blocked_seen = blocked[ep.blocked_seen:], len(blocked)
-        written = ep.rec.step(Step(
-            ep.step, obs.url, obs.title, state_key(obs), obs.text, [t.__dict__ for t in obs.tabs], obs.notices,
-            str(action) if action else None, action.to_dict() if action else None, target,
-            Outcome.from_dict(result.to_dict()) if result else Outcome(error is None, error),
-            {**clock.timings(), **{k: round(v, 1) for k, v in obs.timings.items()}}, calls, tokens, new_blocked,
-            ep.rec.screenshot(ep.step, obs.screenshot, ext_of(obs.screenshot or b"")),
-            candidates=plan.candidates if plan else [], search_tree=plan.tree if plan else None))
+        written = ep.rec.step(Step.observed(
+            ep.step, obs, action, result, error=error, timings=clock.timings(),
+            llm_calls=[LLMCall.from_dict(c) for c in self.model.drain()], blocked=new_blocked,
+            screenshot=ep.rec.screenshot(ep.step, obs.screenshot, ext_of(obs.screenshot or b"")),
+            candidates=plan.candidates if plan else None, search_tree=plan.tree if plan else None))
         ep.records.append(written)
+        tokens = written.tokens
         if self.on_step:
             ok = result.ok if result else error is None
             err = result.error if result else error
@@ -343,6 +340,7 @@ class Agent:
         return {"run": run.to_dict(), "model": self.model.name, "planner": run.planner.name,
                 "planner_params": run.planner.params, "viewport": list(session.config.viewport),
                 "secrets": self.secrets.describe(),
+                "server_snapshots": list(self.server.origins) if self.server is not None else None,
                 "action_policy": session.action_policy.describe() if session.action_policy is not None else None,
                 "image_budget": asdict(self.config.vision.budget),
                 "task_images": len(self.config.vision.task_images)}
@@ -379,7 +377,7 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
                    on_step: Callable[[StepRecord], None] | None = None, trace: bool = False, har: bool = False,
                    task_meta: dict[str, Any] | None = None, images: list[str | Path | bytes] | None = None,
                    image_mode: str | None = None, action_policy: Any = None,
-                   run_config: RunConfig | None = None) -> RunResult:
+                   run_config: RunConfig | None = None, server: ServerSnapshots | None = None) -> RunResult:
     """Run one task against `url` with a fresh browser. The Python API's main entry point.
 
     `images`: files (or bytes) that come with the task; they go in the user message of every step (the model
@@ -390,7 +388,8 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
     killed process leaves neither); secrets in them are replaced by `{{NAME}}`. `task_meta` goes into the
     header's task (e.g. `site` and `site_urls`, which let `webagent replay` restart a bundled site).
     `action_policy` (a webagent.action_policy.ActionPolicy) allows, denies or confirms each action. `run_config`
-    (see webagent.runconfig) supplies the planner and agent settings not given and is recorded in the header."""
+    (see webagent.runconfig) supplies the planner and agent settings not given and is recorded in the header.
+    `server` (webagent.server_state): snapshots of the sites' state, with which search explores for real."""
     secrets = secrets or Secrets()
     run_dir = Path(run_dir) if run_dir else new_run_dir("runs", intent[:30])
     browser = browser or BrowserConfig()
@@ -404,7 +403,7 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
         config = replace(config, vision=replace(
             config.vision, mode=image_mode or config.vision.mode,
             task_images=[*config.vision.task_images, *load_images(list(images or []))]))
-    agent = Agent(model, planner, config, secrets, on_step, run_config)
+    agent = Agent(model, planner, config, secrets, on_step, run_config, server)
     try:
         async with BrowserSession(browser) as session:
             session.action_policy = action_policy

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from webagent.llm.base import Usage
+from webagent.observers.identity import state_key
+
+if TYPE_CHECKING:
+    from webagent.actions import Action
+    from webagent.executor import ActionResult
+    from webagent.observers import Observation
 
 FORMAT_VERSION = 2
 _NONE = type(None)
@@ -214,6 +220,25 @@ class Step:
     @property
     def ok(self) -> bool:
         return self.result.ok
+
+    @classmethod
+    def observed(cls, n: int, obs: Observation, action: Action | None, result: ActionResult | None, *,
+                 error: str | None = None, timings: dict[str, float] | None = None,
+                 llm_calls: list[LLMCall] | None = None, blocked: list[Any] | None = None,
+                 screenshot: str | None = None, candidates: list[Any] | None = None,
+                 search_tree: dict[str, Any] | list[Any] | None = None) -> Step:
+        """The record of step `n`: the observation it acted on, the action (None: the reply was not one), what
+        executing it did (None: nothing was executed; then `error` says what went wrong, if anything)."""
+        target = None
+        if result is not None and result.target is not None:
+            target = Target.from_dict({k: v for k, v in result.target.to_dict().items() if k in Target.KEYS})
+        calls = list(llm_calls or [])
+        return cls(n, obs.url, obs.title, state_key(obs), obs.text, [t.__dict__ for t in obs.tabs], obs.notices,
+                   str(action) if action else None, action.to_dict() if action else None, target,
+                   Outcome.from_dict(result.to_dict()) if result else Outcome(error is None, error),
+                   {**(timings or {}), **{k: round(v, 1) for k, v in obs.timings.items()}}, calls,
+                   sum(c.usage.total_tokens for c in calls), list(blocked or []), screenshot,
+                   candidates=list(candidates or []), search_tree=search_tree)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Step:
