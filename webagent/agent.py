@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from webagent import errors
 from webagent.actions import Action
 from webagent.browser import BrowserConfig, BrowserSession
 from webagent.errors import ImagesUnsupported, LLMError, NavigationError, PageUnresponsive, ParseError
@@ -302,13 +304,32 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
         config = replace(config, vision=replace(
             config.vision, mode=image_mode or config.vision.mode,
             task_images=[*config.vision.task_images, *load_images(list(images or []))]))
+    fresh = not run_dir.exists() or not any(run_dir.iterdir())
     agent = Agent(model, planner, config, secrets, on_step, run_config)
+    unstarted = True  # the run never got past set-up: its directory is removed
     try:
         async with BrowserSession(browser) as session:
             session.action_policy = action_policy
-            return await agent.run(intent, url, session, run_dir, task_meta)
+            result = await agent.run(intent, url, session, run_dir, task_meta)
+            unstarted = result.status == "navigation_error" and result.steps == 0
+            return result
+    except BaseException as e:
+        unstarted = isinstance(e, errors.SetupError | errors.BadInput | ImagesUnsupported)  # a crash or Ctrl-C keeps it
+        raise
     finally:
-        redact_artifacts(run_dir, secrets)
+        if fresh and unstarted and not _has_steps(run_dir):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            redact_artifacts(run_dir, secrets)
+
+
+def _has_steps(run_dir: Path) -> bool:
+    """Whether the run recorded at least one step (a run that failed in set-up recorded none)."""
+    try:
+        with (run_dir / "trajectory.jsonl").open(encoding="utf-8") as f:
+            return any('"type": "step"' in line for line in f)
+    except OSError:
+        return False
 
 
 def run_task_sync(intent: str, url: str, model: ChatModel, **kwargs: Any) -> RunResult:

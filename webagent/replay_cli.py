@@ -83,7 +83,7 @@ def add_commands(sub, add_model_flags: Callable[[argparse.ArgumentParser], None]
                    help="also allow this host (or file:, data:, blob:) beyond the recorded run's own")
     p.add_argument("--out", help="with --llm recorded: the re-run's run directory (default RUN_DIR.replay)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--headful", action="store_true")
+    p.add_argument("--headful", action="store_true", help="show the browser window (needs a display)")
 
     v = sub.add_parser("view", help="write a self-contained HTML report of a run (or a benchmark directory)")
     v.add_argument("run_dir", help="a run directory, or a benchmark directory with results.jsonl")
