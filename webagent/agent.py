@@ -22,6 +22,7 @@ from webagent.observers.identity import state_key
 from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
+from webagent.resolve import as_seen
 from webagent.runconfig import AgentConfig, RunConfig
 from webagent.safety import Secrets
 from webagent.stoprules import StopRules
@@ -143,9 +144,11 @@ class Agent:
                     break
                 if action.verb == "note":
                     notes.append(action.text or "")
-                result = await execute(session, plan.observation or obs, action, self.secrets)
+                bound_to = plan.observation or obs  # a search planner may have reloaded the page (new ids)
+                result = await execute(session, bound_to, action, self.secrets)
                 t_act = time.perf_counter()
-                self._record_step(rec, step, obs, action, result, plan, t0, t_obs, t_plan, None, t_act)
+                self._record_step(rec, step, obs, as_seen(action, bound_to, obs), result, plan, t0, t_obs, t_plan,
+                                  None, t_act, executed=action)
                 target = f"{result.target.role} {result.target.name!r}" if result.target else ""
                 history.append(StepSummary(str(action), target, result.ok, result.error, obs.url, obs.text,
                                            action.id))
@@ -202,18 +205,24 @@ class Agent:
 
     def _record_step(self, rec: Recorder, step: int, obs: Observation, action: Action | None,
                      result: ActionResult | None, plan: Plan | None, t0: float, t_obs: float, t_plan: float,
-                     error: str | None, t_act: float | None = None) -> None:
+                     error: str | None, t_act: float | None = None, executed: Action | None = None) -> None:
+        """Record a step. `action` is in the ids of `obs` (what the record shows); `executed` is the same action as
+        run on the page a planner restored, whose ids may differ (recorded as `executed_action` then)."""
         calls = self.model.drain()
         tokens = sum(c["usage"]["prompt_tokens"] + c["usage"]["completion_tokens"] for c in calls)
         t_act = t_act or t_plan
         target = None
         if result is not None and result.target is not None:
-            target = {k: v for k, v in result.target.to_dict().items() if k in ("id", "role", "name", "frame",
-                                                                                   "selector", "bbox")}
+            el = result.target
+            if executed is not None and action is not None and str(executed) != str(action):
+                el = obs.elements.get(action.id, el)  # the element in the recorded observation and screenshot
+            target = {k: v for k, v in el.to_dict().items() if k in ("id", "role", "name", "frame", "selector",
+                                                                      "bbox")}
         record = {
             "step": step, "url": obs.url, "title": obs.title, "obs_hash": state_key(obs), "observation": obs.text,
             "tabs": [t.__dict__ for t in obs.tabs], "notices": obs.notices,
             "action": str(action) if action else None, "action_dict": action.to_dict() if action else None,
+            **({"executed_action": str(executed)} if executed is not None and str(executed) != str(action) else {}),
             "target": target, "result": result.to_dict() if result else {"ok": error is None, "error": error},
             "timings": {"observe_ms": round((t_obs - t0) * 1000, 1), "plan_ms": round((t_plan - t_obs) * 1000, 1),
                         "act_ms": round((t_act - t_plan) * 1000, 1), **{k: round(v, 1) for k, v in
