@@ -93,7 +93,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                                   images=args.image or None, browser=browser, run_dir=run_dir, secrets=secrets,
                                   on_step=_print_step_stderr if args.json else _print_step,
                                   trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
-                                  action_policy=action_policy, run_config=cfg))
+                                  action_policy=action_policy, run_config=cfg,
+                                  server=getattr(args, "server", None)))
     if args.json:
         print(json.dumps(run_json(result), ensure_ascii=False))
     if result.status in ("navigation_error", "llm_error"):
@@ -127,6 +128,8 @@ def _run_on_bundled_site(args: argparse.Namespace) -> int:
         url = urls[name]
         args.url = url + ("" if path.startswith("/") else "/") + path
         args.site_meta = {"site": name, "site_urls": {name: url}}  # for `webagent replay`
+        snapshots = getattr(env, "snapshots", None)  # an environment may snapshot its sites' state for search
+        args.server = snapshots(urls) if snapshots is not None else None
         args.site = None
         print(f"site {name} at {url}", flush=True, file=sys.stderr if args.json else sys.stdout)
         return cmd_run(args)
