@@ -173,12 +173,17 @@
   }
   // nothing in the element's subtree can be seen: faded out, clipped away, scaled or squeezed to nothing
   function subtreeUnseen(e, style, rect) {
+    // each computed-style read costs: values that are almost always "none" are tested for that first, and the
+    // overflow (three reads) only for boxes squeezed under 2 px
     if (parseFloat(style.opacity) < 0.1) return true;
-    if (/opacity\(0(\.0\d*)?\)/.test(style.filter || "")) return true;
-    if (style.position === "absolute" || style.position === "fixed") {
+    const filter = style.filter;
+    if (filter !== "none" && /opacity\(0(\.0\d*)?\)/.test(filter)) return true;
+    const pos = style.position;
+    if (pos === "absolute" || pos === "fixed") {
       if (/rect\(\s*0(px)?[\s,]+0(px)?[\s,]+0(px)?[\s,]+0(px)?\s*\)/.test(style.clip || "")) return true;
     }
-    if (/inset\(\s*(5\d|[6-9]\d|100)%/.test(style.clipPath || "")) return true;
+    const cp = style.clipPath;
+    if (cp !== "none" && /inset\(\s*(5\d|[6-9]\d|100)%/.test(cp || "")) return true;
     const t = style.transform;
     if (t && t !== "none") {
       const m = t.match(/matrix\(([^)]*)\)/);
@@ -187,9 +192,10 @@
         if (Math.abs(a * d - b * c) < 1e-3) return true;
       }
     }
-    const clips = style.overflow !== "visible" || style.overflowX !== "visible" || style.overflowY !== "visible"
-      || e.tagName === "svg";
-    return clips && (rect.width < 2 || rect.height < 2) && style.display !== "contents";
+    if (rect.width >= 2 && rect.height >= 2) return false;
+    const clips = e.tagName === "svg" || style.overflow !== "visible" || style.overflowX !== "visible"
+      || style.overflowY !== "visible";
+    return clips && style.display !== "contents";
   }
   // text behind another element put over it on the page (not a fixed header: that is scrolled under)
   let behindLeft = 150;
@@ -441,6 +447,7 @@
   }
 
   const frameBox = args.offset || [0, 0];
+  const shownFrames = new Set();  // <iframe>s emitted in the tree
 
   // Node encoding: [role, name, id|null, states|null, value|null, bbox|null, children|null, flags]
   // Text encoding: a plain string. flags: 1 = visible, 2 = name came from content
@@ -578,6 +585,7 @@
       if (Object.keys(at).length) extra.at = at;
     }
     if (extra) node.push(extra);
+    if (isFrame) shownFrames.add(e);
     return node;
   }
 
@@ -593,12 +601,12 @@
     const empty = !b || (!b.firstElementChild && !(b.textContent || "").trim());
     return empty ? { u, fe: 1 } : { u };
   }
+  // frames the walk did not emit (hidden, clipped to a pixel): their URLs, so the caller skips them without asking
+  // Playwright which <iframe> holds them (two round trips each). An id alone does not mean shown: ids are handed
+  // out before the walk decides that a 1x1 tracker frame is unseen.
   function hiddenFrames() {
     const out = [];
-    for (const f of document.querySelectorAll("iframe,frame")) {
-      const id = parseInt(f.getAttribute(ATTR), 10);
-      if (!seen.has(id)) out.push(frameHint(f).u);
-    }
+    for (const f of document.querySelectorAll("iframe,frame")) if (!shownFrames.has(f)) out.push(frameHint(f).u);
     return out;
   }
 
