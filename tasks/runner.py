@@ -271,11 +271,19 @@ class Worker:
         max_steps = step_budget(self.cfg, task)
         agent_cfg = replace(self.cfg.run.agent_config(), max_steps=max_steps, vision=self._vision(task))
         secrets = Secrets.parse(self.cfg.secrets)
-        agent = Agent(self.model, planner, agent_cfg, secrets=secrets, run_config=self.cfg.run)
+        server = None
+        if local and not self.cfg.gold and self.cfg.run.agent.server_snapshots:
+            from webagent.tasks.sites.snapshots import SiteSnapshots
+            server = SiteSnapshots.of_group(self.group, local)  # search explores on the sites for real
+        agent = Agent(self.model, planner, agent_cfg, secrets=secrets, run_config=self.cfg.run, server=server)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict(),
                 "placeholder_urls": self.urls}
         clock.lap("context")
-        res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
+        try:
+            res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
+        finally:
+            if server is not None:
+                server.close()
         clock.lap("agent")
         error = ""
         try:
