@@ -140,6 +140,8 @@ class CaseResult:
     facts_failed: list[str] = field(default_factory=list)
     targets: int = 0  # step targets looked up
     targets_found: int = 0  # ... found with an id in the observation
+    actions: int = 0  # actions carried out through execute
+    actions_ok: int = 0  # ... that reported ok
     steps_failed: list[str] = field(default_factory=list)  # targets not found and actions that errored
     done: bool = False
     last_text: str = ""
@@ -184,6 +186,8 @@ async def run_case(session, base: str, case: Case, options=None) -> CaseResult:
                 res.targets_found += 1
                 text = text.format(id=tid)
             r = await execute(session, obs, parse_action(text))
+            res.actions += 1
+            res.actions_ok += r.ok
             if not r.ok:
                 res.steps_failed.append(f"step {k + 1} {text}: {r.error_kind}: {r.error}")
             obs = await session.observe(options)
