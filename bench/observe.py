@@ -21,7 +21,7 @@ actionable ones; a report with huge inline SVGs), in the same run:
   the share that carry an id shown in our observation; `recall_vp` the same for those inside the viewport.
 
 Then the conformance corpus (tests/pages/conformance/, testkit/conformance.py; `--no-corpus` skips it, `--corpus-only`
-runs only it): per widget page, ours vs aria ms (median) and tokens on the page as it opens, and the share of the facts
+runs only it, `--only` runs it when one of its values is `corpus`): per widget page, ours vs aria ms (median) and tokens on the page as it opens, and the share of the facts
 a person reads that the observation shows, of the task's targets found with an id by role and name in the text, of
 the actions carried out ok through `execute`, and whether the scripted decision completed the task (the page's own
 success signal). The decisions are scripted: they measure observability and action fidelity, not a model.
@@ -227,7 +227,7 @@ async def main(args) -> list[dict]:
               f"{r['vp_tok'] / max(r['raw_tok'], 1):>5.2f} {r['vp_tok'] / max(r['aria_tok'], 1):>6.2f} "
               f"{r['vp_recall_vp']:>7.1%}")
     corpus: list[dict] = []
-    if not args.no_corpus:
+    if not args.no_corpus and (not args.only or any("corpus" in o.lower() for o in args.only)):
         corpus = await measure_corpus(args.n, count)
         print_corpus(corpus)
     if args.json:
