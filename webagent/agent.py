@@ -78,15 +78,19 @@ class Agent:
         self._session: BrowserSession | None = None
         self._blocked_seen = 0
 
-    async def run(self, intent: str, start_url: str, session: BrowserSession, run_dir: str | Path | None = None,
-                  task_meta: dict[str, Any] | None = None) -> RunResult:
-        """Run the task from `start_url` in `session`; the run directory keeps every finished step."""
+    async def run(self, intent: str, start_url: str | None, session: BrowserSession,
+                  run_dir: str | Path | None = None, task_meta: dict[str, Any] | None = None) -> RunResult:
+        """Run the task from `start_url` in `session`; the run directory keeps every finished step. `start_url`
+        None: the task starts on the page the session already shows (the caller opened and prepared it, e.g. a
+        MiniWoB++ episode started in its page)."""
         t_start = time.perf_counter()
         rec = Recorder(run_dir or new_run_dir("runs", intent[:30]), self.secrets)
         session.downloads_dir = session.config.downloads_dir or rec.dir / "downloads"  # this run's, not a former's
         session.secrets = self.secrets
         self._session = session
         self._blocked_seen = self._blocked_start = len(session.blocked_requests)
+        prepared = start_url is None
+        start_url = session.page.url if start_url is None else start_url
         rec.header({"intent": intent, "start_url": start_url, **(task_meta or {})}, self._config_dict(session))
         history: list[StepSummary] = []
         notes: list[str] = []
@@ -101,7 +105,8 @@ class Agent:
         watchdog = _Watchdog(self.config.max_seconds)
         try:
             try:
-                await session.goto(start_url)
+                if not prepared:
+                    await session.goto(start_url)
             except NavigationError as e:
                 status, reason = "navigation_error", str(e)
                 return self._finish(rec, status, None, reason, 0, session, t_start)
