@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from webagent import errors
 from webagent.actions import Action
 from webagent.browser import BrowserConfig, BrowserSession
 from webagent.errors import (
@@ -29,6 +31,7 @@ from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import TRAJECTORY, Recorder, mask_secrets, new_run_dir, redact_artifacts
 from webagent.records import Footer, Header, LLMCall, Step, usage_of
+from webagent.resolve import as_seen
 from webagent.runconfig import AgentConfig, RunConfig
 from webagent.safety import Secrets
 from webagent.server_state import ServerSnapshots
@@ -168,15 +171,20 @@ class Agent:
         # snapshots of the sites' state for search to explore with; off with config.server_snapshots=False
         self.server = server if getattr(self.config, "server_snapshots", True) else None
 
-    async def run(self, intent: str, start_url: str, session: BrowserSession, run_dir: str | Path | None = None,
-                  task_meta: dict[str, Any] | None = None) -> RunResult:
-        """Run the task from `start_url` in `session`; the run directory keeps every finished step."""
+    async def run(self, intent: str, start_url: str | None, session: BrowserSession,
+                  run_dir: str | Path | None = None, task_meta: dict[str, Any] | None = None) -> RunResult:
+        """Run the task from `start_url` in `session`; the run directory keeps every finished step. `start_url`
+        None: the task starts on the page the session already shows (the caller opened and prepared it, e.g. a
+        MiniWoB++ episode started in its page)."""
+        prepared = start_url is None
+        start_url = session.page.url if start_url is None else start_url
         ep = self._start(intent, start_url, session, run_dir, task_meta)
         masked_before, session.mask_values = session.mask_values, list(self.secrets.values.values())
         watchdog = _Watchdog(self.config.max_seconds)
         try:
             try:
-                await session.goto(start_url)
+                if not prepared:
+                    await session.goto(start_url)
             except NavigationError as e:
                 ep.end("navigation_error", str(e))
                 return self._finish(ep)
@@ -242,9 +250,10 @@ class Agent:
             return True
         if action.verb == "note":
             ep.notes.append(action.text or "")
-        result = await execute(ep.session, plan.observation or obs, action, self.secrets)
+        bound_to = plan.observation or obs  # a search planner may have reloaded the page (new ids)
+        result = await execute(ep.session, bound_to, action, self.secrets)
         clock.acted = time.perf_counter()
-        self._record(ep, obs, action, result, plan, clock, None)
+        self._record(ep, obs, as_seen(action, bound_to, obs), result, plan, clock, None, executed=action)
         target = f"{result.target.role} {result.target.name!r}" if result.target else ""
         ep.history.append(StepSummary(str(action), target, result.ok, result.error, obs.url, obs.text, action.id))
         ep.last_error = result.error
@@ -314,15 +323,22 @@ class Agent:
                          ep.records)
 
     def _record(self, ep: _Episode, obs: Observation, action: Action | None, result: ActionResult | None,
-                plan: Plan | None, clock: _Clock, error: str | None) -> None:
-        """Write the step (through the recorder, which redacts it) and tell `on_step`."""
+                plan: Plan | None, clock: _Clock, error: str | None, executed: Action | None = None) -> None:
+        """Write the step (through the recorder, which redacts it) and tell `on_step`. `action` is in the ids of
+        `obs` (what the record shows); `executed` is the same action as run on the page a planner restored, whose
+        ids may differ (recorded as `executed_action` then)."""
+        element = None
+        if executed is not None and action is not None and str(executed) != str(action) and result is not None \
+                and result.target is not None:
+            element = obs.elements.get(action.id) if action.id is not None else None  # as in the screenshot
         blocked = ep.session.blocked_requests
         new_blocked, ep.blocked_seen = blocked[ep.blocked_seen:], len(blocked)
         written = ep.rec.step(Step.observed(
             ep.step, obs, action, result, error=error, timings=clock.timings(),
             llm_calls=[LLMCall.from_dict(c) for c in self.model.drain()], blocked=new_blocked,
             screenshot=ep.rec.screenshot(ep.step, obs.screenshot, ext_of(obs.screenshot or b"")),
-            candidates=plan.candidates if plan else None, search_tree=plan.tree if plan else None))
+            candidates=plan.candidates if plan else None, search_tree=plan.tree if plan else None,
+            executed=executed, element=element))
         ep.records.append(written)
         tokens = written.tokens
         if self.on_step:
@@ -403,13 +419,32 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
         config = replace(config, vision=replace(
             config.vision, mode=image_mode or config.vision.mode,
             task_images=[*config.vision.task_images, *load_images(list(images or []))]))
+    fresh = not run_dir.exists() or not any(run_dir.iterdir())
     agent = Agent(model, planner, config, secrets, on_step, run_config, server)
+    unstarted = True  # the run never got past set-up: its directory is removed
     try:
         async with BrowserSession(browser) as session:
             session.action_policy = action_policy
-            return await agent.run(intent, url, session, run_dir, task_meta)
+            result = await agent.run(intent, url, session, run_dir, task_meta)
+            unstarted = result.status == "navigation_error" and result.steps == 0
+            return result
+    except BaseException as e:
+        unstarted = isinstance(e, errors.SetupError | errors.BadInput | ImagesUnsupported)  # a crash or Ctrl-C keeps it
+        raise
     finally:
-        redact_artifacts(run_dir, secrets)
+        if fresh and unstarted and not _has_steps(run_dir):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            redact_artifacts(run_dir, secrets)
+
+
+def _has_steps(run_dir: Path) -> bool:
+    """Whether the run recorded at least one step (a run that failed in set-up recorded none)."""
+    try:
+        with (run_dir / "trajectory.jsonl").open(encoding="utf-8") as f:
+            return any('"type": "step"' in line for line in f)
+    except OSError:
+        return False
 
 
 def run_task_sync(intent: str, url: str, model: ChatModel, **kwargs: Any) -> RunResult:

@@ -19,7 +19,7 @@ from webagent.observers.identity import state_key
 if TYPE_CHECKING:
     from webagent.actions import Action
     from webagent.executor import ActionResult
-    from webagent.observers import Observation
+    from webagent.observers import Element, Observation
 
 FORMAT_VERSION = 2
 _NONE = type(None)
@@ -209,9 +209,10 @@ class Step:
     crops: dict[str, str] = field(default_factory=dict)
     candidates: list[Any] = field(default_factory=list)
     search_tree: dict[str, Any] | list[Any] | None = None
+    executed_action: str | None = None  # the action as run, when its ids differ (a planner reloaded the page)
     extra: dict[str, Any] = field(default_factory=dict)
 
-    FIELDS = {"url": str, "title": (str, _NONE), "observation": (str, _NONE), "action": (str, _NONE),
+    FIELDS = {"url": str, "executed_action": (str, _NONE), "title": (str, _NONE), "observation": (str, _NONE), "action": (str, _NONE),
               "action_dict": (dict, _NONE), "target": (dict, _NONE), "result": (dict, _NONE),
               "screenshot": (str, _NONE), "llm_calls": list, "candidates": list, "notices": list, "tabs": list,
               "crops": dict, "timings": dict, "search_tree": (dict, list, _NONE), "tokens": (int, float),
@@ -226,19 +227,24 @@ class Step:
                  error: str | None = None, timings: dict[str, float] | None = None,
                  llm_calls: list[LLMCall] | None = None, blocked: list[Any] | None = None,
                  screenshot: str | None = None, candidates: list[Any] | None = None,
-                 search_tree: dict[str, Any] | list[Any] | None = None) -> Step:
-        """The record of step `n`: the observation it acted on, the action (None: the reply was not one), what
-        executing it did (None: nothing was executed; then `error` says what went wrong, if anything)."""
+                 search_tree: dict[str, Any] | list[Any] | None = None, executed: Action | None = None,
+                 element: Element | None = None) -> Step:
+        """The record of step `n`: the observation it acted on, the action in its ids (None: the reply was not
+        one), what executing it did (None: nothing was executed; then `error` says what went wrong, if anything).
+        `executed`: the action as run when a planner bound it to a reloaded page; `element`: the target as `obs`
+        shows it (default: the result's)."""
         target = None
-        if result is not None and result.target is not None:
-            target = Target.from_dict({k: v for k, v in result.target.to_dict().items() if k in Target.KEYS})
+        el = element or (result.target if result is not None else None)
+        if el is not None:
+            target = Target.from_dict({k: v for k, v in el.to_dict().items() if k in Target.KEYS})
         calls = list(llm_calls or [])
         return cls(n, obs.url, obs.title, state_key(obs), obs.text, [t.__dict__ for t in obs.tabs], obs.notices,
                    str(action) if action else None, action.to_dict() if action else None, target,
                    Outcome.from_dict(result.to_dict()) if result else Outcome(error is None, error),
                    {**(timings or {}), **{k: round(v, 1) for k, v in obs.timings.items()}}, calls,
                    sum(c.usage.total_tokens for c in calls), list(blocked or []), screenshot,
-                   candidates=list(candidates or []), search_tree=search_tree)
+                   candidates=list(candidates or []), search_tree=search_tree,
+                   executed_action=str(executed) if executed is not None and str(executed) != str(action) else None)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Step:
@@ -254,12 +260,14 @@ class Step:
             blocked_requests=list(d.get("blocked_requests") or []), screenshot=d.get("screenshot"),
             crops={str(k): v for k, v in (d.get("crops") or {}).items() if isinstance(v, str)},
             candidates=list(d.get("candidates") or []), search_tree=d.get("search_tree"),
-            extra=_extra(d, {**cls.FIELDS, "step": int}))
+            executed_action=d.get("executed_action"), extra=_extra(d, {**cls.FIELDS, "step": int}))
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": "step", "step": self.step, "url": self.url, "title": self.title, "obs_hash": self.obs_hash,
                 "observation": self.observation, "tabs": self.tabs, "notices": self.notices, "action": self.action,
-                "action_dict": self.action_dict, "target": self.target.to_dict() if self.target else None,
+                "action_dict": self.action_dict,
+                **({"executed_action": self.executed_action} if self.executed_action is not None else {}),
+                "target": self.target.to_dict() if self.target else None,
                 "result": self.result.to_dict(), "timings": self.timings,
                 "llm_calls": [c.to_dict() for c in self.llm_calls], "tokens": self.tokens,
                 "blocked_requests": self.blocked_requests, "screenshot": self.screenshot, "crops": self.crops,
