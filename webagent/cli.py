@@ -65,7 +65,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.url:
         raise BadInput("give --url URL, or --site NAME to use a bundled local site")
     url = check_url(args.url)
-    cfg = config_from_args(args)
+    cfg = config_from_args(args, model_defaults=True)
     secrets = Secrets.parse(args.secret or [])
     planner = cfg.build_planner()
     model = make_model_from_args(args, cfg.model)
@@ -75,12 +75,15 @@ def cmd_run(args: argparse.Namespace) -> int:
                             storage_state=args.storage_state, network=cfg.browser.network)
     run_dir = Path(args.out) if args.out else None
     import asyncio
-    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=cfg.agent_config(),
-                                  images=args.image or None,
-                                  browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
-                                  trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
-                                  action_policy=action_policy, run_config=cfg,
-                                  server=getattr(args, "server", None)))
+
+    from webagent.llm.progress import ProgressTicker
+    with ProgressTicker():  # a slow model shows it is working (a status line on a terminal)
+        result = asyncio.run(run_task(args.task, url, model, planner=planner, config=cfg.agent_config(),
+                                      images=args.image or None,
+                                      browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
+                                      trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
+                                      action_policy=action_policy, run_config=cfg,
+                                      server=getattr(args, "server", None)))
     if result.status in ("navigation_error", "llm_error"):
         print(f"run: {result.run_dir} (keeps the {result.steps} finished steps)")
         return _err(result.reason)
