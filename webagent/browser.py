@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -131,6 +132,10 @@ class BrowserSession:
         await self.close()
 
     async def start(self) -> None:
+        if not self.config.headless and sys.platform.startswith("linux") and not (
+                os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise SetupError("--headful needs a display and $DISPLAY is not set: run under a virtual one with "
+                             "`xvfb-run webagent ...`, or drop --headful")
         self._pw = await async_playwright().start()
         exe = self.config.executable or find_chromium()
         try:
