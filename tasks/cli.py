@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from webagent.errors import BadInput
@@ -43,7 +44,7 @@ def bench_config(args: argparse.Namespace) -> BenchConfig:
                        executor=args.executor, ray_address=args.ray_address, task_timeout=args.task_timeout,
                        site_urls=parse_site_urls(args.site_url), run=config_from_args(args), api_key=args.api_key,
                        secrets=list(args.secret or []), overwrite=args.overwrite,
-                       bundled_sites=args.bundled_sites, subset=args.subset)
+                       bundled_sites=args.bundled_sites, subset=args.subset, seeds=args.seeds)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -54,7 +55,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise BadInput("--max-steps must be at least 1")
     if args.ray_address and args.executor != "ray":
         raise BadInput("--ray-address needs --executor ray")
-    if isinstance(args.planner, list) or isinstance(args.budget, list) or args.seeds is not None or (
+    if args.suite == "injection":
+        return _bench_injection(args)
+    if isinstance(args.planner, list) or isinstance(args.budget, list) or _model_seeds(args) is not None or (
             args.resume and _is_sweep(args.resume)):
         return _bench_sweep(args)
     cfg = bench_config(args)
@@ -64,7 +67,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise BadInput("--resume RUN_DIR already names the run directory; drop --out")
         defaults = bench_config(argparse.Namespace(**{**vars(args), **_BENCH_DEFAULTS}))
         given = {f.name for f in fields(cfg) if getattr(cfg, f.name) != getattr(defaults, f.name)}
-    run_bench(cfg, resume=args.resume, force=args.force, given=given)
+    if not args.json:
+        run_bench(cfg, resume=args.resume, force=args.force, given=given)
+        return 0
+    import sys
+    run_dir, summary = run_bench(cfg, lambda line: print(line, file=sys.stderr, flush=True), resume=args.resume,
+                                 force=args.force, given=given)
+    from webagent.tasks import rundir
+    print(json.dumps(bench_json(run_dir, summary, rundir.read_results(run_dir)), ensure_ascii=False))
     return 0
 
 
@@ -94,24 +104,25 @@ def _bench_sweep(args: argparse.Namespace) -> int:
 
     from webagent.recorder import new_run_dir
     from webagent.runconfig import planner_option_names
-    if args.suite == "injection":
-        raise BadInput("--suite injection has no planner to sweep")
+    if args.json:
+        raise BadInput("--json reports one run; a sweep's rows are in DIR/summary.json")
+    seeds = _model_seeds(args)
     options = {k: getattr(args, k) for k in planner_option_names() - {"budget"} if getattr(args, k, None) is not None}
     plain = argparse.Namespace(**{**vars(args), "planner": None, "budget": None, "seed": None,
-                                  **{k: None for k in options}})
+                                  "seeds": 1 if seeds is not None else args.seeds, **{k: None for k in options}})
     base = bench_config(plain)
     if args.resume:
         if args.out:
             raise BadInput("--resume RUN_DIR already names the run directory; drop --out")
         defaults = bench_config(argparse.Namespace(**{**vars(plain), **_BENCH_DEFAULTS}))
         changed = [k for k in RESULT_FIELDS if getattr(base, k) != getattr(defaults, k)]
-        if changed or args.planner or args.budget or args.seeds is not None or options:
+        if changed or args.planner or args.budget or seeds is not None or options:
             raise BadInput("resume a sweep with `webagent bench --resume DIR` and execution flags only (--workers, "
                            "--executor, --task-timeout): each configuration keeps the one it was recorded with")
         resume_sweep(Path(args.resume), base)
         return 0
-    points = grid(_listed(args.planner) or [base.run.planner.name], _listed(args.budget) or None, args.seeds)
-    if args.seed is not None and args.seeds is not None:
+    points = grid(_listed(args.planner) or [base.run.planner.name], _listed(args.budget) or None, seeds)
+    if args.seed is not None and seeds is not None:
         points = [type(p)(p.planner, p.budget, args.seed + p.seed) for p in points]  # seeds from --seed on
     top = Path(args.out) if args.out else new_run_dir("runs", "sweep")
     unknown = sorted(k for k in options if not any(k in _options_of(p.planner) for p in points))
@@ -129,6 +140,25 @@ def _options_of(planner: str) -> set[str]:
     return {f.name for f in fields(planner_entry(planner).params)}
 
 
+def _model_seeds(args: argparse.Namespace) -> int | None:
+    """--seeds as a sweep over model seeds: outside MiniWoB++, whose --seeds are its episodes' seeds."""
+    from webagent.tasks.runner import MINIWOB
+    return args.seeds if args.seeds != 1 and args.suite != MINIWOB else None
+
+
+def bench_json(run_dir: object, summary: dict, results: list[dict]) -> dict:
+    """The machine-readable result of `bench --json`: the overall figures and one entry per task."""
+    o = summary["overall"]
+    keep = ("task_id", "site", "status", "score", "answer", "steps", "tokens", "cost_usd", "seconds", "error")
+    return {"status": "done", "run_dir": str(run_dir), "tasks": o["tasks"], "scored": o["scored"],
+            "passed": o["passed"], "failed": o["failed"], "errors": o["errors"], "success_rate": o["success_rate"],
+            "score": o["mean_score"], "steps": sum(r.get("steps", 0) for r in results), "tokens": o["tokens"],
+            "cost_usd": o["cost_usd"], "seconds": summary.get("wall_seconds"),
+            "results": [{**{k: r.get(k) for k in keep},
+                         "run_dir": str(Path(r["trajectory"]).parent) if r.get("trajectory") else None}
+                        for r in results]}
+
+
 def _bench_injection(args: argparse.Namespace) -> int:
     """`bench --suite injection`: the prompt-injection suite with an obedient scripted model (see tasks/injection.py);
     exit 1 when an attack escapes with the defences on."""
@@ -140,10 +170,16 @@ def _bench_injection(args: argparse.Namespace) -> int:
     from webagent.recorder import new_run_dir
     out = Path(args.out) if args.out else new_run_dir("runs", "injection")
     headless = getattr(args, "headless", not getattr(args, "headful", False))
-    summary = asyncio.run(run_suite(out, headless=headless is not False, only=[str(t) for t in args.task or []]))
+    import contextlib
+    import sys
+    with contextlib.redirect_stdout(sys.stderr) if getattr(args, "json", False) else contextlib.nullcontext():
+        summary = asyncio.run(run_suite(out, headless=headless is not False, only=[str(t) for t in args.task or []]))
     on, off = summary["defences_on"], summary["defences_off"]
-    print(f"injection suite: {summary['attacks']} attacks; defences on: {on['blocked']} blocked, {on['escaped']} "
-          f"escaped; defences off: {off['escaped']} escaped; results in {out}")
+    if getattr(args, "json", False):
+        print(json.dumps({"status": "done", "run_dir": str(out), **summary}, ensure_ascii=False, default=str))
+    else:
+        print(f"injection suite: {summary['attacks']} attacks; defences on: {on['blocked']} blocked, "
+              f"{on['escaped']} escaped; defences off: {off['escaped']} escaped; results in {out}")
     return 1 if on["escaped"] else 0
 
 
@@ -154,18 +190,29 @@ EXIT_PASSED, EXIT_FAILED, EXIT_SKIPPED = 0, 1, 3
 def cmd_eval(args: argparse.Namespace) -> int:
     from webagent.tasks.evaluators import evaluate
     from webagent.tasks.runner import explicit_model_configured
-    from webagent.tasks.spec import load_file, parse_site_urls, placeholders_in, substitute, url_map
+    from webagent.tasks.spec import (
+        load_file,
+        load_tasks,
+        parse_site_urls,
+        placeholders_in,
+        substitute,
+        url_map,
+    )
     if args.run is not None:
         return _eval_run(args)
-    if args.task is None:
-        raise BadInput("give --task FILE (with --answer/--url) or --run RUN_DIR (a recorded webarena-verified task)")
-    tasks = load_file(args.task)
+    if args.task is not None and args.suite is not None:
+        raise BadInput("give either --task FILE or --suite SUITE, not both")
+    if args.task is None and args.suite is None:
+        raise BadInput("give --suite local --task-id ID (a bundled task) or --task FILE (with --answer/--url), or "
+                       "--run RUN_DIR (a recorded webarena-verified task)")
+    source = args.task if args.task is not None else f"suite {args.suite}"
+    tasks = load_file(args.task) if args.task is not None else load_tasks(args.suite)
     if args.task_id is not None:
         tasks = [t for t in tasks if t.task_id == str(args.task_id)]
         if not tasks:
-            raise BadInput(f"{args.task}: no task with task_id {args.task_id}")
+            raise BadInput(f"{source}: no task with task_id {args.task_id}")
     if len(tasks) != 1:
-        raise BadInput(f"{args.task} holds {len(tasks)} tasks; choose one with --task-id")
+        raise BadInput(f"{source} holds {len(tasks)} tasks; choose one with --task-id")
     task = tasks[0]
     types = [t for t in task.eval_types if t in ("string_match", "url_match")]
     if not types:
@@ -243,10 +290,15 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
 
     b = sub.add_parser("bench", help="run a task suite and score it")
     b.add_argument("--suite", default="local", help="`local` (the bundled suite), `webarena-verified` (its library's "
-                   "812 tasks; pip install 'webagent[verified]'), or a task JSON file or folder")
+                   "812 tasks; pip install 'webagent[verified]'), `miniwob` (MiniWoB++'s tasks; pip install "
+                   "'webagent[miniwob]'), or a task JSON file or folder")
     b.add_argument("--subset", help="a named subset of the suite: `hard` (WebArena-Verified's 258-task hard subset)")
     b.add_argument("--site", action="append", metavar="S", help="only tasks using this site (repeatable)")
-    b.add_argument("--task", nargs="+", metavar="ID", help="only these task ids")
+    b.add_argument("--task", nargs="+", metavar="ID", help="only these task ids (--suite miniwob: task names, e.g. "
+                   "click-button, or episodes, e.g. click-button.3)")
+    b.add_argument("--seeds", type=int, default=1, metavar="N",
+                   help="--suite miniwob: episodes per task, with seeds 0..N-1 (default 1); other suites: a sweep "
+                        "running each configuration with model seeds 0..N-1 (from --seed if given)")
     b.add_argument("--out", help="run directory (default runs/<time>-bench); an existing run there is an error")
     b.add_argument("--overwrite", action="store_true", help="replace the benchmark run already in --out")
     b.add_argument("--secret", action="append", metavar="NAME=VALUE[@HOST,...]",
@@ -272,25 +324,27 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--bundled-sites", action="store_true",
                    help="run a suite written for other sites (e.g. WebArena's) on the bundled sites where no URL is "
                         "given; their data differ from the benchmark's, so scores are not comparable")
+    b.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout "
+                   "(run_dir, passed, success_rate, score, tokens, cost_usd, and each task's); progress goes to stderr")
     add_run_flags(b)
     for a in b._actions:  # a sweep: several planners and budgets, one configuration each (tasks.sweep)
         if a.dest in ("planner", "budget"):
             a.nargs = "+"
             a.__class__ = _OneOrMore
             a.help = (a.help or "") + "; several values run a sweep, one configuration each"
-    b.add_argument("--seeds", type=int, metavar="N", help="run each configuration with model seeds 0..N-1 "
-                   "(from --seed if given): a sweep")
     _BENCH_DEFAULTS.update({a.dest: a.default for a in b._actions if a.dest != "help"})
 
     e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks, "
                                     "or re-score a recorded WebArena-Verified task (--run)")
     e.add_argument("--task", metavar="FILE", help="task JSON file")
+    e.add_argument("--suite", metavar="SUITE", help="`local` (the bundled suite) or a task file or folder; name "
+                   "the task with --task-id")
     e.add_argument("--run", metavar="RUN_DIR", help="a bench task's directory (RUN/<task_id>) of a webarena-verified "
                    "run: re-scored offline by its library from trajectory.jsonl and network.har")
-    e.add_argument("--task-id", help="which task, if the file holds several")
+    e.add_argument("--task-id", help="which task, if the file or suite holds several")
     e.add_argument("--answer", help="the agent's final answer")
     e.add_argument("--url", help="the URL the agent ended on")
     e.add_argument("--site-url", action="append", metavar="NAME=URL", help="map a placeholder, e.g. SHOPPING=URL")
-    e.add_argument("--json", action="store_true")
+    e.add_argument("--json", action="store_true", help="print the checks and the score as one JSON object")
     add_model_flags(e)
     return {"sites": cmd_sites, "bench": cmd_bench, "eval": cmd_eval}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ from webagent.errors import NavigationError, PageUnresponsive, SetupError
 from webagent.observers import IdCounter, Observation, ObserveOptions, observe
 from webagent.observers.types import Crop
 from webagent.safety import DomainPolicy, Secrets, check_url
+from webagent.server_state import origin_of
 from webagent.settle import REDIRECT_MARK, TRACKER_JS, now_ms, settle
 from webagent.watchdog import Watchdog
 
@@ -112,6 +114,7 @@ class BrowserSession:
         self._stubs: dict[tuple[str, str], str] = {}  # (method, url) -> redirect stub served, for the HAR
         self.downloads_dir: Path | None = None
         self.block_mutations = False  # inside `exploring()`: abort every request that could change server state
+        self.writable_origins: set[str] = set()  # ... except to these (their state is snapshotted by the planner)
         self.mask_values: list[str] = []  # secret values: elements showing one are masked in every picture taken
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
@@ -129,6 +132,10 @@ class BrowserSession:
         await self.close()
 
     async def start(self) -> None:
+        if not self.config.headless and sys.platform.startswith("linux") and not (
+                os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise SetupError("--headful needs a display and $DISPLAY is not set: run under a virtual one with "
+                             "`xvfb-run webagent ...`, or drop --headful")
         self._pw = await async_playwright().start()
         exe = self.config.executable or find_chromium()
         try:
@@ -220,7 +227,7 @@ class BrowserSession:
     def page(self) -> Page:
         """The active tab."""
         if self._active is None or self._active.is_closed():
-            pages = self.context.pages if self.context else []
+            pages = self.pages
             if not pages:
                 raise NavigationError("no open tab")
             self._active = pages[-1]
@@ -228,7 +235,19 @@ class BrowserSession:
 
     @property
     def pages(self) -> list[Page]:
-        return list(self.context.pages) if self.context else []
+        """The tabs the agent has (tabs a planner keeps hidden for itself are not among them)."""
+        return [p for p in self.context.pages if not is_hidden(p)] if self.context else []
+
+    async def blank_tab(self) -> Page:
+        """Open a blank tab and make it active, leaving the previous one as it is (a planner hid it to keep it)."""
+        self._active = await self._open_tab()
+        return self._active
+
+    async def activate(self, page: Page) -> None:
+        """Make a tab a planner kept hidden (`hide`) the active one again, visible to the agent."""
+        hide(page, False)
+        self._active = page
+        await page.bring_to_front()
 
     async def focus(self, index: int) -> Page:
         self._active = self.pages[index]
@@ -265,15 +284,19 @@ class BrowserSession:
             pass
 
     @asynccontextmanager
-    async def exploring(self) -> AsyncIterator[None]:
+    async def exploring(self, writable: list[str] | None = None) -> AsyncIterator[None]:
         """Inside, the network guard aborts every request that could change server state (anything but GET, HEAD
-        and OPTIONS), so a planner can try actions without ordering, posting or deleting; nests."""
-        before = self.block_mutations
+        and OPTIONS), so a planner can try actions without ordering, posting or deleting; nests. `writable`:
+        origins whose state the planner snapshots itself (webagent.server_state): their requests go through (a nested
+        block without `writable` keeps the enclosing block's, as a search's replay of a path does)."""
+        before, before_w = self.block_mutations, self.writable_origins
         self.block_mutations = True
+        if writable is not None:
+            self.writable_origins = {o.lower().rstrip("/") for o in writable}
         try:
             yield
         finally:
-            self.block_mutations = before
+            self.block_mutations, self.writable_origins = before, before_w
 
     async def _on_download(self, download: Download) -> None:
         target_dir = self.downloads_dir
@@ -326,7 +349,8 @@ class BrowserSession:
             self._blocked(req.method, req.url, why, navigation)
             await route.abort("blockedbyclient")
             return
-        if self.block_mutations and req.method not in ("GET", "HEAD", "OPTIONS"):
+        if self.block_mutations and req.method not in ("GET", "HEAD", "OPTIONS") \
+                and origin_of(req.url) not in self.writable_origins:
             self.blocked_requests.append(f"{req.method} {req.url}")
             await route.abort("blockedbyclient")
             return
@@ -551,6 +575,15 @@ def _redirect_stub(target: str) -> str:
     from html import escape
     return (f'<!doctype html><meta name="{REDIRECT_MARK}"><meta http-equiv="refresh" content="0;url={escape(target)}">'
             f"<script>location.replace({json.dumps(target)})</script>")
+
+
+def hide(page: Page, hidden: bool) -> None:
+    """Mark a tab as kept by a planner: not in `pages`, not in the tabs an observation lists."""
+    page.webagent_hidden = hidden
+
+
+def is_hidden(page: Page) -> bool:
+    return bool(getattr(page, "webagent_hidden", False))
 
 
 def collapse(notices: list[str]) -> list[str]:

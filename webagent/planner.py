@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # types only: the CLI imports this module, and these pull in 
     from webagent.observers import Observation, ObserveOptions
     from webagent.policy import Policy, StepSummary
     from webagent.safety import Secrets
+    from webagent.server_state import ServerSnapshots
 
 
 @dataclass
@@ -38,6 +39,7 @@ class PlanContext:
     notes: list[str] = field(default_factory=list)
     observe: ObserveOptions | None = None  # how the agent observes (planners that re-observe must match it)
     secrets: Secrets | None = None  # typed as placeholders; masked in what planners observe
+    server: ServerSnapshots | None = None  # snapshots of the sites' state, when the run has them (server_state)
 
 
 @dataclass
@@ -112,13 +114,15 @@ class PlannerEntry:
     params: type
     build: Callable[[Any], Planner]
     help: str = ""
+    cli: bool = True  # offered by `--planner`; False for a name that only has to read back (gold runs)
 
 
 PLANNERS: dict[str, PlannerEntry] = {}
 
 
-def register_planner(name: str, params: type, build_fn: Callable[[Any], Planner], help: str = "") -> None:
-    PLANNERS[name] = PlannerEntry(name, params, build_fn, help)
+def register_planner(name: str, params: type, build_fn: Callable[[Any], Planner], help: str = "",
+                     cli: bool = True) -> None:
+    PLANNERS[name] = PlannerEntry(name, params, build_fn, help, cli)
 
 
 def planner_names() -> tuple[str, ...]:
