@@ -86,3 +86,16 @@ async def test_a_redirect_hop_cannot_carry_a_secret_elsewhere(guarded, hostile, 
     assert any("redirect hop" in n for n in guarded.notices), guarded.notices
     ok = await guarded.page.evaluate(FETCH_JS, [f"/redirect?to=/file.txt%3Fq%3D{SECRET}", None])
     assert ok == "fetched"  # a hop that stays at home still works
+
+
+def test_a_redirect_stub_cannot_be_turned_into_a_script():
+    """The guard serves a checked redirect hop as a small page at the redirecting URL: a Location header holding
+    `</script>` must not end its script early and run the rest in that origin (the browser never would)."""
+    import json
+
+    from webagent.browser import _redirect_stub
+    target = "http://127.0.0.1:1/x</script><script>document.title='pwned'</script>"
+    stub = _redirect_stub(target)
+    assert stub.lower().count("</script") == 1 and "<script>document.title" not in stub
+    script = stub.split("<script>", 1)[1].rsplit("</script>", 1)[0]
+    assert json.loads(script.removeprefix("location.replace(").removesuffix(")")) == target

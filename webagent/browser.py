@@ -601,8 +601,9 @@ def _redirect_stub(target: str) -> str:
     """A page that replaces itself by `target` at once (how the guard passes on a checked redirect hop)."""
     import json
     from html import escape
+    js = json.dumps(target).replace("<", "\\u003c")  # a `</script>` in the URL must not end the script early
     return (f'<!doctype html><meta name="{REDIRECT_MARK}"><meta http-equiv="refresh" content="0;url={escape(target)}">'
-            f"<script>location.replace({json.dumps(target)})</script>")
+            f"<script>location.replace({js})</script>")
 
 
 def hide(page: Page, hidden: bool) -> None:
