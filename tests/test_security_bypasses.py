@@ -99,3 +99,22 @@ def test_a_redirect_stub_cannot_be_turned_into_a_script():
     assert stub.lower().count("</script") == 1 and "<script>document.title" not in stub
     script = stub.split("<script>", 1)[1].rsplit("</script>", 1)[0]
     assert json.loads(script.removeprefix("location.replace(").removesuffix(")")) == target
+
+
+async def test_redirect_stubs_reach_the_har_when_the_config_moved_on(guarded, hostile, tmp_path):
+    """The benchmark runner clears `record_har` before closing the episode's context (which writes the HAR): the
+    stub bodies the guard served must still be filled in, or a HAR replay stops on an empty page."""
+    import json
+
+    from webagent.settle import REDIRECT_MARK
+    har = tmp_path / "network.har"
+    guarded.config.record_har = har
+    try:
+        await guarded.new_context()
+        await guarded.goto(hostile.url + "/redirect?to=/")
+    finally:
+        guarded.config.record_har = None
+    await guarded.new_context()
+    entries = json.loads(har.read_text())["log"]["entries"]
+    hop = [e for e in entries if "/redirect?" in e["request"]["url"]]
+    assert hop and REDIRECT_MARK in hop[0]["response"]["content"].get("text", ""), hop

@@ -112,6 +112,7 @@ class BrowserSession:
         self.notices: list[str] = []
         self.blocked_requests: list[str] = []
         self._stubs: dict[tuple[str, str], str] = {}  # (method, url) -> redirect stub served, for the HAR
+        self._har: Path | None = None  # the current context's HAR
         self.downloads_dir: Path | None = None
         self.block_mutations = False  # inside `exploring()`: abort every request that could change server state
         self.writable_origins: set[str] = set()  # ... except to these (their state is snapshotted by the planner)
@@ -168,8 +169,9 @@ class BrowserSession:
             await self._close_context()
         w, h = self.config.viewport
         extra: dict[str, Any] = {}
-        if self.config.record_har:
-            extra = {"record_har_path": str(self.config.record_har), "record_har_content": "embed"}
+        self._har = self.config.record_har  # where this context's HAR goes, even if the config changes meanwhile
+        if self._har:
+            extra = {"record_har_path": str(self._har), "record_har_content": "embed"}
         self._stubs = {}
         self.context = await self._browser.new_context(
             viewport={"width": w, "height": h}, device_scale_factor=1, accept_downloads=True,
@@ -210,8 +212,8 @@ class BrowserSession:
             await self.context.close()
         except PlaywrightError:
             pass
-        if self.config.record_har and self._stubs:
-            _fill_stub_bodies(Path(self.config.record_har), self._stubs)
+        if self._har and self._stubs:
+            _fill_stub_bodies(Path(self._har), self._stubs)
 
     async def close(self) -> None:
         await self._close_context()
