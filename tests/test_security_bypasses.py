@@ -118,3 +118,14 @@ async def test_redirect_stubs_reach_the_har_when_the_config_moved_on(guarded, ho
     entries = json.loads(har.read_text())["log"]["entries"]
     hop = [e for e in entries if "/redirect?" in e["request"]["url"]]
     assert hop and REDIRECT_MARK in hop[0]["response"]["content"].get("text", ""), hop
+
+
+async def test_a_secret_refused_by_a_typed_field_is_not_in_the_error(guarded):
+    """A secret typed into a number field is refused before typing; the error names the format, not the value."""
+    from webagent.errors import TypingMismatch
+    from webagent.fields import type_verified
+    await guarded.page.set_content("<input aria-label=PIN type=number>")
+    secrets = guarded.secrets
+    with pytest.raises(TypingMismatch) as err:
+        await type_verified(guarded.page.get_by_label("PIN"), "PIN", SECRET, 2000, secrets.redact)
+    assert SECRET not in str(err.value) and "{{PW}}" in str(err.value), str(err.value)
