@@ -209,3 +209,25 @@ async def restore(session: BrowserSession, snap: Snapshot, root: Snapshot | None
     key = state_key(obs)
     return RestoreResult(obs, "replay" if key == snap.key else "replay-mismatch",
                          (time.perf_counter() - t0) * 1000, key)
+
+
+async def switch_to(session: BrowserSession, page: Any, snap: Snapshot, options: ObserveOptions | None = None,
+                    secrets: Secrets | None = None) -> RestoreResult:
+    """Make a live tab kept by the search (search.tabpool) active again: no page load, only the context-wide state
+    (cookies, the page origin's localStorage) put back to `snap`'s, then observed and checked by the state key.
+    Method "tab" when the key matches, else "tab-mismatch" (the caller restores instead)."""
+    t0 = time.perf_counter()
+    await session.activate(page)
+    ctx = session.context
+    await ctx.clear_cookies()
+    if snap.storage.get("cookies"):
+        await ctx.add_cookies(snap.storage["cookies"])
+    origin = re.match(r"^[a-z]+://[^/]+", snap.url)
+    for o in snap.storage.get("origins", []):
+        if origin and o.get("origin") == origin.group(0):
+            with contextlib.suppress(PlaywrightError):
+                await page.evaluate("(items) => { localStorage.clear(); for (const {name, value} of items) "
+                                    "localStorage.setItem(name, value); }", o.get("localStorage") or [])
+    obs = await observe_masked(session, options, secrets)
+    key = state_key(obs)
+    return RestoreResult(obs, "tab" if key == snap.key else "tab-mismatch", (time.perf_counter() - t0) * 1000, key)

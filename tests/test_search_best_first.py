@@ -58,6 +58,18 @@ def progress_value(prompt: str, n: int, rng) -> list[str]:
     return [verdict(False, on_track)] * n
 
 
+def assert_ids_are_the_observations(steps) -> None:
+    """Each recorded action's id is the id its target has in that step's recorded observation (search reloads
+    pages while exploring, which renumbers them; the action is still written in the observation's ids)."""
+    import re
+    for s in steps:
+        m = re.match(r"\w+ \[(\d+)\]", s["action"] or "")
+        if m and s["target"]:
+            line = next((x for x in s["observation"].splitlines() if f"[{m.group(1)}] " in x), "")
+            assert f"{s['target']['role']} '{s['target']['name']}" in line, (s["action"], s["target"], line)
+            assert s["action_dict"]["id"] == int(m.group(1))
+
+
 def steps_of(run_dir):
     return [json.loads(x) for x in (run_dir / "trajectory.jsonl").read_text().splitlines()
             if json.loads(x)["type"] == "step"]
@@ -87,6 +99,7 @@ async def test_best_first_recovers_from_a_dead_end_where_reactive_fails(session,
     assert any(n["status"] == "stop" and n["value"] == 1.0 for n in tree["nodes"])
     assert any(n.get("restore") == "restore" for n in tree["nodes"])  # backtracked by snapshot, not replay
     assert steps[0]["action"].startswith("type [")  # committed the first action of the best path only
+    assert_ids_are_the_observations(steps)
     assert tree["restores"].get("replay", 0) == 0
     assert steps[0]["llm_calls"] and {c["purpose"] for c in steps[0]["llm_calls"]} == {"policy", "value"}
     # later steps re-plan, and the caches answer for states already judged

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from webagent import errors
 from webagent.actions import Action
 from webagent.browser import BrowserConfig, BrowserSession
 from webagent.errors import ImagesUnsupported, LLMError, NavigationError, PageUnresponsive, ParseError
@@ -20,6 +22,7 @@ from webagent.observers.identity import state_key
 from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
+from webagent.resolve import as_seen
 from webagent.runconfig import AgentConfig, RunConfig
 from webagent.safety import Secrets
 from webagent.server_state import ServerSnapshots
@@ -149,9 +152,11 @@ class Agent:
                     break
                 if action.verb == "note":
                     notes.append(action.text or "")
-                result = await execute(session, plan.observation or obs, action, self.secrets)
+                bound_to = plan.observation or obs  # a search planner may have reloaded the page (new ids)
+                result = await execute(session, bound_to, action, self.secrets)
                 t_act = time.perf_counter()
-                self._record_step(rec, step, obs, action, result, plan, t0, t_obs, t_plan, None, t_act)
+                self._record_step(rec, step, obs, as_seen(action, bound_to, obs), result, plan, t0, t_obs, t_plan,
+                                  None, t_act, executed=action)
                 target = f"{result.target.role} {result.target.name!r}" if result.target else ""
                 history.append(StepSummary(str(action), target, result.ok, result.error, obs.url, obs.text,
                                            action.id))
@@ -208,18 +213,24 @@ class Agent:
 
     def _record_step(self, rec: Recorder, step: int, obs: Observation, action: Action | None,
                      result: ActionResult | None, plan: Plan | None, t0: float, t_obs: float, t_plan: float,
-                     error: str | None, t_act: float | None = None) -> None:
+                     error: str | None, t_act: float | None = None, executed: Action | None = None) -> None:
+        """Record a step. `action` is in the ids of `obs` (what the record shows); `executed` is the same action as
+        run on the page a planner restored, whose ids may differ (recorded as `executed_action` then)."""
         calls = self.model.drain()
         tokens = sum(c["usage"]["prompt_tokens"] + c["usage"]["completion_tokens"] for c in calls)
         t_act = t_act or t_plan
         target = None
         if result is not None and result.target is not None:
-            target = {k: v for k, v in result.target.to_dict().items() if k in ("id", "role", "name", "frame",
-                                                                                   "selector", "bbox")}
+            el = result.target
+            if executed is not None and action is not None and str(executed) != str(action):
+                el = obs.elements.get(action.id, el)  # the element in the recorded observation and screenshot
+            target = {k: v for k, v in el.to_dict().items() if k in ("id", "role", "name", "frame", "selector",
+                                                                      "bbox")}
         record = {
             "step": step, "url": obs.url, "title": obs.title, "obs_hash": state_key(obs), "observation": obs.text,
             "tabs": [t.__dict__ for t in obs.tabs], "notices": obs.notices,
             "action": str(action) if action else None, "action_dict": action.to_dict() if action else None,
+            **({"executed_action": str(executed)} if executed is not None and str(executed) != str(action) else {}),
             "target": target, "result": result.to_dict() if result else {"ok": error is None, "error": error},
             "timings": {"observe_ms": round((t_obs - t0) * 1000, 1), "plan_ms": round((t_plan - t_obs) * 1000, 1),
                         "act_ms": round((t_act - t_plan) * 1000, 1), **{k: round(v, 1) for k, v in
@@ -312,13 +323,32 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
         config = replace(config, vision=replace(
             config.vision, mode=image_mode or config.vision.mode,
             task_images=[*config.vision.task_images, *load_images(list(images or []))]))
+    fresh = not run_dir.exists() or not any(run_dir.iterdir())
     agent = Agent(model, planner, config, secrets, on_step, run_config, server)
+    unstarted = True  # the run never got past set-up: its directory is removed
     try:
         async with BrowserSession(browser) as session:
             session.action_policy = action_policy
-            return await agent.run(intent, url, session, run_dir, task_meta)
+            result = await agent.run(intent, url, session, run_dir, task_meta)
+            unstarted = result.status == "navigation_error" and result.steps == 0
+            return result
+    except BaseException as e:
+        unstarted = isinstance(e, errors.SetupError | errors.BadInput | ImagesUnsupported)  # a crash or Ctrl-C keeps it
+        raise
     finally:
-        redact_artifacts(run_dir, secrets)
+        if fresh and unstarted and not _has_steps(run_dir):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            redact_artifacts(run_dir, secrets)
+
+
+def _has_steps(run_dir: Path) -> bool:
+    """Whether the run recorded at least one step (a run that failed in set-up recorded none)."""
+    try:
+        with (run_dir / "trajectory.jsonl").open(encoding="utf-8") as f:
+            return any('"type": "step"' in line for line in f)
+    except OSError:
+        return False
 
 
 def run_task_sync(intent: str, url: str, model: ChatModel, **kwargs: Any) -> RunResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -131,6 +132,10 @@ class BrowserSession:
         await self.close()
 
     async def start(self) -> None:
+        if not self.config.headless and sys.platform.startswith("linux") and not (
+                os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise SetupError("--headful needs a display and $DISPLAY is not set: run under a virtual one with "
+                             "`xvfb-run webagent ...`, or drop --headful")
         self._pw = await async_playwright().start()
         exe = self.config.executable or find_chromium()
         try:
@@ -222,7 +227,7 @@ class BrowserSession:
     def page(self) -> Page:
         """The active tab."""
         if self._active is None or self._active.is_closed():
-            pages = self.context.pages if self.context else []
+            pages = self.pages
             if not pages:
                 raise NavigationError("no open tab")
             self._active = pages[-1]
@@ -230,7 +235,19 @@ class BrowserSession:
 
     @property
     def pages(self) -> list[Page]:
-        return list(self.context.pages) if self.context else []
+        """The tabs the agent has (tabs a planner keeps hidden for itself are not among them)."""
+        return [p for p in self.context.pages if not is_hidden(p)] if self.context else []
+
+    async def blank_tab(self) -> Page:
+        """Open a blank tab and make it active, leaving the previous one as it is (a planner hid it to keep it)."""
+        self._active = await self._open_tab()
+        return self._active
+
+    async def activate(self, page: Page) -> None:
+        """Make a tab a planner kept hidden (`hide`) the active one again, visible to the agent."""
+        hide(page, False)
+        self._active = page
+        await page.bring_to_front()
 
     async def focus(self, index: int) -> Page:
         self._active = self.pages[index]
@@ -556,6 +573,15 @@ def _redirect_stub(target: str) -> str:
     from html import escape
     return (f'<!doctype html><meta name="{REDIRECT_MARK}"><meta http-equiv="refresh" content="0;url={escape(target)}">'
             f"<script>location.replace({json.dumps(target)})</script>")
+
+
+def hide(page: Page, hidden: bool) -> None:
+    """Mark a tab as kept by a planner: not in `pages`, not in the tabs an observation lists."""
+    page.webagent_hidden = hidden
+
+
+def is_hidden(page: Page) -> bool:
+    return bool(getattr(page, "webagent_hidden", False))
 
 
 def collapse(notices: list[str]) -> list[str]:

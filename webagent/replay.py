@@ -177,6 +177,7 @@ class _Sites:
         self.traj, self.env, self.given, self.reset = traj, env, dict(given or {}), reset
         self.har, self.notices = har, notices
         self.started: AbstractContextManager[dict[str, str]] | None = None
+        self.started_urls: dict[str, str] = {}  # the sites started here, name -> URL
         self.urls: dict[str, str] = {}
         self.map = UrlMap()
 
@@ -205,6 +206,7 @@ class _Sites:
         if start:
             self.started = self.env.start(start)
             urls = await asyncio.to_thread(self.started.__enter__)
+            self.started_urls = dict(urls)
             for n in start:
                 self.urls[n] = urls[n]
                 self.notices.append(f"site {n} started from its seed state at {self.urls[n]}")
@@ -450,8 +452,12 @@ async def _rerun_with_recorded_llm(traj: Trajectory, st: _Sites, session: Browse
     if new_dir.exists() and any(new_dir.iterdir()):
         import shutil
         shutil.rmtree(new_dir)
+    server = None  # a run whose search explored with server snapshots re-runs with them, on the sites started here
+    snapshots = getattr(st.env, "snapshots", None)
+    if cfg.get("server_snapshots") and snapshots is not None and st.started_urls:
+        server = snapshots(st.started_urls)
     agent = Agent(RecordedChat(outputs, name=f"recorded:{cfg.get('model', '?')}"), planner, agent_cfg, secrets,
-                  run_config=run)
+                  run_config=run, server=server)
     start_url = st.map(str(traj.task.get("start_url") or "").split(" |AND| ")[0])
     task_meta = {k: v for k, v in traj.task.items() if k not in ("intent", "start_url")}
     result = await agent.run(traj.task.get("intent", ""), start_url, session, new_dir, st.map(task_meta))

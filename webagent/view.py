@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from webagent.errors import BadInput
+from webagent.gif import clamp_box
 from webagent.recorder import TRAJECTORY
 from webagent.trajectory import Trajectory, TrajectoryError, load
 
@@ -31,9 +32,11 @@ main{padding:16px 24px;max-width:1400px}
 .step h2{font-size:16px;margin:0 0 8px;display:flex;gap:10px;align-items:center;flex-wrap:wrap}
 .step h2 code{font-size:15px;background:#eef1f6;padding:1px 6px;border-radius:4px}
 .grid{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:14px}
-.shot{position:relative;display:inline-block;width:100%;border:1px solid #ccd}
+.shot{position:relative;display:inline-block;width:100%;border:1px solid #ccd;overflow:hidden}
 .shot img{width:100%;display:block}
-.box{position:absolute;border:3px solid #ff2d55;box-shadow:0 0 0 2px #fff;pointer-events:none}
+.box{position:absolute;border:3px solid #ff2d55;box-shadow:0 0 0 2px #fff;pointer-events:none;box-sizing:border-box}
+.box.edge{border:0;background:#ff2d55;box-shadow:none}
+.treehead{margin:4px 0 8px}.treehead dd{font-size:12px}
 .crops img{max-width:100%;max-height:160px;border:1px solid #ccd;margin:4px 4px 0 0}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f8fa;border:1px solid #e3e6ec;border-radius:4px;
   padding:8px;max-height:480px;overflow:auto;font:12px/1.4 ui-monospace,Menlo,Consolas,monospace;margin:4px 0}
@@ -119,6 +122,48 @@ def _node_label(node: dict[str, Any]) -> str:
     return f'<span class="node{chosen}">' + " · ".join(parts) + "</span>"
 
 
+def _plain(v: Any, depth: int = 0) -> str:
+    """A value in words, not JSON: `k v · k v` for a mapping, `a, b` for a list, numbers rounded."""
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
+    if isinstance(v, dict):
+        if depth > 1:
+            return f"({len(v)} entries)"
+        return " · ".join(f"{k} {_plain(x, depth + 1)}" for k, x in v.items() if x not in (None, "", [], {}))
+    if isinstance(v, list):
+        if depth > 1 or len(v) > 12:
+            return f"({len(v)} items)"
+        return ", ".join(_plain(x, depth + 1) for x in v)
+    return str(v)
+
+
+_HEAD_ORDER = ("planner", "note", "best", "budget", "params", "root", "final_restore", "restores", "caches", "ms")
+
+
+def _tree_header(tree: dict[str, Any]) -> str:
+    """The search tree's facts (planner, best path, budget use, options, root candidates, restores, caches) as a
+    small table of words."""
+    rows: list[tuple[str, Any]] = []
+    keys = [k for k in _HEAD_ORDER if k in tree] + [k for k in tree if k not in _HEAD_ORDER and k != "nodes"]
+    for k in keys:
+        v = tree[k]
+        if v in (None, "", [], {}):
+            continue
+        if k == "best" and isinstance(v, dict):
+            text = f"node {v.get('node')}, value {_plain(v.get('value'))}: " + " → ".join(map(str, v.get("path") or []))
+        elif k == "root" and isinstance(v, dict):
+            cands = [c for c in v.get("candidates") or [] if isinstance(c, dict)]
+            text = f"{v.get('url', '')} · candidates: " + ", ".join(
+                f"{c.get('action')} ({c.get('votes')} votes)" if c.get("votes") is not None else str(c.get("action"))
+                for c in cands)
+        elif k == "ms":
+            k, text = "time", f"{_plain(v)} ms"
+        else:
+            text = _plain(v)
+        rows.append((k.replace("_", " "), _e(text)))
+    return f'<div class="treehead">{_kv(rows)}</div>' if rows else ""
+
+
 def _tree_html(tree: Any, depth: int = 0) -> str:
     """Nested lists for a search tree: a node dict with `children`, or `{nodes: [{id, parent, ...}]}`."""
     if depth > 40:
@@ -136,8 +181,7 @@ def _tree_html(tree: Any, depth: int = 0) -> str:
                 f"<li>{_node_label(n)}{build(n.get('id'), d + 1) if n.get('id') is not None else ''}</li>"
                 for n in kids[parent]) + "</ul>"
         roots = [n for n in nodes if n.get("parent") is None]
-        extra = {k: v for k, v in tree.items() if k != "nodes" and not isinstance(v, (list, dict))}
-        head = f"<p class=meta>{_e(extra)}</p>" if extra else ""
+        head = _tree_header(tree)
         return head + (build(None, 0) if roots else "<pre>" + _e(json.dumps(tree, indent=1)[:20000]) + "</pre>")
     if isinstance(tree, dict):
         children = tree.get("children") or []
@@ -211,11 +255,15 @@ def _step_html(traj: Trajectory, s: dict[str, Any], viewport: tuple[int, int]) -
     uri = _data_uri(shot) if shot else None
     if uri:
         box = ""
-        bb = target.get("bbox")
-        if bb and len(bb) == 4 and viewport[0] and viewport[1]:
-            x, y, w, h = (float(v) for v in bb)
-            box = (f'<div class=box style="left:{x / viewport[0] * 100:.2f}%;top:{y / viewport[1] * 100:.2f}%;'
-                   f'width:{w / viewport[0] * 100:.2f}%;height:{h / viewport[1] * 100:.2f}%"></div>')
+        clamped = clamp_box(target.get("bbox"), viewport)
+        if clamped is not None:  # kept inside the picture; a target beyond it is a bar at that edge
+            (x, y, w, h), side = clamped
+            cls, tip = ("box", "") if side is None else ("box edge", f' title="the target is {side} the screenshot"')
+            box = (f'<div class="{cls}"{tip} style="left:{x / viewport[0] * 100:.2f}%;'
+                   f'top:{y / viewport[1] * 100:.2f}%;width:{w / viewport[0] * 100:.2f}%;'
+                   f'height:{h / viewport[1] * 100:.2f}%"></div>')
+            if side is not None:
+                meta += f'<div class=meta>the target is {side} the screenshot (marked at that edge)</div>'
         left += f'<div class=shot><img alt="screenshot of step {_e(s["step"])}" src="{uri}">{box}</div>'
     else:
         left += "<p class=meta>(no screenshot)</p>"
