@@ -99,10 +99,16 @@ def _bench_injection(args: argparse.Namespace) -> int:
     from webagent.recorder import new_run_dir
     out = Path(args.out) if args.out else new_run_dir("runs", "injection")
     headless = getattr(args, "headless", not getattr(args, "headful", False))
-    summary = asyncio.run(run_suite(out, headless=headless is not False, only=[str(t) for t in args.task or []]))
+    import contextlib
+    import sys
+    with contextlib.redirect_stdout(sys.stderr) if getattr(args, "json", False) else contextlib.nullcontext():
+        summary = asyncio.run(run_suite(out, headless=headless is not False, only=[str(t) for t in args.task or []]))
     on, off = summary["defences_on"], summary["defences_off"]
-    print(f"injection suite: {summary['attacks']} attacks; defences on: {on['blocked']} blocked, {on['escaped']} "
-          f"escaped; defences off: {off['escaped']} escaped; results in {out}")
+    if getattr(args, "json", False):
+        print(json.dumps({"status": "done", "run_dir": str(out), **summary}, ensure_ascii=False, default=str))
+    else:
+        print(f"injection suite: {summary['attacks']} attacks; defences on: {on['blocked']} blocked, "
+              f"{on['escaped']} escaped; defences off: {off['escaped']} escaped; results in {out}")
     return 1 if on["escaped"] else 0
 
 
