@@ -122,7 +122,7 @@ class BestFirstPlanner:
         self.prune_k = prune_k
         self.confirm = confirm
         self.tabs = tabs
-        self.rng = random.Random(seed)
+        self.seed = seed  # each step's search seeds its own generator from it (see BestFirstSearch.rng)
         self.caches = Caches()
 
     # ------------------------------------------------------------------------------------------------ choose
@@ -178,6 +178,9 @@ class BestFirstSearch:
         self._frontier: list[tuple[float, int, int, int, Branch]] = []
         self._seq = itertools.count()
         self._last_restore: tuple[str, float] | None = None
+        # the comparative judge's option shuffle: from the planner's seed and this step's page, so a step draws the
+        # same order whatever other episodes the planner serves at the same time
+        self.rng = random.Random(f"{planner.seed}:{ctx.intent}:{root.key}")
         # server snapshots: exploration runs every action for real on the covered sites, and the servers go back
         # to a node's state with its browser state; `_cur_server` is the token the servers hold now (None: unknown)
         self._server = ctx.server
@@ -538,7 +541,7 @@ class BestFirstSearch:
                 o["url"], o["page"], o["obs"] = n.url, src.text if src is not None else "", src
             options.append(o)
         verdicts = await self.vf.compare(self._model, self._ctx.intent, self._path_text(parent),
-                                         parent.obs or self._cur_obs, options, self.planner.rng)
+                                         parent.obs or self._cur_obs, options, self.rng)
         for n, v in zip(todo, verdicts, strict=True):
             n.verdicts.append({"comparative": v.to_dict()})
             n.value = v.value

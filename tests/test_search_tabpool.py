@@ -40,7 +40,7 @@ async def _plan(session, shop, tabs: int):
     await session.new_context()
     await session.goto(shop.url + "/")
     obs = await session.observe()
-    planner = BestFirstPlanner(branching=3, depth=2, budget=Budget(nodes=4), value_samples=1, tabs=tabs)
+    planner = BestFirstPlanner(branching=3, depth=2, budget=Budget(nodes=3), value_samples=1, tabs=tabs)
     return await planner.choose(PlanContext("Browse the shop", obs, [], Policy(MeteredChat(
         SearchDouble(two_branches, lambda p, n, r: [verdict(False, True)] * n))), session))
 

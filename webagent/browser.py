@@ -287,10 +287,12 @@ class BrowserSession:
     async def exploring(self, writable: list[str] | None = None) -> AsyncIterator[None]:
         """Inside, the network guard aborts every request that could change server state (anything but GET, HEAD
         and OPTIONS), so a planner can try actions without ordering, posting or deleting; nests. `writable`:
-        origins whose state the planner snapshots itself (webagent.server_state): their requests go through."""
+        origins whose state the planner snapshots itself (webagent.server_state): their requests go through (a nested
+        block without `writable` keeps the enclosing block's, as a search's replay of a path does)."""
         before, before_w = self.block_mutations, self.writable_origins
         self.block_mutations = True
-        self.writable_origins = {o.lower().rstrip("/") for o in writable or []}
+        if writable is not None:
+            self.writable_origins = {o.lower().rstrip("/") for o in writable}
         try:
             yield
         finally:
