@@ -32,8 +32,8 @@ from webagent.search.cache import Caches, digest
 from webagent.search.candidates import Branch, policy_for, propose
 from webagent.search.params import BestFirstParams
 from webagent.search.snapshot import (
+    PathStep,
     Snapshot,
-    Step,
     act_and_observe,
     rebind,
     restore,
@@ -76,7 +76,7 @@ class SearchNode:
     children: list[int] = field(default_factory=list)
     pruned: list[dict[str, Any]] = field(default_factory=list)
     ms: float = 0.0
-    step: Step | None = None
+    step: PathStep | None = None
     server: str | None = None  # token of the servers' state here (server snapshots on)
 
     def to_dict(self) -> dict[str, Any]:
@@ -500,7 +500,7 @@ class BestFirstSearch:
                 node.status, node.error, node.value, node.key = "failed", result.error, 0.0, self._cur_key
                 return node
             node.key = self._cur_key
-            node.step = Step(action, cand.target)
+            node.step = PathStep(action, cand.target)
             if node.key in self._table:
                 other = self._nodes[self._table[node.key]]
                 node.status, node.merged_into = "merged", other.id
@@ -515,7 +515,7 @@ class BestFirstSearch:
             if self._server is not None:
                 node.server = self._cur_server = await self._server_call(self._server.snapshot())
             node.snapshot = await take_snapshot(session, after, (parent.snapshot.path if parent.snapshot else [])
-                                                + [Step(action, cand.target)])
+                                                + [PathStep(action, cand.target)])
             if score:
                 node.value = await self._value(node, after)
             return node

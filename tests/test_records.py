@@ -11,7 +11,7 @@ from tests.scripted import ScriptedChat, act
 from webagent.agent import AgentConfig, RunResult, run_task_sync
 from webagent.browser import BrowserConfig
 from webagent.errors import BadInput
-from webagent.records import Evaluation, Footer, Outcome, Step, Target
+from webagent.records import Evaluation, Footer, Step, StepResult, StepTarget
 from webagent.trajectory import load
 
 
@@ -35,7 +35,7 @@ def test_missing_keys_get_defaults_and_unknown_keys_survive_a_round_trip(tmp_pat
     ])
     traj = load(run)
     s = traj.steps[0]
-    assert isinstance(s, Step) and isinstance(s.target, Target) and isinstance(s.result, Outcome)
+    assert isinstance(s, Step) and isinstance(s.target, StepTarget) and isinstance(s.result, StepResult)
     assert (s.observation, s.title, s.screenshot, s.crops, s.tokens, s.search_tree) == ("", "", None, {}, 0, None)
     assert s.target.name == "Next" and s.target.bbox == [1, 2, 3, 4] and s.target.extra == {"nth": 2}
     assert not s.ok and s.result.error == "gone" and s.result.details == {"download": "a.pdf"}

@@ -84,7 +84,7 @@ class Header:
 
 
 @dataclass
-class Target:
+class StepTarget:
     """The element a step acted on, as recorded: what replay re-finds it by (role and name, then selector)."""
 
     role: str | None = None
@@ -98,7 +98,7 @@ class Target:
     KEYS = ("id", "role", "name", "frame", "selector", "bbox")
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Target:
+    def from_dict(cls, d: dict[str, Any]) -> StepTarget:
         bbox = d.get("bbox")
         bbox = [v if isinstance(v, (int, float)) and not isinstance(v, bool) else 0.0 for v in bbox] \
             if isinstance(bbox, list) and len(bbox) == 4 else None
@@ -114,7 +114,7 @@ class Target:
 
 
 @dataclass
-class Outcome:
+class StepResult:
     """What executing the step's action did: ok, or the error the agent read next (and its kind)."""
 
     ok: bool = True
@@ -128,7 +128,7 @@ class Outcome:
     KEYS = ("ok", "error", "error_kind", "ms", "url_before", "url_after")
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Outcome:
+    def from_dict(cls, d: dict[str, Any]) -> StepResult:
         def s(k: str) -> str | None:
             v = d.get(k)
             return v if isinstance(v, str) else None
@@ -199,8 +199,8 @@ class Step:
     notices: list[str] = field(default_factory=list)
     action: str | None = None
     action_dict: dict[str, Any] | None = None
-    target: Target | None = None
-    result: Outcome = field(default_factory=Outcome)
+    target: StepTarget | None = None
+    result: StepResult = field(default_factory=StepResult)
     timings: dict[str, float] = field(default_factory=dict)
     llm_calls: list[LLMCall] = field(default_factory=list)
     tokens: int = 0
@@ -236,11 +236,11 @@ class Step:
         target = None
         el = element or (result.target if result is not None else None)
         if el is not None:
-            target = Target.from_dict({k: v for k, v in el.to_dict().items() if k in Target.KEYS})
+            target = StepTarget.from_dict({k: v for k, v in el.to_dict().items() if k in StepTarget.KEYS})
         calls = list(llm_calls or [])
         return cls(n, obs.url, obs.title, state_key(obs), obs.text, [t.__dict__ for t in obs.tabs], obs.notices,
                    str(action) if action else None, action.to_dict() if action else None, target,
-                   Outcome.from_dict(result.to_dict()) if result else Outcome(error is None, error),
+                   StepResult.from_dict(result.to_dict()) if result else StepResult(error is None, error),
                    {**(timings or {}), **{k: round(v, 1) for k, v in obs.timings.items()}}, calls,
                    sum(c.usage.total_tokens for c in calls), list(blocked or []), screenshot,
                    candidates=list(candidates or []), search_tree=search_tree,
@@ -253,8 +253,8 @@ class Step:
             observation=d.get("observation") or "", tabs=[t for t in d.get("tabs") or [] if isinstance(t, dict)],
             notices=[str(n) for n in d.get("notices") or []], action=d.get("action"),
             action_dict=d.get("action_dict"),
-            target=Target.from_dict(d["target"]) if d.get("target") else None,
-            result=Outcome.from_dict(d.get("result") or {}),
+            target=StepTarget.from_dict(d["target"]) if d.get("target") else None,
+            result=StepResult.from_dict(d.get("result") or {}),
             timings={k: float(v) for k, v in (d.get("timings") or {}).items() if isinstance(v, (int, float))},
             llm_calls=[LLMCall.from_dict(c) for c in d.get("llm_calls") or []], tokens=int(d.get("tokens") or 0),
             blocked_requests=list(d.get("blocked_requests") or []), screenshot=d.get("screenshot"),

@@ -31,8 +31,7 @@ from webagent.environment import Environment, NoEnvironment, RunningSite, enviro
 from webagent.errors import BadInput, NavigationError
 from webagent.observers import Element, Observation, ObserveOptions
 from webagent.recorder import mask_secrets
-from webagent.records import Step
-from webagent.records import Target as RecordedTarget
+from webagent.records import Step, StepTarget
 from webagent.resolve import Target, matches
 from webagent.safety import LOCAL_SCHEMES, Secrets
 from webagent.trajectory import Trajectory, load, normalize_observation
@@ -111,7 +110,7 @@ def observation_diff(recorded: str, now: str, context: int = 2, limit: int = 40)
     return "\n".join(lines)
 
 
-def resolve_target(obs: Observation, target: RecordedTarget) -> tuple[Element | None, str]:
+def resolve_target(obs: Observation, target: StepTarget) -> tuple[Element | None, str]:
     """The element a recorded target names in `obs`: by role and name (among equals, the one with the recorded
     selector, else the one nearest the recorded box), then by selector. (None, "") when neither finds it."""
     role, frame = target.role, target.frame
@@ -474,7 +473,7 @@ async def _rerun_with_recorded_llm(traj: Trajectory, st: _Sites, session: Browse
         else:
             r.replayed_action = got.action
             same_page = normalize_observation(st.map(rec.observation)) == normalize_observation(got.observation)
-            rt, gt = rec.target or RecordedTarget(), got.target or RecordedTarget()
+            rt, gt = rec.target or StepTarget(), got.target or StepTarget()
             if (rec.action or "") != (got.action or ""):
                 r.status, r.detail = DIVERGED, f"the agent chose {got.action!r}"
             elif (rt.role, rt.name) != (gt.role, gt.name):
