@@ -129,3 +129,26 @@ async def test_a_secret_refused_by_a_typed_field_is_not_in_the_error(guarded):
     with pytest.raises(TypingMismatch) as err:
         await type_verified(guarded.page.get_by_label("PIN"), "PIN", SECRET, 2000, secrets.redact)
     assert SECRET not in str(err.value) and "{{PW}}" in str(err.value), str(err.value)
+
+
+COMBO = """<input role=combobox aria-label=Language aria-controls=lb id=c>
+<div role=listbox id=lb hidden><div role=option>Java</div><div role=option>JavaScript</div></div>
+<script>c.onclick = () => { lb.hidden = false; };
+lb.onclick = (e) => { c.value = e.target.textContent === 'Java' ? 'JavaScript' : e.target.textContent;
+                      lb.hidden = true; };</script>"""
+
+
+async def test_select_on_a_combobox_checks_the_whole_option(guarded):
+    """(issue 10's verified select) A combobox that shows `JavaScript` after `Java` was clicked did not take it."""
+    from webagent.choose import select
+    from webagent.errors import ElementNotActionable
+    page = guarded.page
+    await page.set_content(COMBO)
+
+    async def settled() -> None:
+        return None
+    with pytest.raises(ElementNotActionable, match="shows 'JavaScript'"):
+        await select(page, page.main_frame, page.locator("#c"), "combobox 'Language'", "Java", 2000, settled)
+    await page.set_content(COMBO)
+    assert await select(page, page.main_frame, page.locator("#c"), "combobox 'Language'", "JavaScript", 2000,
+                        settled) == ["JavaScript"]
