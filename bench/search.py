@@ -35,7 +35,7 @@ from webagent.search import Budget, ReactivePlanner, make_planner  # noqa: E402
 from webagent.search.best_first import BestFirstPlanner  # noqa: E402
 from webagent.search.hybrid import HybridPlanner  # noqa: E402
 from webagent.search.snapshot import (  # noqa: E402
-    Step,
+    PathStep,
     act_and_observe,
     replay_path,
     restore,
@@ -168,7 +168,7 @@ async def bench_restore(session: BrowserSession, base: str, reps: int) -> list[d
         a = gold_action(s, obs)
         if s.verb == "type":
             a = Action("type", a.id, s.text, False)  # typed, not submitted: a form value to restore
-        path.append(Step(a, target_for(obs, a)))
+        path.append(PathStep(a, target_for(obs, a)))
         _, obs = await act_and_observe(session, obs, a, OPTS)
         snaps.append(await take_snapshot(session, obs, path))
     rows = []
@@ -207,7 +207,7 @@ async def bench_tabs(session: BrowserSession, base: str, reps: int) -> list[dict
         a = gold_action(s, obs)
         if s.verb == "type":
             a = Action("type", a.id, s.text, False)
-        path.append(Step(a, target_for(obs, a)))
+        path.append(PathStep(a, target_for(obs, a)))
         _, obs = await act_and_observe(session, obs, a, OPTS)
         snaps.append(await take_snapshot(session, obs, path))
     rows = []

@@ -275,8 +275,13 @@
       }
       if (tag === "INPUT" && type === "image") return clean(e.getAttribute("alt") || "Submit");
       if (e.labels && e.labels.length) {
-        const t = [...e.labels].map((l) => textFrom(l, 0)).join(" ");
-        if (clean(t)) return clean(t);
+        const t = clean([...e.labels].map((l) => textFrom(l, 0)).join(" "));
+        // a label that is only a symbol (a star of a rating) is named by its tooltip
+        if (t && !/[\p{L}\p{N}]/u.test(t)) {
+          const tip = [...e.labels].map((l) => l.getAttribute("title") || "").join(" ").trim() || e.getAttribute("title");
+          if (tip) return clean(tip);
+        }
+        if (t) return t;
       }
       return clean(e.getAttribute("title") || e.getAttribute("placeholder") || "");
     }
@@ -379,6 +384,18 @@
     }
     if (parentPointer !== 2 && pointers.hover && pointers.hover.has(e)) return true;
     return false;
+  }
+
+  // A checkbox or radio hidden for styling (opacity 0, clipped to a pixel, moved off the page, display:none) whose
+  // <label> draws the box a person clicks: the label stands for it, with the control's role, name and states.
+  function hiddenChoice(l) {
+    const c = l.control;
+    if (!c || c.tagName !== "INPUT" || (c.type !== "checkbox" && c.type !== "radio")) return null;
+    const st = getComputedStyle(c);
+    if (st.display === "none" || st.visibility === "hidden") return c;
+    const r = c.getBoundingClientRect();
+    const off = r.right + window.scrollX <= 0 || r.bottom + window.scrollY <= 0;
+    return r.width < 2 || r.height < 2 || off || subtreeUnseen(c, st, r) ? c : null;
   }
 
   function assignId(e) {
@@ -528,15 +545,17 @@
     const vis = seen && !inheritedHidden && !unseenHere;
     let role = roleOf(e);
     if (role === null) return null;
+    const proxied = e.tagName === "LABEL" ? hiddenChoice(e) : null;  // the control this label stands for
+    if (proxied) role = roleOf(proxied);
     const pointer = style.cursor === "pointer";
     // off the page (a skip link at left:-9999px until focused) counts as unsized: nobody can click it there
     const offPage = rect.right + window.scrollX <= 0 || rect.bottom + window.scrollY <= 0;
     const sized = rect.width > 0 && rect.height > 0 && !offPage;
-    const actionable = vis && isClickable(e, role, style, parentPointer) && (sized || e.tagName === "OPTION");
+    const actionable = vis && (!!proxied || isClickable(e, role, style, parentPointer)) && (sized || e.tagName === "OPTION");
     const children = [];
     const isFrame = e.tagName === "IFRAME" || e.tagName === "FRAME";
     const id = actionable || isFrame ? assignId(e) : null;  // before the children: ids in page order
-    const st = states(e, role);
+    const st = states(proxied || e, role);
     const display = style.display;
     const textLevel = !actionable && !isFrame && TEXT_LEVEL_ROLES.has(role) && !Object.keys(st).length
       && (display.startsWith("inline") || display === "contents");
@@ -572,7 +591,7 @@
     if (inFar && !actionable && !isFrame) return children.length ? ["__promote__", children] : null;
     if (inFar && actionable) farLeft--;
     const fromContent = NAME_FROM_CONTENT.has(role) || (actionable && role === "generic");
-    let name = (role === "generic" && !actionable) ? "" : nameOf(e, role, actionable);
+    let name = (role === "generic" && !actionable) ? "" : nameOf(proxied || e, role, actionable);
     if (actionable && !name && !ENTRY_ROLES.has(role) && !isFrame && !clean(textFrom(e, 0))) name = iconName(e);
     if (!actionable && !vis) return children.length ? ["__promote__", children] : null;
     if (offPage && rect.width > 0 && rect.height > 0 && !isFrame) return null;  // parked off the page: not seen

@@ -32,8 +32,8 @@ from webagent.search.cache import Caches, digest
 from webagent.search.candidates import Branch, policy_for, propose
 from webagent.search.params import BestFirstParams
 from webagent.search.snapshot import (
+    PathStep,
     Snapshot,
-    Step,
     act_and_observe,
     rebind,
     restore,
@@ -76,7 +76,7 @@ class SearchNode:
     children: list[int] = field(default_factory=list)
     pruned: list[dict[str, Any]] = field(default_factory=list)
     ms: float = 0.0
-    step: Step | None = None
+    step: PathStep | None = None
     server: str | None = None  # token of the servers' state here (server snapshots on)
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,7 +122,7 @@ class BestFirstPlanner:
         self.prune_k = prune_k
         self.confirm = confirm
         self.tabs = tabs
-        self.rng = random.Random(seed)
+        self.seed = seed  # each step's search seeds its own generator from it (see BestFirstSearch.rng)
         self.caches = Caches()
 
     # ------------------------------------------------------------------------------------------------ choose
@@ -178,6 +178,9 @@ class BestFirstSearch:
         self._frontier: list[tuple[float, int, int, int, Branch]] = []
         self._seq = itertools.count()
         self._last_restore: tuple[str, float] | None = None
+        # the comparative judge's option shuffle: from the planner's seed and this step's page, so a step draws the
+        # same order whatever other episodes the planner serves at the same time
+        self.rng = random.Random(f"{planner.seed}:{ctx.intent}:{root.key}")
         # server snapshots: exploration runs every action for real on the covered sites, and the servers go back
         # to a node's state with its browser state; `_cur_server` is the token the servers hold now (None: unknown)
         self._server = ctx.server
@@ -497,7 +500,7 @@ class BestFirstSearch:
                 node.status, node.error, node.value, node.key = "failed", result.error, 0.0, self._cur_key
                 return node
             node.key = self._cur_key
-            node.step = Step(action, cand.target)
+            node.step = PathStep(action, cand.target)
             if node.key in self._table:
                 other = self._nodes[self._table[node.key]]
                 node.status, node.merged_into = "merged", other.id
@@ -512,7 +515,7 @@ class BestFirstSearch:
             if self._server is not None:
                 node.server = self._cur_server = await self._server_call(self._server.snapshot())
             node.snapshot = await take_snapshot(session, after, (parent.snapshot.path if parent.snapshot else [])
-                                                + [Step(action, cand.target)])
+                                                + [PathStep(action, cand.target)])
             if score:
                 node.value = await self._value(node, after)
             return node
@@ -538,7 +541,7 @@ class BestFirstSearch:
                 o["url"], o["page"], o["obs"] = n.url, src.text if src is not None else "", src
             options.append(o)
         verdicts = await self.vf.compare(self._model, self._ctx.intent, self._path_text(parent),
-                                         parent.obs or self._cur_obs, options, self.planner.rng)
+                                         parent.obs or self._cur_obs, options, self.rng)
         for n, v in zip(todo, verdicts, strict=True):
             n.verdicts.append({"comparative": v.to_dict()})
             n.value = v.value

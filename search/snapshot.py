@@ -64,7 +64,7 @@ _FOCUS_JS = """() => {
 
 
 @dataclass
-class Step:
+class PathStep:
     """One action of a path, with the target it had (for re-binding after the page is reloaded)."""
 
     action: Action
@@ -79,7 +79,7 @@ class Snapshot:
     scroll: tuple[int, int]
     key: str
     focus: int | None = None  # index of the focused element in document order
-    path: list[Step] = field(default_factory=list)  # the actions from the search root to this state
+    path: list[PathStep] = field(default_factory=list)  # the actions from the search root to this state
     ms: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,7 +99,7 @@ class RestoreResult:
         return self.method != "replay-mismatch"
 
 
-async def take_snapshot(session: BrowserSession, obs: Observation, path: list[Step] | None = None) -> Snapshot:
+async def take_snapshot(session: BrowserSession, obs: Observation, path: list[PathStep] | None = None) -> Snapshot:
     t0 = time.perf_counter()
     page = session.page
     try:
@@ -174,7 +174,7 @@ async def act_and_observe(session: BrowserSession, obs: Observation, action: Act
     return result, after
 
 
-async def replay_path(session: BrowserSession, root: Snapshot, path: list[Step], options: ObserveOptions | None = None,
+async def replay_path(session: BrowserSession, root: Snapshot, path: list[PathStep], options: ObserveOptions | None = None,
                  block_mutations: bool = True, secrets: Secrets | None = None) -> Observation:
     """A fresh context from the root snapshot, then the path's actions re-bound by role and name."""
     await session.restart_context(storage_state=root.storage)  # the same episode, a fresh context

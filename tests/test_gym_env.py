@@ -92,6 +92,6 @@ async def test_async_env_scores_a_gold_episode_and_truncates(tmp_path):
         await env.close()
     first = load(tmp_path / "episode_0001" / "trajectory.jsonl")
     assert first.complete and first.answer == "$1,478.99" and first.score == 1.0
-    assert [s["action"] for s in first.steps][-1] == "stop [$1,478.99]" and len(first.steps) == 4
+    assert [s.action for s in first.steps][-1] == "stop [$1,478.99]" and len(first.steps) == 4
     second = load(tmp_path / "episode_0002" / "trajectory.jsonl")
     assert second.status == "max_steps" and len(second.steps) == 1

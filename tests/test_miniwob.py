@@ -178,6 +178,8 @@ def test_bench_solves_simple_tasks_with_scripted_decisions(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["overall"]["success_rate"] == 1.0 and summary["overall"]["metrics"]["raw_reward"] == 1.0
     assert set(summary["by_site"]) == {*SIMPLE, "click-checkboxes-large"} and "mean raw_reward 1.000" in p.stdout
+    p = wa("bench", "--resume", str(out))  # the recorded configuration names the same episodes again
+    assert p.returncode == 0 and "7 of 7 task(s) already have a result; running 0" in p.stdout, p.stdout + p.stderr
 
 
 def test_bench_without_the_package_names_the_extra(tmp_path):

@@ -279,15 +279,17 @@ async def test_identical_states_reached_by_different_paths_are_merged(session, s
     assert double.count("value") == 1  # the merged state was not judged again
 
 
+def three_children_policy(prompt: str, n: int, rng) -> list[str]:
+    """The root proposes two categories and the search; below it the agent gives up."""
+    if not url_of(prompt).endswith("/"):
+        return ["stop [N/A]"] * n
+    box = find_id(prompt, "searchbox", "Search")
+    return spread(n, [(3, click(prompt, "link", "Beauty & Health")), (2, click(prompt, "link", "Electronics")),
+                      (1, f"type [{box}] [{PRODUCT}] [1]")])
+
+
 async def test_comparative_mode_scores_all_children_in_one_shuffled_call(session, shop):
     import re
-
-    def policy(prompt, n, rng):
-        if not url_of(prompt).endswith("/"):
-            return ["stop [N/A]"] * n
-        box = find_id(prompt, "searchbox", "Search")
-        return spread(n, [(3, click(prompt, "link", "Beauty & Health")), (2, click(prompt, "link", "Electronics")),
-                          (1, f"type [{box}] [{PRODUCT}] [1]")])
 
     orders: list[list[str]] = []
 
@@ -296,7 +298,7 @@ async def test_comparative_mode_scores_all_children_in_one_shuffled_call(session
         orders.append([a for _, a, _ in blocks])
         return ["\n".join(f"OPTION {k}: {0.5 if 'catalogsearch' in u else 0}" for k, _, u in blocks)] * n
 
-    double = SearchDouble(policy, lukewarm, compare=compare)
+    double = SearchDouble(three_children_policy, lukewarm, compare=compare)
     planner = BestFirstPlanner(branching=3, depth=1, budget=Budget(nodes=3), comparative=True, seed=3)
     plan, _ = await _plan_once(session, shop, planner, double)
     assert double.count("compare") == 1 and double.count("value") == 0 and len(orders[0]) == 3
@@ -369,3 +371,35 @@ async def test_one_planner_instance_serves_two_concurrent_episodes(session, shop
     assert _shape(a) == _shape(b) == _shape(alone) and len(_shape(alone)) > 3
     assert str(a.actions[0]).split()[0] == "type"
     assert not [k for k in vars(planner) if k in ("_nodes", "_frontier", "_table", "_ctx", "_cur_obs")]
+
+
+async def test_comparative_shuffle_is_drawn_per_step_not_from_the_shared_planner(session, shop):
+    """The comparative judge's option order comes from a generator each step's search seeds (planner seed, task,
+    page): the same step shows the same order alone, again, and while another episode uses the same planner."""
+    import re
+
+    from webagent.llm.metered import MeteredChat
+    from webagent.policy import Policy
+
+    orders: list[list[str]] = []
+
+    def compare(prompt, n, rng):
+        blocks = re.findall(r"^OPTION (\d+): ACTION (.*)\n  RESULTING URL: (\S*)", prompt, re.M)
+        orders.append([re.sub(r"\[\d+\]", "[]", a) for _, a, _ in blocks])  # ids differ between browsers
+        return ["\n".join(f"OPTION {k}: 0.5" for k, _, _ in blocks)] * n
+
+    async def ctx(s):
+        await s.goto(shop.url + "/")
+        obs = await s.observe(ObserveOptions(screenshot=False))
+        double = SearchDouble(three_children_policy, lambda p, n, r: [verdict(False, True)] * n, compare=compare,
+                              delay=0.02)
+        return PlanContext(TASK, obs, [], Policy(MeteredChat(double)), s, observe=ObserveOptions(screenshot=False))
+
+    planner = BestFirstPlanner(branching=3, depth=1, budget=Budget(nodes=3), comparative=True, seed=5)
+    await planner.choose(await ctx(session))
+    await planner.choose(await ctx(session))
+    async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1"])) as other:
+        await asyncio.gather(planner.choose(await ctx(session)), planner.choose(await ctx(other)))
+    assert len(orders) == 4 and len(orders[0]) == 3
+    assert orders[1] == orders[0] and orders[2] == orders[0] and orders[3] == orders[0], orders
+    assert not hasattr(planner, "rng")

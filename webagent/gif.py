@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from webagent.errors import BadInput
+from webagent.records import Step
 from webagent.trajectory import load
 
 FRAME_MS = 1500  # each step's frame; the last one stays three times as long
@@ -70,7 +71,7 @@ def _wrap(draw: Any, text: str, font: Any, width: int, max_lines: int = 3) -> li
     return lines
 
 
-def _frame(shot: Path, step: dict[str, Any], viewport: tuple[int, int], caption: str, ok: bool) -> Any:
+def _frame(shot: Path, step: Step, viewport: tuple[int, int], caption: str, ok: bool) -> Any:
     from PIL import Image, ImageDraw
     with Image.open(shot) as im:
         img = im.convert("RGB")
@@ -79,7 +80,7 @@ def _frame(shot: Path, step: dict[str, Any], viewport: tuple[int, int], caption:
     draw = ImageDraw.Draw(img)
     # the box is in viewport CSS pixels; the screenshot may be scaled
     sx, sy = img.width / (viewport[0] or img.width), img.height / (viewport[1] or img.height)
-    box = clamp_box((step.get("target") or {}).get("bbox"), viewport)
+    box = clamp_box(step.target.bbox if step.target else None, viewport)
     if box is not None:
         (x, y, w, h), side = box
         rect = [x * sx, y * sy, (x + w) * sx, (y + h) * sy]
@@ -102,22 +103,21 @@ def write_gif(run_dir: str | Path, out: str | Path | None = None) -> Path:
     "step N: ACTION" (and the error when the action failed); the last frame adds the run's status and answer."""
     traj = load(run_dir)
     out = Path(out) if out else traj.run_dir / "steps.gif"
-    vp = (traj.header.get("config") or {}).get("viewport") or [1280, 720]
+    vp = traj.config.get("viewport") or [1280, 720]
     viewport = (int(vp[0]), int(vp[1])) if len(vp) == 2 else (1280, 720)
     root = traj.run_dir.resolve()
     frames = []
-    steps = [s for s in traj.steps if s.get("screenshot")]
+    steps = [s for s in traj.steps if s.screenshot]
     for i, s in enumerate(steps):
-        shot = (traj.run_dir / s["screenshot"]).resolve()
+        shot = (traj.run_dir / (s.screenshot or "")).resolve()
         if not shot.is_relative_to(root) or not shot.is_file():  # a trajectory cannot point elsewhere
             continue
-        res = s.get("result") or {}
-        ok = bool(res.get("ok", True))
-        caption = f"step {s.get('step')}: {s.get('action') or '(invalid reply)'}"
-        if not ok and res.get("error"):
-            caption += f"  ! {str(res['error']).splitlines()[0]}"
+        ok, error = s.result.ok, s.result.error
+        caption = f"step {s.step}: {s.action or '(invalid reply)'}"
+        if not ok and error:
+            caption += f"  ! {error.splitlines()[0]}"
         if i == len(steps) - 1 and traj.footer:
-            answer = traj.footer.get("answer")
+            answer = traj.footer.answer
             caption += f"  = {traj.status}" + (f": {answer}" if answer is not None else "")
         try:
             frames.append(_frame(shot, s, viewport, caption, ok))

@@ -266,7 +266,7 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
 def add_planner_flags(p: argparse.ArgumentParser) -> None:
     """--planner and the union of every registered planner's options; each option's help says its default per
     planner. Only options of the chosen planner may be given."""
-    planners = load_planners()
+    planners = {n: e for n, e in load_planners().items() if e.cli}
     g = p.add_argument_group("planner")
     g.add_argument("--planner", default=None, choices=list(planners),
                    help="; ".join(f"{e.name}: {e.help}" for e in planners.values()) + " (default reactive)")
