@@ -341,7 +341,8 @@ async def test_secrets_are_typed_while_exploring_but_never_reach_a_prompt(sessio
     assert any("value='{{Q}}'" in c["prompt"] for c in double.calls)  # it was typed, then masked
     tree = steps_of(tmp_path / "s")[0]["search_tree"]
     typed_child = next(n for n in tree["nodes"] if n.get("action") == "scroll [down]")
-    assert typed_child["restore"] == "restore"  # the masked state key matched after re-filling the secret
+    # the masked state key matched after re-filling the secret (or switching back to the tab that kept it)
+    assert typed_child["restore"] in ("restore", "tab")
 
 
 def test_outcome_json_is_valid():
