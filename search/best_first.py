@@ -586,6 +586,8 @@ class BestFirstSearch:
             path_cands = [n.cand for n in path if n.cand is not None]
             tree["best"] = {"node": best.id, "value": best.value, "path": [str(c.action) for c in path_cands]}
         commit_obs = None
+        if self._pool is not None:
+            await self._pool.release_active()
         if self._cur_key != root.key or self._cur_obs is not self._ctx.obs or self._cur_server != root.server:
             await self._server_to(root.server)
             kept = self._pool.take(0) if self._pool is not None else None

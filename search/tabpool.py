@@ -15,7 +15,7 @@ from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 
-from webagent.browser import BrowserSession, hide
+from webagent.browser import BrowserSession, hide, is_hidden
 
 
 @dataclass
@@ -66,6 +66,16 @@ class TabPool:
         """Kept states' priorities now (the best waiting child of each); states with none left rank lowest."""
         for n, t in self.tabs.items():
             t.priority = priorities.get(n, float("-inf"))
+
+    async def release_active(self) -> None:
+        """If the active tab is a kept one (a search cut by its deadline between keeping it and opening the next
+        tab), it is the agent's again: out of the pool, visible."""
+        page = self.session.page
+        for n, t in list(self.tabs.items()):
+            if t.page is page:
+                del self.tabs[n]
+        if is_hidden(page):
+            await self.session.activate(page)
 
     async def close(self) -> None:
         for t in list(self.tabs.values()):

@@ -43,6 +43,9 @@ async def test_mcp_tools_over_stdio(site, tmp_path):
             tools = {t.name for t in (await client.list_tools()).tools}
             assert TOOLS <= tools
 
+            # a first page that does not open (nothing listens there) does not fix the allowlist
+            res = await client.call_tool("open", {"url": f"http://127.0.0.1:{closed_port()}/"})
+            assert res.is_error and "connection refused" in _text(res)
             # open, with the fence around the page
             res = await client.call_tool("open", {"url": site.url + "/"})
             assert not res.is_error, _text(res)

@@ -112,6 +112,7 @@ class BrowserSession:
         self.notices: list[str] = []
         self.blocked_requests: list[str] = []
         self._stubs: dict[tuple[str, str], str] = {}  # (method, url) -> redirect stub served, for the HAR
+        self._har: Path | None = None  # the current context's HAR
         self.downloads_dir: Path | None = None
         self.block_mutations = False  # inside `exploring()`: abort every request that could change server state
         self.writable_origins: set[str] = set()  # ... except to these (their state is snapshotted by the planner)
@@ -123,6 +124,7 @@ class BrowserSession:
         self._crashed: set[Page] = set()
         self.watchdog = Watchdog()
         self._own_pages = 0  # tabs we are opening ourselves: not "a new tab opened" for the agent
+        self._tasks: set[asyncio.Future[Any]] = set()  # closing refused sockets (kept until done)
 
     async def __aenter__(self) -> BrowserSession:
         await self.start()
@@ -167,8 +169,9 @@ class BrowserSession:
             await self._close_context()
         w, h = self.config.viewport
         extra: dict[str, Any] = {}
-        if self.config.record_har:
-            extra = {"record_har_path": str(self.config.record_har), "record_har_content": "embed"}
+        self._har = self.config.record_har  # where this context's HAR goes, even if the config changes meanwhile
+        if self._har:
+            extra = {"record_har_path": str(self._har), "record_har_content": "embed"}
         self._stubs = {}
         self.context = await self._browser.new_context(
             viewport={"width": w, "height": h}, device_scale_factor=1, accept_downloads=True,
@@ -181,6 +184,7 @@ class BrowserSession:
         self.context.on("page", self._on_page)
         await self.context.add_init_script(TRACKER_JS)
         await self.context.route("**/*", self._guard)
+        await self.context.route_web_socket("**/*", self._guard_socket)  # routes above never see WebSockets
         self._seeded = False
         self._active = await self._open_tab()
         return self.context
@@ -208,8 +212,8 @@ class BrowserSession:
             await self.context.close()
         except PlaywrightError:
             pass
-        if self.config.record_har and self._stubs:
-            _fill_stub_bodies(Path(self.config.record_har), self._stubs)
+        if self._har and self._stubs:
+            _fill_stub_bodies(Path(self._har), self._stubs)
 
     async def close(self) -> None:
         await self._close_context()
@@ -358,14 +362,40 @@ class BrowserSession:
                 and urlsplit(req.url).scheme in ("http", "https"):
             await self._follow_redirects(route, top_level)
             return
-        if self.config.network == "strict" and urlsplit(req.url).scheme in ("http", "https"):
-            await self._fetch_checked(route)
+        carries = bool(self.secrets.carried_in(req.url + "\n" + body))  # its redirect hops are checked too
+        if (self.config.network == "strict" or carries) and urlsplit(req.url).scheme in ("http", "https"):
+            await self._fetch_checked(route, body)
             return
         await route.continue_()
 
-    async def _fetch_checked(self, route: Any, max_hops: int = 10) -> None:
-        """A subresource under --network strict: fetched here hop by hop, each redirect target checked, the final
-        response handed to the page (the browser would follow redirect hops without showing them to the guard)."""
+    async def _guard_socket(self, ws: Any) -> None:
+        """The network policy for a WebSocket: its URL as for any request, then every message the page sends
+        (a message carrying a secret's value goes only to the secret's hosts); a refused socket is closed."""
+        why = self._block_reason(ws.url, "", False)
+        if why:
+            self._blocked("WEBSOCKET", ws.url, why, False)
+            await ws.close()
+            return
+        server = ws.connect_to_server()
+        if not self.secrets.values:
+            return  # messages flow both ways untouched
+
+        def from_page(message: str | bytes) -> None:
+            text = message if isinstance(message, str) else message.decode("utf-8", "replace")
+            why = self._block_reason(ws.url, text, False)
+            if why:
+                self._blocked("WEBSOCKET", ws.url, f"a message {why}", False)
+                task = asyncio.ensure_future(ws.close())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            else:
+                server.send(message)
+        ws.on_message(from_page)
+
+    async def _fetch_checked(self, route: Any, body: str = "", max_hops: int = 10) -> None:
+        """A subresource under --network strict, or one carrying a secret: fetched here hop by hop, each redirect
+        target checked (with the request's body, which route.fetch sends on every hop), the final response handed
+        to the page (the browser would follow redirect hops without showing them to the guard)."""
         req = route.request
         url, method = req.url, req.method
         try:
@@ -376,7 +406,7 @@ class BrowserSession:
                     break
                 url = urljoin(url, location)
                 method = "GET" if resp.status in (301, 302, 303) else method
-                why = self._block_reason(url, "", False)
+                why = self._block_reason(url, body, False)
                 if why:
                     self._blocked(method, url, f"a redirect hop {why}", False)
                     await route.abort("blockedbyclient")
@@ -573,8 +603,9 @@ def _redirect_stub(target: str) -> str:
     """A page that replaces itself by `target` at once (how the guard passes on a checked redirect hop)."""
     import json
     from html import escape
+    js = json.dumps(target).replace("<", "\\u003c")  # a `</script>` in the URL must not end the script early
     return (f'<!doctype html><meta name="{REDIRECT_MARK}"><meta http-equiv="refresh" content="0;url={escape(target)}">'
-            f"<script>location.replace({json.dumps(target)})</script>")
+            f"<script>location.replace({js})</script>")
 
 
 def hide(page: Page, hidden: bool) -> None:

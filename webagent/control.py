@@ -89,10 +89,21 @@ class Controller:
 
     # -- the page -------------------------------------------------------------------------------------------
     async def open(self, url: str) -> None:
-        """Open `url` in the active tab (the first URL of a context also seeds its allowlist, as in `run`).
+        """Open `url` in the active tab (the first URL that opens in a context seeds its allowlist, as in `run`).
         Raises BadInput for a malformed URL and NavigationError when it cannot be opened or is not allowed."""
         self.obs = None
-        await self.session.goto(url)
+        seeded = self.session._seeded
+        for attempt in range(2):
+            try:
+                await self.session.goto(url)
+                return
+            except NavigationError as e:
+                # the error page of an earlier failed open can still be committing and cut this navigation short
+                if attempt == 0 and "interrupted by another navigation" in str(e):
+                    continue
+                if not seeded:  # a first page that did not open does not fix the allowlist (a mistyped port)
+                    self.session._seeded = False
+                raise
 
     async def observe(self, options: ObserveOptions | None = None) -> Observation:
         """Observe the active tab, with secrets masked in the text and pictures as the agent loop does."""
