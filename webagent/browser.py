@@ -356,10 +356,7 @@ class BrowserSession:
             top_level = navigation and req.frame.parent_frame is None
         except PlaywrightError:  # a service-worker request has no frame
             navigation = top_level = False
-        try:
-            body = (req.post_data_buffer or b"").decode("utf-8", "replace") if self.secrets.values else ""
-        except PlaywrightError:
-            body = ""
+        body = await _body_and_headers(req) if self.secrets.values else ""  # where a secret can ride besides the URL
         why = self._block_reason(req.url, body, top_level)
         if why:
             self._blocked(req.method, req.url, why, navigation)
@@ -593,6 +590,20 @@ class BrowserSession:
         self.notices.append(f"the page crashed and was reloaded ({url})")
         if url and not url.startswith(("about:", "chrome")):
             await self.goto(url)
+
+
+async def _body_and_headers(req: Any) -> str:
+    """A request's body and headers as text, for the secrets check: a page script can put a value in a header
+    (`Accept-Language` needs no CORS preflight) or send it as the Referer (`referrerPolicy: 'unsafe-url'`)."""
+    try:
+        body = (req.post_data_buffer or b"").decode("utf-8", "replace")
+    except PlaywrightError:
+        body = ""
+    try:
+        headers = await req.all_headers()
+    except PlaywrightError:
+        headers = req.headers
+    return body + "\n" + "\n".join(f"{k}: {v}" for k, v in headers.items())
 
 
 def _fill_stub_bodies(har: Path, stubs: dict[tuple[str, str], str]) -> None:
