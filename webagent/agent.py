@@ -17,7 +17,7 @@ from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
 from webagent.observers import Observation, ObserveOptions
 from webagent.observers.identity import state_key
-from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
+from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner, parse_note
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
 from webagent.runconfig import AgentConfig, RunConfig
@@ -37,6 +37,7 @@ class StepRecord:
     tokens: int
     ok: bool
     error: str | None = None
+    note: str | None = None  # e.g. the search's model replies that did not parse
 
 
 @dataclass
@@ -225,7 +226,8 @@ class Agent:
             ok = result.ok if result else error is None
             err = result.error if result else error
             self.on_step(StepRecord(step, str(action) if action else "(invalid reply)", self.secrets.redact(obs.url),
-                                    (t_act - t0) * 1000, tokens, ok, self.secrets.redact(err)))
+                                    (t_act - t0) * 1000, tokens, ok, self.secrets.redact(err),
+                                    parse_note(plan.tree) if plan else None))
 
     def _new_blocked(self) -> list[str]:
         """Requests the network policy refused since the last step (method and URL; secrets redacted on write)."""
