@@ -1,18 +1,25 @@
 """Search benchmarks on the local shop; run by hand.
 
-    python bench/search.py [--part restore|cost|experiment|all] [--seeds 3] [--budgets 0,5,10,20] [--p 0.4]
+    python bench/search.py [--part restore|cost|experiment|all] [--seeds 5] [--budgets 5,15] [--wm-errors 0.1,0.4]
 
 restore     backtracking cost: snapshot restore vs prefix replay (fresh context from the root snapshot, actions
             re-bound by role and name) at depths 1-4, medians of --reps, both verified by the state key.
 cost        LLM calls and tokens per step of each planner at its defaults (noisy doubles, one episode of a task).
-experiment  success of reactive, best-first, world-model and hybrid at node budgets --budgets on a handful of shop
-            tasks with gold sequences, with a noisy policy double (gold action with probability p among plausible
-            distractors) and a noisy value double (true progress along the gold sequence plus Gaussian noise).
-            Budget 0 is the reactive choice for every planner. World model at budget c: min(c, 5) candidates,
-            each imagined c // 5 times (at least once). The tasks only read (the distractors are links and
-            exploration never sends a non-GET request), so the shop is not reset between episodes.
-            --tasks suite (default): the bundled suite's read-only shop tasks, scored by the suite's evaluators;
-            --tasks own: the four tasks defined below.
+experiment  success against compute (tokens per episode) of reactive, best-first, world-model and hybrid at node
+            budgets --budgets and world-model error rates --wm-errors, on shop tasks with gold sequences, with the
+            noisy doubles of testkit/doubles_search.py: a policy that proposes the gold action with probability p
+            among plausible distractors, a judge with Gaussian noise and false positives (--judge-fp), a world
+            model that is wrong with probability --wm-errors in plausible ways. Every point is --seeds seeds x the
+            tasks, its success a mean with a 95% Wilson interval. The doubles are seeded by the seed and the
+            request (task, state, history), never the site's port: the same flags give the same numbers.
+            These are doubles: the figures show how the planners respond to model error, not how a real model
+            performs. World model at budget c: min(c, 5) candidates, each imagined max(1, c // 5) times. The
+            tasks only read (exploration never sends a non-GET request), so the shop is not reset in between.
+            --tasks suite (default): the bundled suite's read-only shop tasks (--task-limit: the first N),
+            scored by the suite's evaluators; --tasks own: the four tasks defined below.
+
+Parts register in PARTS (`@part(name)`): each takes the shared Bench (browser session, shop, flags) and returns
+what goes into --json.
 """
 
 from __future__ import annotations
@@ -20,10 +27,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -187,6 +197,50 @@ async def bench_restore(session: BrowserSession, base: str, reps: int) -> list[d
     return rows
 
 
+# ------------------------------------------------------------------------------------------------ statistics
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95% Wilson score interval of a success rate k / n (sound for small n and rates near 0 or 1)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class Point:
+    """One planner at one budget and world-model error rate: an episode per (task, seed)."""
+
+    planner: str
+    budget: int
+    wm_error: float | None  # None: the planner does not use the world model
+    oks: list[bool] = field(default_factory=list)
+    tokens: list[int] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)
+
+    @property
+    def success(self) -> float:
+        return sum(self.oks) / len(self.oks) if self.oks else 0.0
+
+    @property
+    def mean_tokens(self) -> float:
+        return sum(self.tokens) / len(self.tokens) if self.tokens else 0.0
+
+    def row(self) -> dict:
+        lo, hi = wilson(sum(self.oks), len(self.oks))
+        return {"planner": self.planner, "wm error": "-" if self.wm_error is None else f"{self.wm_error:g}",
+                "budget": self.budget, "success": f"{sum(self.oks)}/{len(self.oks)} = {self.success:.0%}",
+                "95% CI": f"{lo:.0%}-{hi:.0%}", "tokens/episode": round(self.mean_tokens),
+                "steps/episode": round(sum(self.steps) / max(1, len(self.steps)), 1)}
+
+    def to_dict(self) -> dict:
+        lo, hi = wilson(sum(self.oks), len(self.oks))
+        return {"planner": self.planner, "budget": self.budget, "wm_error": self.wm_error, "oks": self.oks,
+                "tokens": self.tokens, "steps": self.steps, "success": round(self.success, 4),
+                "ci95": [round(lo, 4), round(hi, 4)], "tokens_mean": round(self.mean_tokens, 1)}
+
+
 # ------------------------------------------------------------------------------------------------ episodes
 def planner_at(name: str, budget: int, seed: int):
     if budget == 0 or name == "reactive":
@@ -200,6 +254,7 @@ def planner_at(name: str, budget: int, seed: int):
     raise ValueError(name)
 
 
+USES_WORLD_MODEL = {"world-model", "hybrid"}
 SPECS: dict[str, object] = {}  # task id -> suite Task, when the tasks come from the suite
 
 
@@ -223,68 +278,63 @@ async def episode(session: BrowserSession, base: str, task: GoldTask, planner, d
     return {"ok": ok, "steps": len(steps), "tokens": r.usage.total_tokens, "calls": calls, "seconds": secs}
 
 
-async def bench_cost(session: BrowserSession, base: str) -> list[dict]:
-    rows = []
-    for name in ("reactive", "best-first", "world-model", "hybrid"):
-        planner = make_planner(name)
-        per = []
-        for seed in range(2):
-            double = NoisyShopDouble(TASKS, p=0.5, sigma=0.25, seed=seed)
-            per.append(await episode(session, base, TASKS[0], planner if seed == 0 else make_planner(name),
-                                     double, 6))
-        steps = sum(e["steps"] for e in per)
-        purposes = sorted({k for e in per for k in e["calls"]})
-        calls = {k: round(sum(e["calls"].get(k, 0) for e in per) / steps, 1) for k in purposes}
-        rows.append({"planner": name, "steps": steps, "calls/step": round(sum(calls.values()), 1),
-                     "by purpose": ", ".join(f"{k} {v}" for k, v in calls.items()),
-                     "tokens/step": round(sum(e["tokens"] for e in per) / steps),
-                     "s/step": round(sum(e["seconds"] for e in per) / steps, 2)})
-    return rows
+@dataclass
+class Doubles:
+    """The noisy doubles' settings (one NoisyShopDouble per episode, seeded by the episode's seed)."""
+
+    p: float = 0.4
+    sigma: float = 0.25
+    judge_fp: float = 0.1
+
+    def make(self, tasks: list[GoldTask], seed: int, wm_error: float) -> NoisyShopDouble:
+        return NoisyShopDouble(tasks, p=self.p, sigma=self.sigma, wm_error=wm_error, judge_fp=self.judge_fp,
+                               seed=seed)
 
 
-async def bench_experiment(session: BrowserSession, shop: SiteServer, seeds: int, budgets: list[int], p: float,
-                           sigma: float, max_steps: int, tasks: list[GoldTask],
-                           planners: tuple[str, ...] = ("best-first", "world-model", "hybrid")) -> tuple[list[dict], dict]:
-    results: dict[tuple[str, int], list[bool]] = {}
-    extra: dict[tuple[str, int], list[dict]] = {}
-    reactive_runs = []
+async def run_point(session: BrowserSession, base: str, point: Point, tasks: list[GoldTask], seeds: int,
+                    doubles: Doubles, max_steps: int, log: Callable[[str], None] | None = None) -> Point:
+    """Fill `point` with one episode per (task, seed), in a fixed order."""
     for task in tasks:
         for seed in range(seeds):
-            e = await episode(session, shop.url, task, ReactivePlanner(samples=6),
-                              NoisyShopDouble(tasks, p=p, sigma=sigma, seed=seed), max_steps)
-            reactive_runs.append(e)
-            print(f"  reactive {task.id} seed={seed}: {'ok' if e['ok'] else 'fail'} ({e['steps']} steps)",
-                  file=sys.stderr, flush=True)
-    for name in ("reactive", *planners):
-        results[(name, 0)] = [e["ok"] for e in reactive_runs]
-        extra[(name, 0)] = reactive_runs
-    for name in planners:
-        for b in budgets:
-            if b == 0:
-                continue
-            runs = []
-            for task in tasks:
-                for seed in range(seeds):
-                    runs.append(await episode(session, shop.url, task, planner_at(name, b, seed),
-                                              NoisyShopDouble(tasks, p=p, sigma=sigma, seed=seed), max_steps))
-                    print(f"  {name} c={b} {task.id} seed={seed}: {'ok' if runs[-1]['ok'] else 'fail'} "
-                          f"({runs[-1]['steps']} steps, {runs[-1]['seconds']:.1f} s)", file=sys.stderr, flush=True)
-            results[(name, b)] = [e["ok"] for e in runs]
-            extra[(name, b)] = runs
-    for b in budgets:
-        if b != 0:
-            results[("reactive", b)] = results[("reactive", 0)]
-            extra[("reactive", b)] = extra[("reactive", 0)]
-    rows = []
-    for name in ("reactive", *planners):
-        row = {"planner": name}
-        for b in budgets:
-            oks = results[(name, b)]
-            runs = extra[(name, b)]
-            row[f"c={b}"] = f"{sum(oks)}/{len(oks)}"
-            row[f"tok c={b}"] = round(sum(e["tokens"] for e in runs) / len(runs))
-        rows.append(row)
-    return rows, {f"{k[0]}@{k[1]}": v for k, v in results.items()}
+            e = await episode(session, base, task, planner_at(point.planner, point.budget, seed),
+                              doubles.make(tasks, seed, point.wm_error or 0.0), max_steps)
+            point.oks.append(e["ok"])
+            point.tokens.append(e["tokens"])
+            point.steps.append(e["steps"])
+            if log:
+                log(f"  {point.planner} c={point.budget} e={point.wm_error} {task.id} seed={seed}: "
+                    f"{'ok' if e['ok'] else 'fail'} ({e['steps']} steps, {e['tokens']} tok, {e['seconds']:.1f} s)")
+    return point
+
+
+async def bench_experiment(session: BrowserSession, base: str, tasks: list[GoldTask], seeds: int,
+                           budgets: list[int], wm_errors: list[float], doubles: Doubles, max_steps: int,
+                           planners: tuple[str, ...] = ("reactive", "best-first", "world-model", "hybrid"),
+                           log: Callable[[str], None] | None = None) -> list[Point]:
+    """Reactive once (budget 0), each search planner at each budget > 0, those with a world model at each error
+    rate."""
+    points = []
+    if "reactive" in planners:
+        points.append(await run_point(session, base, Point("reactive", 0, None), tasks, seeds, doubles, max_steps,
+                                      log))
+    for name in (n for n in planners if n != "reactive"):
+        for b in (b for b in budgets if b > 0):
+            for err in (wm_errors if name in USES_WORLD_MODEL else [None]):
+                points.append(await run_point(session, base, Point(name, b, err), tasks, seeds, doubles,
+                                              max_steps, log))
+    return points
+
+
+def curves_svg(points: list[Point], wm_error: float) -> str:
+    """Success against mean tokens per episode, one line per planner (those without a world model drawn in every
+    error rate's chart)."""
+    from webagent.plots import lines
+    series: dict[str, list[tuple[float, float]]] = {}
+    for pt in points:
+        if pt.wm_error is None or pt.wm_error == wm_error:
+            series.setdefault(pt.planner, []).append((round(pt.mean_tokens), pt.success))
+    return lines(f"success vs tokens per episode, world-model error {wm_error:g} (doubles)", series,
+                 "mean tokens per episode")
 
 
 def table(rows: list[dict]) -> str:
@@ -296,51 +346,142 @@ def table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
-async def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--part", default="all", choices=["restore", "cost", "experiment", "all"])
+# ------------------------------------------------------------------------------------------------ parts
+@dataclass
+class Bench:
+    """What every part shares: the browser session, the shop, the command line."""
+
+    session: BrowserSession
+    shop: SiteServer
+    args: argparse.Namespace
+
+
+PARTS: dict[str, Callable[[Bench], Awaitable[object]]] = {}
+
+
+def part(name: str) -> Callable:
+    def deco(fn: Callable[[Bench], Awaitable[object]]) -> Callable[[Bench], Awaitable[object]]:
+        PARTS[name] = fn
+        return fn
+    return deco
+
+
+@part("restore")
+async def part_restore(b: Bench) -> object:
+    rows = await bench_restore(b.session, b.shop.url, b.args.reps)
+    print(f"\n## Backtracking: snapshot restore vs prefix replay (ms, median of {b.args.reps})\n")
+    print(table(rows), flush=True)
+    return rows
+
+
+async def bench_cost(session: BrowserSession, base: str) -> list[dict]:
+    rows = []
+    for name in ("reactive", "best-first", "world-model", "hybrid"):
+        per = []
+        for seed in range(2):
+            double = NoisyShopDouble(TASKS, p=0.5, sigma=0.25, seed=seed)
+            per.append(await episode(session, base, TASKS[0], make_planner(name), double, 6))
+        steps = sum(e["steps"] for e in per)
+        purposes = sorted({k for e in per for k in e["calls"]})
+        calls = {k: round(sum(e["calls"].get(k, 0) for e in per) / steps, 1) for k in purposes}
+        rows.append({"planner": name, "steps": steps, "calls/step": round(sum(calls.values()), 1),
+                     "by purpose": ", ".join(f"{k} {v}" for k, v in calls.items()),
+                     "tokens/step": round(sum(e["tokens"] for e in per) / steps),
+                     "s/step": round(sum(e["seconds"] for e in per) / steps, 2)})
+    return rows
+
+
+@part("cost")
+async def part_cost(b: Bench) -> object:
+    rows = await bench_cost(b.session, b.shop.url)
+    print("\n## LLM calls and tokens per step at defaults (task price-search, noisy doubles p=0.5)\n")
+    print(table(rows), flush=True)
+    return rows
+
+
+@part("experiment")
+async def part_experiment(b: Bench) -> object:
+    a = b.args
+    tasks = TASKS
+    if a.tasks == "suite":
+        tasks, specs = await suite_tasks(b.session, b.shop.url)
+        tasks = tasks[: a.task_limit] if a.task_limit else tasks
+        SPECS.update(specs)
+    print(f"tasks: {', '.join(t.id for t in tasks)}", flush=True)
+    doubles = Doubles(a.p, a.sigma, a.judge_fp)
+    budgets = [int(x) for x in a.budgets.split(",")]
+    errors = [float(x) for x in a.wm_errors.split(",")]
+    points = await bench_experiment(b.session, b.shop.url, tasks, a.seeds, budgets, errors, doubles, a.max_steps,
+                                    tuple(a.planners.split(",")), lambda m: print(m, file=sys.stderr, flush=True))
+    report(points, f"\n## Success vs compute ({len(tasks)} tasks x {a.seeds} seeds per point; doubles: policy "
+           f"p={a.p}, judge noise sigma={a.sigma}, judge false positives {a.judge_fp}; 95% Wilson intervals)", a.svg)
+    return {"points": [pt.to_dict() for pt in points], "doubles": vars(doubles), "seeds": a.seeds,
+            "tasks": [t.id for t in tasks], "budgets": budgets, "wm_errors": errors}
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description="search benchmarks on the local shop (see the module doc)")
+    ap.add_argument("--part", default="all", choices=[*PARTS, "all"])
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--budgets", default="0,5,10,20")
-    ap.add_argument("--p", type=float, default=0.4)
-    ap.add_argument("--sigma", type=float, default=0.25)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--budgets", default="5,15", help="node budgets of the search planners (reactive is budget 0)")
+    ap.add_argument("--wm-errors", default="0.1,0.4", help="world-model error rates")
+    ap.add_argument("--p", type=float, default=0.4, help="probability a policy sample is the gold action")
+    ap.add_argument("--sigma", type=float, default=0.25, help="the judge's Gaussian noise on progress")
+    ap.add_argument("--judge-fp", type=float, default=0.1, help="the judge's false-positive rate")
     ap.add_argument("--max-steps", type=int, default=6)
     ap.add_argument("--tasks", default="suite", choices=["suite", "own"],
                     help="suite: the bundled suite's read-only shop tasks (default); own: the four defined here")
-    ap.add_argument("--planners", default="best-first,world-model,hybrid")
+    ap.add_argument("--task-limit", type=int, default=0, help="only the first N suite tasks (0: all)")
+    ap.add_argument("--planners", default="reactive,best-first,world-model,hybrid")
     ap.add_argument("--json", help="also write the results here")
-    args = ap.parse_args()
+    ap.add_argument("--svg", help="write one success-vs-tokens chart per error rate here ({e}: the error rate)")
+    ap.add_argument("--merge", help="no runs: print the experiment table (and --svg) of these --json files, "
+                                    "comma-separated (e.g. planners run in separate processes)")
+    return ap
+
+
+def report(points: list[Point], header: str, svg: str | None) -> None:
+    print(header + "\n")
+    print(table([pt.row() for pt in points]), flush=True)
+    if svg:
+        for err in sorted({pt.wm_error for pt in points if pt.wm_error is not None}):
+            path = Path(svg.replace("{e}", f"{err:g}"))
+            path.write_text(curves_svg(points, err))
+            print(f"figure: {path}")
+
+
+def merge(files: list[str], svg: str | None) -> dict:
+    """The experiment parts of several --json files as one table."""
+    points, meta = [], {}
+    for f in files:
+        exp = json.loads(Path(f).read_text())["experiment"]
+        meta = {k: v for k, v in exp.items() if k != "points"}
+        for d in exp["points"]:
+            points.append(Point(d["planner"], d["budget"], d["wm_error"], d["oks"], d["tokens"], d["steps"]))
+    dbl = meta.get("doubles", {})
+    report(points, f"## Success vs compute ({len(meta.get('tasks', []))} tasks x {meta.get('seeds')} seeds per point; "
+           f"doubles: policy p={dbl.get('p')}, judge noise sigma={dbl.get('sigma')}, judge false positives "
+           f"{dbl.get('judge_fp')}; 95% Wilson intervals)", svg)
+    return {"points": [pt.to_dict() for pt in points], **meta}
+
+
+async def main(argv: list[str] | None = None) -> dict:
+    args = parser().parse_args(argv)
+    if args.merge:
+        return merge(args.merge.split(","), args.svg)
     out: dict = {}
     with SiteServer("shop") as shop:
         async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1"])) as session:
             await check_gold(session, shop.url)
             print("gold sequences: all reach their states on the real shop", flush=True)
-            if args.part in ("restore", "all"):
-                rows = await bench_restore(session, shop.url, args.reps)
-                out["restore"] = rows
-                print(f"\n## Backtracking: snapshot restore vs prefix replay (ms, median of {args.reps})\n")
-                print(table(rows), flush=True)
-            if args.part in ("cost", "all"):
-                rows = await bench_cost(session, shop.url)
-                out["cost"] = rows
-                print("\n## LLM calls and tokens per step at defaults (task price-search, noisy doubles p=0.5)\n")
-                print(table(rows), flush=True)
-            if args.part in ("experiment", "all"):
-                budgets = [int(x) for x in args.budgets.split(",")]
-                tasks = TASKS
-                if args.tasks == "suite":
-                    tasks, specs = await suite_tasks(session, shop.url)
-                    SPECS.update(specs)
-                    print(f"suite tasks: {', '.join(t.id for t in tasks)}", flush=True)
-                rows, raw = await bench_experiment(session, shop, args.seeds, budgets, args.p, args.sigma,
-                                                   args.max_steps, tasks, tuple(args.planners.split(",")))
-                out["experiment"] = {"rows": rows, "raw": raw, "p": args.p, "sigma": args.sigma,
-                                     "seeds": args.seeds, "tasks": [t.id for t in tasks]}
-                print(f"\n## Success vs compute ({len(tasks)} tasks x {args.seeds} seeds, policy p={args.p}, "
-                      f"value noise sigma={args.sigma}; tok = mean tokens per episode)\n")
-                print(table(rows), flush=True)
+            bench = Bench(session, shop, args)
+            for name, fn in PARTS.items():
+                if args.part in (name, "all"):
+                    out[name] = await fn(bench)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))
+    return out
 
 
 if __name__ == "__main__":
