@@ -39,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from webagent.observers import ObserveOptions  # noqa: E402
+from webagent.observers.extract import IdCounter  # noqa: E402
 from webagent.search import Budget, ReactivePlanner, make_planner  # noqa: E402
 from webagent.search.best_first import BestFirstPlanner  # noqa: E402
 from webagent.search.hybrid import HybridPlanner  # noqa: E402
@@ -260,6 +261,7 @@ SPECS: dict[str, object] = {}  # task id -> suite Task, when the tasks come from
 
 async def episode(session: BrowserSession, base: str, task: GoldTask, planner, double, max_steps: int) -> dict:
     await session.new_context()
+    session.counter = IdCounter()  # element ids from 1 in every episode: prompts do not depend on earlier episodes
     with tempfile.TemporaryDirectory() as d:
         agent = Agent(double, planner, AgentConfig(max_steps=max_steps, observe=OPTS))
         t0 = time.perf_counter()

@@ -40,12 +40,13 @@ KINDS = (("You are a web agent", "policy"), ("You judge the progress", "value"),
 
 _SITE = re.compile(r"https?://(?:127\.0\.0\.1|localhost):\d+")
 _TOKEN = re.compile(r"\b[0-9a-f]{16}\b")
+_ID = re.compile(r"\[\d+\]")
 
 
 def request_seed(seed: int, kind: str, prompt: str, occurrence: int) -> str:
-    """The seed of one call's rng: the double's seed, the prompt without the site's address and the fence token,
-    and how many identical requests came before."""
-    norm = _TOKEN.sub("TOKEN", _SITE.sub("SITE", prompt))
+    """The seed of one call's rng: the double's seed, the prompt without the site's address, the fence token and the
+    element ids (session-wide counters), and how many identical requests came before."""
+    norm = _ID.sub("[#]", _TOKEN.sub("TOKEN", _SITE.sub("SITE", prompt)))
     return hashlib.sha256(f"{seed}\x1f{kind}\x1f{occurrence}\x1f{norm}".encode()).hexdigest()
 
 
