@@ -47,6 +47,7 @@ from webagent.errors import NavigationError, UnknownElement
 from webagent.llm.metered import MeteredChat
 from webagent.planner import Plan, PlanContext
 from webagent.risk import IRREVERSIBLE, classify
+from webagent.server_state import covers
 
 _RISK_ORDER = {"read": 0, "reversible": 1, "irreversible": 2}
 
@@ -74,6 +75,7 @@ class SearchNode:
     filtered: dict[str, Any] | None = None
     ms: float = 0.0
     step: Step | None = None
+    server: str | None = None  # token of the servers' state here (server snapshots on)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"id": self.id, "parent": self.parent, "depth": self.depth, "status": self.status,
@@ -171,6 +173,11 @@ class BestFirstSearch:
         self._frontier: list[tuple[float, int, int, int, Branch]] = []
         self._seq = itertools.count()
         self._last_restore: tuple[str, float] | None = None
+        # server snapshots: exploration runs every action for real on the covered sites, and the servers go back
+        # to a node's state with its browser state; `_cur_server` is the token the servers hold now (None: unknown)
+        self._server = ctx.server
+        self._cur_server: str | None = None
+        self._server_ms = 0.0
 
     async def run(self) -> Plan:
         t0 = time.perf_counter()
@@ -191,18 +198,26 @@ class BestFirstSearch:
             tree["caches"] = self.planner.caches.stats()
             return Plan([cands[0].action], tree=tree, candidates=[c.to_dict() for c in cands])
         model.meter = meter
+        if self._server is not None:
+            root.server = self._cur_server = await self._server_call(self._server.snapshot())
+        writable = list(self._server.origins) if self._server is not None else None
         try:
-            secs = meter.remaining_seconds()
-            async with session.exploring(), asyncio.timeout(secs):  # no state-changing request while exploring
-                await self._search(root, cands)
-        except TimeoutError:
-            meter.stop_reason = "seconds"
-        except BudgetExhausted as e:
-            meter.stop_reason = e.which
+            try:
+                secs = meter.remaining_seconds()
+                # no state-changing request while exploring, except to the sites whose state is snapshotted
+                async with session.exploring(writable), asyncio.timeout(secs):
+                    await self._search(root, cands)
+            except TimeoutError:
+                meter.stop_reason = "seconds"
+            except BudgetExhausted as e:
+                meter.stop_reason = e.which
+            finally:
+                meter.freeze()
+            model.meter = None
+            plan = await self._commit(root, cands, tree)
         finally:
-            meter.freeze()
-        model.meter = None
-        plan = await self._commit(root, cands, tree)
+            if self._server is not None:
+                await self._release_server(tree)
         tree.update({"nodes": [n.to_dict() for n in self._nodes], "budget": meter.to_dict(),
                      "parse": self.vf.stats.to_dict(),
                      "caches": self.planner.caches.stats(), "restores": self._restore_stats(),
@@ -210,6 +225,28 @@ class BestFirstSearch:
         plan.tree = tree
         plan.candidates = [c.to_dict() for c in cands]
         return plan
+
+    async def _server_call(self, aw: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return await aw
+        finally:
+            self._server_ms += (time.perf_counter() - t0) * 1000
+
+    async def _server_to(self, token: str | None) -> None:
+        """Put the servers in the state of `token` (a no-op when they hold it already)."""
+        if self._server is None or token is None:
+            return
+        await self._server_call(self._server.restore(token))
+        self._cur_server = token
+
+    async def _release_server(self, tree: dict[str, Any]) -> None:
+        """Discard every token of this search (the servers stay as the commit left them)."""
+        tokens = {n.server for n in self._nodes if n.server is not None}
+        for t in tokens:
+            await self._server_call(self._server.discard(t))
+        tree["server_snapshots"] = {"origins": list(self._server.origins), "tokens": len(tokens),
+                                    "ms": round(self._server_ms, 1)}
 
     def _restore_stats(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -314,12 +351,17 @@ class BestFirstSearch:
                 for n in self._path_nodes(node) if n.cand is not None]
 
     async def _reach(self, node: SearchNode) -> bool:
-        """Bring the browser to `node`'s state (restore, verified; replay on mismatch)."""
-        if self._cur_key == node.key and self._cur_obs is not None:
+        """Bring the browser to `node`'s state (restore, verified; replay on mismatch), and the servers with it:
+        their state goes back before the page is reloaded (the page shows it) and again after (what the reload
+        itself wrote, e.g. a logged search, is undone)."""
+        same_server = self._server is None or self._cur_server == node.server
+        if self._cur_key == node.key and self._cur_obs is not None and same_server:
             return True
         assert node.snapshot is not None
+        await self._server_to(node.server)
         res = await restore(self._ctx.session, node.snapshot, self._nodes[0].snapshot, self._opts,
                             current_key=self._cur_key, secrets=self._ctx.secrets)
+        await self._server_to(node.server)
         self._cur_obs, self._cur_key = res.obs, res.key
         self._last_restore = (res.method, res.ms)
         return res.matched
@@ -389,10 +431,11 @@ class BestFirstSearch:
             risk, reason = await classify(action, obs)
             if _RISK_ORDER[risk] > _RISK_ORDER.get(cand.risk, 0):
                 cand.risk, cand.risk_reason = risk, reason
-            if cand.risk == IRREVERSIBLE:
+            if cand.risk == IRREVERSIBLE and not covers(self._server, obs.url):
                 await self._simulate(node, parent, obs, cand)
                 return node
             blocked = len(session.blocked_requests)
+            self._cur_server = None  # the action may write: the servers hold no token's state any more
             result, after = await act_and_observe(session, obs, action, self._opts, self._ctx.secrets)
             self._cur_obs, self._cur_key = after, state_key(after)
             node.url = after.url
@@ -418,6 +461,8 @@ class BestFirstSearch:
             self._table[node.key] = node.id
             node.status = "executed"
             node.obs = after
+            if self._server is not None:
+                node.server = self._cur_server = await self._server_call(self._server.snapshot())
             node.snapshot = await take_snapshot(session, after, (parent.snapshot.path if parent.snapshot else [])
                                                 + [Step(action, cand.target)])
             if score:
@@ -470,6 +515,16 @@ class BestFirstSearch:
                     first.cand.prior if first.cand else 0.0, -n.id)
         return max(scored, key=rank)
 
+    async def _replan(self, root: SearchNode, obs: Observation, tree: dict[str, Any]) -> Plan:
+        """The root could not be restored (the page came back as another state): what the search chose belongs to
+        a page the agent is not on, so choose again from the real page, without search (the budget is spent)."""
+        tree["replanned"] = {"reason": "the search root could not be restored: the page is not the one searched",
+                             "root_key": root.key, "real_key": state_key(obs), "url": obs.url}
+        cands = await propose(self._policy, self._ctx.intent, obs, self._ctx.history, self.planner.samples,
+                              self.planner.branching, self._ctx.last_error, self._ctx.notes)
+        tree["replanned"]["candidates"] = [c.to_dict() for c in cands]
+        return Plan([cands[0].action], observation=obs)
+
     async def _commit(self, root: SearchNode, cands: list[Branch], tree: dict[str, Any]) -> Plan:
         best = self._best()
         path = self._path_nodes(best) if best is not None else []
@@ -480,7 +535,8 @@ class BestFirstSearch:
             path_cands = [n.cand for n in path if n.cand is not None]
             tree["best"] = {"node": best.id, "value": best.value, "path": [str(c.action) for c in path_cands]}
         commit_obs = None
-        if self._cur_key != root.key or self._cur_obs is not self._ctx.obs:
+        if self._cur_key != root.key or self._cur_obs is not self._ctx.obs or self._cur_server != root.server:
+            await self._server_to(root.server)
             for attempt in range(2):
                 try:
                     res = await restore(self._ctx.session, root.snapshot, root.snapshot, self._opts,
@@ -491,10 +547,16 @@ class BestFirstSearch:
                     continue
                 tree["final_restore"] = {"method": res.method, "ms": round(res.ms, 1)}
                 commit_obs = res.obs
-                break
+                if res.matched or attempt == 1:
+                    break
+                # another state: once more from scratch (a page still settling on a loaded machine), then re-plan
             else:
                 await self._ctx.session.goto(root.url)
                 commit_obs = await self._ctx.session.observe(self._opts)
+            # the servers exactly as before the search (what the root's reload wrote is undone too)
+            await self._server_to(root.server)
+            if state_key(commit_obs) != root.key:
+                return await self._replan(root, commit_obs, tree)
         first = path_cands[0]
         action: Action = first.action
         if commit_obs is not None:

@@ -43,7 +43,7 @@ def bench_config(args: argparse.Namespace) -> BenchConfig:
                        executor=args.executor, ray_address=args.ray_address, task_timeout=args.task_timeout,
                        site_urls=parse_site_urls(args.site_url), run=config_from_args(args), api_key=args.api_key,
                        secrets=list(args.secret or []), overwrite=args.overwrite,
-                       bundled_sites=args.bundled_sites, subset=args.subset)
+                       bundled_sites=args.bundled_sites, subset=args.subset, seeds=args.seeds)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -179,10 +179,14 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
 
     b = sub.add_parser("bench", help="run a task suite and score it")
     b.add_argument("--suite", default="local", help="`local` (the bundled suite), `webarena-verified` (its library's "
-                   "812 tasks; pip install 'webagent[verified]'), or a task JSON file or folder")
+                   "812 tasks; pip install 'webagent[verified]'), `miniwob` (MiniWoB++'s tasks; pip install "
+                   "'webagent[miniwob]'), or a task JSON file or folder")
     b.add_argument("--subset", help="a named subset of the suite: `hard` (WebArena-Verified's 258-task hard subset)")
     b.add_argument("--site", action="append", metavar="S", help="only tasks using this site (repeatable)")
-    b.add_argument("--task", nargs="+", metavar="ID", help="only these task ids")
+    b.add_argument("--task", nargs="+", metavar="ID", help="only these task ids (--suite miniwob: task names, e.g. "
+                   "click-button, or episodes, e.g. click-button.3)")
+    b.add_argument("--seeds", type=int, default=1, metavar="N",
+                   help="--suite miniwob: episodes per task, with seeds 0..N-1 (default 1)")
     b.add_argument("--out", help="run directory (default runs/<time>-bench); an existing run there is an error")
     b.add_argument("--overwrite", action="store_true", help="replace the benchmark run already in --out")
     b.add_argument("--secret", action="append", metavar="NAME=VALUE[@HOST,...]",

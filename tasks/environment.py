@@ -24,6 +24,9 @@ class BundledSites:
 
     name = "bundled"
 
+    def __init__(self) -> None:
+        self._running: dict[tuple[tuple[str, str], ...], Any] = {}  # started groups, by their URLs
+
     def site_names(self) -> list[str]:
         return registry.names()
 
@@ -35,7 +38,19 @@ class BundledSites:
         from webagent.tasks.sites.server import SiteGroup
 
         with SiteGroup(names) as group:
-            yield group.urls
+            key = tuple(sorted(group.urls.items()))
+            self._running[key] = group
+            try:
+                yield group.urls
+            finally:
+                self._running.pop(key, None)
+
+    def snapshots(self, urls: dict[str, str]) -> Any:
+        """Server snapshots (webagent.server_state) of the sites `start` is running at `urls`; None if it is not."""
+        from webagent.tasks.sites.snapshots import SiteSnapshots
+
+        group = self._running.get(tuple(sorted(urls.items())))
+        return SiteSnapshots.of_group(group) if group is not None else None
 
     def placeholders(self, urls: dict[str, str]) -> dict[str, str]:
         return {LOCAL_TO_PLACEHOLDER[n]: u for n, u in urls.items() if n in LOCAL_TO_PLACEHOLDER}

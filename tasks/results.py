@@ -27,6 +27,7 @@ class TaskResult:
     error: str = ""  # why the task could not be run or scored (one line); such a task is an error, not a failure
     phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (PhaseClock.PHASES)
     cost_usd: float = 0.0
+    metrics: dict[str, float] = field(default_factory=dict)  # a suite's own measures (MiniWoB++: raw_reward, reward)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -30,6 +30,7 @@ from webagent.runconfig import RunConfig
 from webagent.safety import Secrets
 
 VERIFIED = "webarena-verified"  # the suite name and Task.benchmark of WebArena-Verified tasks (tasks/verified.py)
+MINIWOB = "miniwob"  # the suite name and Task.benchmark of MiniWoB++ episodes (tasks/miniwob.py)
 
 
 @dataclass
@@ -54,6 +55,7 @@ class BenchConfig:
     judge: bool = True  # use the configured LLM for fuzzy_match / N/A reasons (only if one is configured explicitly)
     bundled_sites: bool = False  # --bundled-sites: run a suite written for other sites on the bundled ones
     subset: str | None = None  # --subset: a named subset of the suite (webarena-verified: `hard`)
+    seeds: int = 1  # --seeds: episodes per MiniWoB++ task (seeds 0..N-1)
 
     def model_kwargs(self) -> dict[str, Any]:
         """`make_model` keyword arguments: the run's model settings and the API key."""
@@ -122,6 +124,11 @@ def is_bundled_suite(suite: str | Path) -> bool:
 
 def plan_run(cfg: BenchConfig) -> tuple[list[Task], list[str], dict[str, str]]:
     """(tasks, local sites to start, URLs given from outside: placeholder -> URL). Raises BadInput."""
+    if cfg.suite == MINIWOB:
+        from webagent.tasks.miniwob import plan
+        return plan(cfg), [], {}
+    if cfg.seeds != 1:
+        raise BadInput(f"--seeds is for --suite {MINIWOB}")
     if cfg.suite == VERIFIED:
         from webagent.tasks.verified import load_verified
         loaded = load_verified(cfg.subset)
@@ -169,6 +176,7 @@ class Worker:
         self.states: Any = None
         self.model: Any = None
         self.judge: Any = None
+        self.pages: Any = None  # the MiniWoB++ page server (tasks/miniwob.py), for --suite miniwob
 
     async def __aenter__(self) -> Worker:
         await self.start()
@@ -188,6 +196,10 @@ class Worker:
             await asyncio.to_thread(self.group.start)
         local = self.group.urls if self.group is not None else {}
         self.urls = url_map(self.external, env={}, local=local)
+        if self.cfg.suite == MINIWOB:
+            from webagent.tasks.miniwob import PageServer
+            self.pages = PageServer()
+            self.pages.start()
         hosts = sorted({urlsplit(u).hostname or "" for u in self.urls.values()} | {"127.0.0.1", "localhost"})
         if self.session is None:
             browser = self.cfg.run.browser
@@ -217,6 +229,8 @@ class Worker:
         return ""
 
     async def close(self) -> None:
+        if self.pages is not None:
+            self.pages.stop()
         if self._own_session and self.session is not None:
             await self.session.close()
         if self._own_group and self.group is not None:
@@ -256,7 +270,11 @@ class Worker:
         # WebArena-Verified checks the run's network trace: this episode's context records it (written on close).
         s.config.record_har = run_dir / "network.har" if verified else None
         await s.new_context(storage)  # a new episode: notices, blocked requests and downloads start afresh
-        urls = bound.start_urls
+        urls: list[Any] = bound.start_urls
+        intent, miniwob = bound.intent, task.benchmark == MINIWOB
+        if miniwob:  # its page starts the seeded episode and gives the utterance; the agent starts there
+            from webagent.tasks import miniwob as mw
+            intent, urls, task_page = await mw.begin(s, self.pages.url, task), [None], s.page
         for extra in urls[1:]:  # " |AND| ": several tabs; the agent starts in the first
             page = await s.new_tab()
             await page.goto(extra, wait_until="domcontentloaded")
@@ -268,18 +286,31 @@ class Worker:
             planner: Any = GoldPlanner(bound.gold or [])
         else:
             planner = self.cfg.run.build_planner()
+        if miniwob:
+            planner = mw.StopWhenDone(planner, task_page)
         max_steps = step_budget(self.cfg, task)
         agent_cfg = replace(self.cfg.run.agent_config(), max_steps=max_steps, vision=self._vision(task))
         secrets = Secrets.parse(self.cfg.secrets)
-        agent = Agent(self.model, planner, agent_cfg, secrets=secrets, run_config=self.cfg.run)
+        server = None
+        if local and not self.cfg.gold and self.cfg.run.agent.server_snapshots:
+            from webagent.tasks.sites.snapshots import SiteSnapshots
+            server = SiteSnapshots.of_group(self.group, local)  # search explores on the sites for real
+        agent = Agent(self.model, planner, agent_cfg, secrets=secrets, run_config=self.cfg.run, server=server)
         meta = {"task_id": task.task_id, "sites": task.sites, "task": bound.to_dict(),
                 "placeholder_urls": self.urls}
         clock.lap("context")
-        res = await agent.run(bound.intent, urls[0], s, run_dir=run_dir, task_meta=meta)
-        clock.lap("agent")
-        error = ""
         try:
-            if verified:
+            res = await agent.run(intent, urls[0], s, run_dir=run_dir, task_meta=meta)
+        finally:
+            if server is not None:
+                server.close()
+        clock.lap("agent")
+        error, metrics = "", {}
+        try:
+            if miniwob:
+                reward = await mw.read_reward(task_page)
+                ev, metrics = mw.evaluation(reward), reward.metrics()
+            elif verified:
                 from webagent.tasks import verified as wav
                 s.config.record_har = None
                 await s.new_context()  # closing the episode's context writes its HAR
@@ -300,7 +331,7 @@ class Worker:
                          secrets.redact([c.to_dict() for c in ev.checks]), secrets.redact(ev.notices),
                          str(run_dir / "trajectory.jsonl"), secrets.redact(error),
                          phases=clock.split_agent(run_dir / "trajectory.jsonl"),
-                         cost_usd=round(res.usage.cost_usd, 6))
+                         cost_usd=round(res.usage.cost_usd, 6), metrics=metrics)
         # through the run's recorder: redacted like every record, flushed and fsynced
         res.recorder.evaluation({**ev.to_dict(), **({"error": error} if error else {})})
         return out
@@ -341,7 +372,7 @@ def summarize(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
                 "mean_score": round(sum(r["score"] for r in scored) / len(scored), 4) if scored else None,
                 "mean_steps": round(sum(r["steps"] for r in rs) / len(rs), 2) if rs else 0,
                 "tokens": sum(r["tokens"] for r in rs), "cost_usd": round(sum(r.get("cost_usd", 0.0) for r in rs), 4),
-                "seconds": round(sum(r["seconds"] for r in rs), 1)}
+                "seconds": round(sum(r["seconds"] for r in rs), 1), **mean_metrics(rs)}
     by_site: dict[str, list] = defaultdict(list)
     by_type: dict[str, list] = defaultdict(list)
     for r in results:
@@ -352,6 +383,16 @@ def summarize(results: list[dict[str, Any]], wall: float) -> dict[str, Any]:
             "by_eval_type": {k: block(v) for k, v in sorted(by_type.items())}, "wall_seconds": round(wall, 1),
             "not_scorable": [r["task_id"] for r in results if r["score"] is None and not r.get("error")],
             "errors": {r["task_id"]: r["error"] for r in results if r.get("error")}}
+
+
+def mean_metrics(rs: list[dict[str, Any]]) -> dict[str, Any]:
+    """`metrics`: the mean of each per-task metric (MiniWoB++'s raw and time-discounted rewards) over the tasks
+    that have it; nothing when none has any."""
+    sums: dict[str, list[float]] = defaultdict(list)
+    for r in rs:
+        for k, v in (r.get("metrics") or {}).items():
+            sums[k].append(float(v))
+    return {"metrics": {k: round(sum(v) / len(v), 4) for k, v in sums.items()}} if sums else {}
 
 
 def format_summary(s: dict[str, Any]) -> str:
@@ -371,6 +412,8 @@ def format_summary(s: dict[str, Any]) -> str:
     lines.append("by eval type")
     for k, b in s["by_eval_type"].items():
         row("  " + k, b)
+    if s["overall"].get("metrics"):
+        lines.append("mean " + ", ".join(f"{k} {v:.3f}" for k, v in s["overall"]["metrics"].items()))
     lines.append(f"wall time {s['wall_seconds']:.1f} s")
     if s["not_scorable"]:
         lines.append(f"not scorable (a judge check without a judge, or a page check without a page): "
@@ -428,7 +471,7 @@ def _duration(s: float) -> str:
 # Fields that decide what a run measures: a resumed run must keep them (or be --force'd). The rest (workers,
 # executor, deadline, out, the API key) only decide how it runs and may change between sessions.
 RESULT_FIELDS = ("suite", "sites", "task_ids", "max_steps", "gold", "site_urls", "run", "judge", "bundled_sites",
-                 "subset")
+                 "subset", "seeds")
 
 
 def config_record(cfg: BenchConfig) -> dict[str, Any]:
@@ -514,7 +557,8 @@ def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print, *, resu
         rundir.create(run_dir, {"config": config_record(cfg), "tasks": [t.task_id for t in tasks],
                                 "sites_started": sites, "external_urls": external,
                                 "sessions": [{"started": time.time(), "tasks": len(tasks)}]})
-        print_fn(f"bench: {len(tasks)} task(s) on {', '.join(sites) or 'external sites'}"
+        where = "MiniWoB++'s pages" if cfg.suite == MINIWOB else "external sites"
+        print_fn(f"bench: {len(tasks)} task(s) on {', '.join(sites) or where}"
                  f"{' (gold actions)' if cfg.gold else ''}; run directory {run_dir}")
     if sites and not is_bundled_suite(cfg.suite):
         print_fn(f"warning: --bundled-sites: running {cfg.suite} on the bundled {', '.join(sites)}; their data do "

@@ -102,9 +102,10 @@ class Task:
     def benchmark(self) -> str:
         """Whose scoring rules apply: `visualwebarena` (its task files rate visual difficulty, use the classifieds
         site or image checks) or `webarena`. The two differ in answer cleaning, the token rule and URL matching.
-        `webarena-verified`: a task loaded from WebArena-Verified's library, scored by it (tasks/verified.py)."""
-        if self.raw.get("benchmark") == "webarena-verified":
-            return "webarena-verified"
+        `webarena-verified`: a task loaded from WebArena-Verified's library, scored by it (tasks/verified.py);
+        `miniwob`: an episode of a MiniWoB++ task, scored by its page (tasks/miniwob.py)."""
+        if self.raw.get("benchmark") in ("webarena-verified", "miniwob"):
+            return str(self.raw["benchmark"])
         if "visual_difficulty" in self.raw or "__CLASSIFIEDS__" in placeholders_in(self.raw) \
                 or "page_image_query" in self.eval_types:
             return "visualwebarena"

@@ -29,7 +29,10 @@ def test_installed_entry_points_fill_every_group() -> None:
     assert {"reactive", "best-first", "world-model", "hybrid", "gold"} <= set(load_planners())
     assert {"shop", "forum", "wiki"} <= set(environment().site_names())
     _, handlers = build_parser()
-    assert {"run", "observe", "replay", "view", "bench", "sites", "eval"} == set(handlers)
+    assert {"run", "observe", "replay", "view", "mcp", "bench", "sites", "eval"} == set(handlers)
+    from webagent.tasks.gym import register_envs
+
+    assert plugins.load(plugins.GYM) == [("bundled", register_envs)]
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def bare(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_without_higher_layers_webagent_works_alone(bare, capsys) -> None:
     assert set(load_planners()) == {"reactive"} and isinstance(environment(), NoEnvironment)
     parser, handlers = build_parser()
-    assert set(handlers) == {"run", "observe", "replay", "view"}
+    assert set(handlers) == {"run", "observe", "replay", "view", "mcp"}
     args = parser.parse_args(["run", "--task", "t", "--url", "http://x", "--samples", "3"])
     planner = config_from_args(args).build_planner()
     assert isinstance(planner, ReactivePlanner) and planner.samples == 3

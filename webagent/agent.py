@@ -22,6 +22,7 @@ from webagent.policy import Policy, StepSummary
 from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
 from webagent.runconfig import AgentConfig, RunConfig
 from webagent.safety import Secrets
+from webagent.server_state import ServerSnapshots
 from webagent.stoprules import StopRules
 from webagent.vision import crop_candidates, ext_of, load_images, observe_options, require_vision
 
@@ -62,7 +63,7 @@ class Agent:
 
     def __init__(self, model: ChatModel, planner: Planner | None = None, config: AgentConfig | None = None,
                  secrets: Secrets | None = None, on_step: Callable[[StepRecord], None] | None = None,
-                 run_config: RunConfig | None = None) -> None:
+                 run_config: RunConfig | None = None, server: ServerSnapshots | None = None) -> None:
         self.run_config = run_config  # what the caller built (its model settings go into the header)
         self.model = model if isinstance(model, MeteredChat) else MeteredChat(model)
         self.planner = planner or (run_config.build_planner() if run_config else ReactivePlanner())
@@ -73,18 +74,24 @@ class Agent:
         self.policy = Policy(self.model, temperature=self.config.temperature, constrain=self.config.constrain,
                              vision=self.config.vision)
         self.on_step = on_step
+        # snapshots of the sites' state for search to explore with; off with config.server_snapshots=False
+        self.server = server if getattr(self.config, "server_snapshots", True) else None
         self._session: BrowserSession | None = None
         self._blocked_seen = 0
 
-    async def run(self, intent: str, start_url: str, session: BrowserSession, run_dir: str | Path | None = None,
-                  task_meta: dict[str, Any] | None = None) -> RunResult:
-        """Run the task from `start_url` in `session`; the run directory keeps every finished step."""
+    async def run(self, intent: str, start_url: str | None, session: BrowserSession,
+                  run_dir: str | Path | None = None, task_meta: dict[str, Any] | None = None) -> RunResult:
+        """Run the task from `start_url` in `session`; the run directory keeps every finished step. `start_url`
+        None: the task starts on the page the session already shows (the caller opened and prepared it, e.g. a
+        MiniWoB++ episode started in its page)."""
         t_start = time.perf_counter()
         rec = Recorder(run_dir or new_run_dir("runs", intent[:30]), self.secrets)
         session.downloads_dir = session.config.downloads_dir or rec.dir / "downloads"  # this run's, not a former's
         session.secrets = self.secrets
         self._session = session
         self._blocked_seen = self._blocked_start = len(session.blocked_requests)
+        prepared = start_url is None
+        start_url = session.page.url if start_url is None else start_url
         rec.header({"intent": intent, "start_url": start_url, **(task_meta or {})}, self._config_dict(session))
         history: list[StepSummary] = []
         notes: list[str] = []
@@ -99,7 +106,8 @@ class Agent:
         watchdog = _Watchdog(self.config.max_seconds)
         try:
             try:
-                await session.goto(start_url)
+                if not prepared:
+                    await session.goto(start_url)
             except NavigationError as e:
                 status, reason = "navigation_error", str(e)
                 return self._finish(rec, status, None, reason, 0, session, t_start)
@@ -116,7 +124,7 @@ class Agent:
                     await self._add_crops(session, obs, history, observe_opts)
                 t_obs = time.perf_counter()
                 ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes, observe_opts,
-                                  self.secrets)
+                                  self.secrets, self.server)
                 plan: Plan | None = None
                 if pending is not None:  # the next action of a committed path, only if the page is what search saw
                     plan = pending[0].continue_at(pending[1], obs)
@@ -243,6 +251,7 @@ class Agent:
         return {"run": run.to_dict(), "model": self.model.name, "planner": run.planner.name,
                 "planner_params": run.planner.params, "viewport": list(session.config.viewport),
                 "secrets": self.secrets.describe(),
+                "server_snapshots": list(self.server.origins) if self.server is not None else None,
                 "action_policy": session.action_policy.describe() if session.action_policy is not None else None,
                 "image_budget": asdict(self.config.vision.budget),
                 "task_images": len(self.config.vision.task_images)}
@@ -279,7 +288,7 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
                    on_step: Callable[[StepRecord], None] | None = None, trace: bool = False, har: bool = False,
                    task_meta: dict[str, Any] | None = None, images: list[str | Path | bytes] | None = None,
                    image_mode: str | None = None, action_policy: Any = None,
-                   run_config: RunConfig | None = None) -> RunResult:
+                   run_config: RunConfig | None = None, server: ServerSnapshots | None = None) -> RunResult:
     """Run one task against `url` with a fresh browser. The Python API's main entry point.
 
     `images`: files (or bytes) that come with the task; they go in the user message of every step (the model
@@ -290,7 +299,8 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
     killed process leaves neither); secrets in them are replaced by `{{NAME}}`. `task_meta` goes into the
     header's task (e.g. `site` and `site_urls`, which let `webagent replay` restart a bundled site).
     `action_policy` (a webagent.action_policy.ActionPolicy) allows, denies or confirms each action. `run_config`
-    (see webagent.runconfig) supplies the planner and agent settings not given and is recorded in the header."""
+    (see webagent.runconfig) supplies the planner and agent settings not given and is recorded in the header.
+    `server` (webagent.server_state): snapshots of the sites' state, with which search explores for real."""
     secrets = secrets or Secrets()
     run_dir = Path(run_dir) if run_dir else new_run_dir("runs", intent[:30])
     browser = browser or BrowserConfig()
@@ -304,7 +314,7 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
         config = replace(config, vision=replace(
             config.vision, mode=image_mode or config.vision.mode,
             task_images=[*config.vision.task_images, *load_images(list(images or []))]))
-    agent = Agent(model, planner, config, secrets, on_step, run_config)
+    agent = Agent(model, planner, config, secrets, on_step, run_config, server)
     try:
         async with BrowserSession(browser) as session:
             session.action_policy = action_policy

@@ -21,6 +21,7 @@ from webagent.errors import NavigationError, PageUnresponsive, SetupError
 from webagent.observers import IdCounter, Observation, ObserveOptions, observe
 from webagent.observers.types import Crop
 from webagent.safety import DomainPolicy, Secrets, check_url
+from webagent.server_state import origin_of
 from webagent.settle import REDIRECT_MARK, TRACKER_JS, now_ms, settle
 from webagent.watchdog import Watchdog
 
@@ -112,6 +113,7 @@ class BrowserSession:
         self._stubs: dict[tuple[str, str], str] = {}  # (method, url) -> redirect stub served, for the HAR
         self.downloads_dir: Path | None = None
         self.block_mutations = False  # inside `exploring()`: abort every request that could change server state
+        self.writable_origins: set[str] = set()  # ... except to these (their state is snapshotted by the planner)
         self.mask_values: list[str] = []  # secret values: elements showing one are masked in every picture taken
         self._pw: Playwright | None = None
         self._browser: Browser | None = None
@@ -265,15 +267,17 @@ class BrowserSession:
             pass
 
     @asynccontextmanager
-    async def exploring(self) -> AsyncIterator[None]:
+    async def exploring(self, writable: list[str] | None = None) -> AsyncIterator[None]:
         """Inside, the network guard aborts every request that could change server state (anything but GET, HEAD
-        and OPTIONS), so a planner can try actions without ordering, posting or deleting; nests."""
-        before = self.block_mutations
+        and OPTIONS), so a planner can try actions without ordering, posting or deleting; nests. `writable`:
+        origins whose state the planner snapshots itself (webagent.server_state): their requests go through."""
+        before, before_w = self.block_mutations, self.writable_origins
         self.block_mutations = True
+        self.writable_origins = {o.lower().rstrip("/") for o in writable or []}
         try:
             yield
         finally:
-            self.block_mutations = before
+            self.block_mutations, self.writable_origins = before, before_w
 
     async def _on_download(self, download: Download) -> None:
         target_dir = self.downloads_dir
@@ -326,7 +330,8 @@ class BrowserSession:
             self._blocked(req.method, req.url, why, navigation)
             await route.abort("blockedbyclient")
             return
-        if self.block_mutations and req.method not in ("GET", "HEAD", "OPTIONS"):
+        if self.block_mutations and req.method not in ("GET", "HEAD", "OPTIONS") \
+                and origin_of(req.url) not in self.writable_origins:
             self.blocked_requests.append(f"{req.method} {req.url}")
             await route.abort("blockedbyclient")
             return

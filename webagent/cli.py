@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from webagent import plugins, replay_cli
+from webagent import mcp_cli, plugins, replay_cli
 from webagent.errors import BadInput, LLMError, NavigationError, SetupError, WebAgentError
 
 # A command plugin (group `webagent.commands`, see webagent.plugins) is `add_commands(subparsers, add_model_flags)`
@@ -79,7 +79,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                                   images=args.image or None,
                                   browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
                                   trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
-                                  action_policy=action_policy, run_config=cfg))
+                                  action_policy=action_policy, run_config=cfg,
+                                  server=getattr(args, "server", None)))
     if result.status in ("navigation_error", "llm_error"):
         print(f"run: {result.run_dir} (keeps the {result.steps} finished steps)")
         return _err(result.reason)
@@ -108,6 +109,8 @@ def _run_on_bundled_site(args: argparse.Namespace) -> int:
         url = urls[name]
         args.url = url + ("" if path.startswith("/") else "/") + path
         args.site_meta = {"site": name, "site_urls": {name: url}}  # for `webagent replay`
+        snapshots = getattr(env, "snapshots", None)  # an environment may snapshot its sites' state for search
+        args.server = snapshots(urls) if snapshots is not None else None
         args.site = None
         print(f"site {name} at {url}", flush=True)
         return cmd_run(args)
@@ -175,7 +178,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--headful", action="store_true")
     handlers["observe"] = cmd_observe
 
-    add_commands: list[AddCommands] = [replay_cli.add_commands]
+    add_commands: list[AddCommands] = [replay_cli.add_commands, mcp_cli.add_commands]
     add_commands += [fn for _name, fn in plugins.load(plugins.COMMANDS)]
     for add in add_commands:
         handlers.update(add(sub, add_model_flags))

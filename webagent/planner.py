@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # types only: the CLI imports this module, and these pull in 
     from webagent.observers import Observation, ObserveOptions
     from webagent.policy import Policy, StepSummary
     from webagent.safety import Secrets
+    from webagent.server_state import ServerSnapshots
 
 
 @dataclass
@@ -38,6 +39,7 @@ class PlanContext:
     notes: list[str] = field(default_factory=list)
     observe: ObserveOptions | None = None  # how the agent observes (planners that re-observe must match it)
     secrets: Secrets | None = None  # typed as placeholders; masked in what planners observe
+    server: ServerSnapshots | None = None  # snapshots of the sites' state, when the run has them (server_state)
 
 
 @dataclass

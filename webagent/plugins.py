@@ -11,6 +11,8 @@ Groups:
 * `webagent.planners`: a callable that registers planners (`webagent.planner.register_planner`: name, params
   dataclass with the options and their flags, factory); see `webagent.planner.load_planners`.
 * `webagent.environments`: a `webagent.environment.ReplayEnvironment` (what replay needs from the world).
+* `webagent.gym`: a callable that registers gymnasium environments (`webagent/<task_id>`); `webagent.env` calls
+  each when it is imported.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from webagent.errors import SetupError
 COMMANDS = "webagent.commands"
 PLANNERS = "webagent.planners"
 ENVIRONMENTS = "webagent.environments"
-GROUPS = (COMMANDS, PLANNERS, ENVIRONMENTS)
+GYM = "webagent.gym"
+GROUPS = (COMMANDS, PLANNERS, ENVIRONMENTS, GYM)
 
 _registered: dict[str, list[tuple[str, Any]]] = {g: [] for g in GROUPS}
 _loaded: dict[str, list[tuple[str, Any]]] = {}

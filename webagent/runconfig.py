@@ -46,6 +46,10 @@ class AgentSettings:
     max_consecutive_errors: int = opt(5, minimum=1, flag=False)
     temperature: float = opt(0.0, minimum=0, flag=False)
     constrain: bool = opt(True, flag=False)  # send the action grammar to backends that can use it
+    server_snapshots: bool = opt(True, name="--no-server-snapshots", const=False,
+                                 help="search explores on the bundled sites without snapshots of their databases "
+                                      "(then, as on live sites, actions that may change server state are simulated "
+                                      "and non-GET requests blocked while exploring)")
 
 
 @dataclass
