@@ -36,7 +36,8 @@ Reply with one JSON object holding one score per option, in the order of the opt
 
 VERDICT_SCHEMA = {
     "type": "object",
-    "properties": {"thoughts": {"type": "string"}, "status": {"enum": ["success", "failure"]},
+    "properties": {"thoughts": {"type": "string", "maxLength": 240},  # the verdict must fit in max_tokens
+                   "status": {"enum": ["success", "failure"]},
                    "on_the_right_track": {"enum": ["yes", "no"]}},
     "required": ["thoughts", "status", "on_the_right_track"],
 }
