@@ -16,7 +16,9 @@ and says yes where it should say no with probability `judge_fp` (false positives
 wrong answer a success); its world model is right with probability 1 - `wm_error` and otherwise predicts a plausible
 but wrong outcome (the gold action leads nowhere or to a sibling page; a wrong action leads to the page the task
 needs, or to another page). It knows the answers: a test with it proves plumbing; the experiment uses it to show how
-the planners respond to model error, not how a real model performs."""
+the planners respond to model error, not how a real model performs. Its token counts take every element id as
+"[#]": ids come from a session-wide counter whose offset depends on how often pages were observed (timing), and
+the experiment's figures should not."""
 
 from __future__ import annotations
 
@@ -65,6 +67,7 @@ class SearchDouble:
                  world_model: Handler | None = None, compare: Handler | None = None, delay: float = 0.0,
                  seed: int = 0) -> None:
         self.handlers = {"policy": policy, "value": value, "world_model": world_model, "compare": compare}
+        self.count_ids = True  # False: usage counts every element id as "[#]" (reproducible token figures)
         self.delay = delay
         self.seed = seed
         self.seen: dict[str, int] = {}
@@ -102,6 +105,8 @@ class SearchDouble:
             self.in_flight -= 1
             rec["t1"] = time.perf_counter()
         chars = sum(len(m["content"]) if isinstance(m["content"], str) else len(str(m["content"])) for m in messages)
+        if not self.count_ids:  # ids at a fixed width: the id counter's offset (how often pages were observed)
+            chars -= sum(len(x) - 3 for m in messages for x in _ID.findall(str(m["content"])))
         usage = Usage(math.ceil(chars / 4), sum(min(max_tokens, math.ceil(len(t) / 4)) for t in texts))
         return Completion(texts, usage, model=self.name)
 
@@ -225,6 +230,7 @@ class NoisyShopDouble(SearchDouble):
     def __init__(self, tasks: list[GoldTask], p: float = 0.4, sigma: float = 0.25, wm_error: float = 0.2,
                  distractors: int = 3, seed: int = 0, judge_fp: float = 0.0) -> None:
         super().__init__(seed=seed)
+        self.count_ids = False
         self.tasks = {t.intent: t for t in tasks}
         self.p, self.sigma, self.wm_error, self.k, self.judge_fp = p, sigma, wm_error, distractors, judge_fp
         self.handlers = {"policy": self._policy, "value": self._value, "world_model": self._wm,
