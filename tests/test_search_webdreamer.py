@@ -6,6 +6,7 @@ model's and the hybrid's budgets, and the hybrid never executing an irreversible
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -114,8 +115,8 @@ async def test_sim_depth_2_rolls_each_candidate_out_and_scores_the_imagined_traj
 
 
 def filter_keep_not_beauty(prompt, n, rng):
-    lines = prompt.split("CANDIDATES:", 1)[1].splitlines()
-    keep = [int(x.split(".")[0]) for x in lines if x[:1].isdigit() and "Beauty" not in x]
+    listed = re.findall(r"^(\d+)\. (.*)$", prompt.split("CANDIDATES:", 1)[1], re.M)
+    keep = [int(i) for i, label in listed if "Beauty" not in label]
     return [json.dumps({"keep": keep})] * n
 
 
