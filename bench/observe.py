@@ -20,6 +20,12 @@ actionable ones; a report with huge inline SVGs), in the same run:
   not positioned off the page),
   the share that carry an id shown in our observation; `recall_vp` the same for those inside the viewport.
 
+Then the conformance corpus (tests/pages/conformance/, testkit/conformance.py; `--no-corpus` skips it, `--corpus-only`
+runs only it, `--only` runs it when one of its values is `corpus`): per widget page, ours vs aria ms (median) and tokens on the page as it opens, and the share of the facts
+a person reads that the observation shows, of the task's targets found with an id by role and name in the text, of
+the actions carried out ok through `execute`, and whether the scripted decision completed the task (the page's own
+success signal). The decisions are scripted: they measure observability and action fidelity, not a model.
+
 Tokens are counted with the embedded model's tokenizer (Gemma 3 270M GGUF, through llama_cpp with vocab_only=True).
 """
 
@@ -174,6 +180,12 @@ async def site_urls(session: BrowserSession, name: str, base: str, per_site: int
 async def main(args) -> list[dict]:
     count = tokenizer()
     rows: list[dict] = []
+    if args.corpus_only:
+        corpus = await measure_corpus(args.n, count)
+        print_corpus(corpus)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"pages": [], "corpus": corpus}, indent=1))
+        return rows
     group = None
     if not args.no_sites:
         from webagent.tasks.sites import registry
@@ -214,9 +226,63 @@ async def main(args) -> list[dict]:
               f"{r['recall']:>7.1%} {r['recall_vp']:>7.1%} | {r['vp_ms_p50']:>6.0f} {r['vp_tok']:>7} "
               f"{r['vp_tok'] / max(r['raw_tok'], 1):>5.2f} {r['vp_tok'] / max(r['aria_tok'], 1):>6.2f} "
               f"{r['vp_recall_vp']:>7.1%}")
+    corpus: list[dict] = []
+    if not args.no_corpus and (not args.only or any("corpus" in o.lower() for o in args.only)):
+        corpus = await measure_corpus(args.n, count)
+        print_corpus(corpus)
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1))
+        Path(args.json).write_text(json.dumps({"pages": rows, "corpus": corpus}, indent=1))
     return rows
+
+
+async def measure_corpus(n: int, count) -> list[dict]:
+    """The conformance corpus: time and tokens of observe vs aria on each page as it opens, then its case run."""
+    from testkit.conformance import CASES, run_case, serve
+    opts = ObserveOptions(screenshot=False)
+    out = []
+    with serve() as base:
+        async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1", "localhost"])) as s:
+            for case in CASES:
+                await s.goto(f"{base}/{case.page}")
+                ours, ar = [], []
+                obs = snap = None
+                for _ in range(max(1, n)):
+                    obs = await s.observe(opts)
+                    t0 = time.perf_counter()
+                    snap, _ = await aria(s.page)
+                    ar.append((time.perf_counter() - t0) * 1000)
+                    ours.append(obs.timings["extract_ms"] + obs.timings["prune_ms"])
+                await s.new_context()  # the case starts from a fresh context, as the test does per module
+                res = await run_case(s, base, case, opts)
+                out.append({"page": case.page, "ours_ms": statistics.median(ours), "aria_ms": statistics.median(ar),
+                            "ours_tok": count(obs.text), "aria_tok": count(snap),
+                            "facts": res.facts, "facts_ok": res.facts - len(res.facts_failed),
+                            "targets": res.targets, "targets_found": res.targets_found,
+                            "actions": res.actions, "actions_ok": res.actions_ok, "done": res.done,
+                            "problems": res.facts_failed + res.steps_failed})
+    return out
+
+
+def print_corpus(rows: list[dict]) -> None:
+    print(f"\nconformance corpus ({len(rows)} pages): facts shown, targets with an id, actions ok, task completed")
+    print(f"{'page':<30} {'ours ms':>8} {'aria ms':>8} {'ours tok':>9} {'aria tok':>9} {'facts':>7} {'targets':>8} "
+          f"{'actions':>8} {'done':>5}")
+    for r in rows:
+        print(f"{r['page']:<30} {r['ours_ms']:>8.1f} {r['aria_ms']:>8.1f} {r['ours_tok']:>9} {r['aria_tok']:>9} "
+              f"{r['facts_ok']:>3}/{r['facts']:<3} {r['targets_found']:>4}/{r['targets']:<3} "
+              f"{r['actions_ok']:>4}/{r['actions']:<3} {'yes' if r['done'] else 'NO':>5}")
+        for p in r["problems"][:3]:
+            print(f"    {p}")
+    tot = {k: sum(r[k] for r in rows) for k in ("facts", "facts_ok", "targets", "targets_found", "actions",
+                                                 "actions_ok", "ours_tok", "aria_tok")}
+    done = sum(r["done"] for r in rows)
+    print(f"{'total':<30} {statistics.median(r['ours_ms'] for r in rows):>8.1f} "
+          f"{statistics.median(r['aria_ms'] for r in rows):>8.1f} {tot['ours_tok']:>9} {tot['aria_tok']:>9} "
+          f"{tot['facts_ok']:>3}/{tot['facts']:<3} {tot['targets_found']:>4}/{tot['targets']:<3} "
+          f"{tot['actions_ok']:>4}/{tot['actions']:<3} {done:>2}/{len(rows)}  (ms: medians over pages)")
+    print(f"facts shown {tot['facts_ok'] / max(tot['facts'], 1):.1%}, targets observable with an id "
+          f"{tot['targets_found'] / max(tot['targets'], 1):.1%}, actions ok {tot['actions_ok'] / max(tot['actions'], 1):.1%}, "
+          f"tasks completed {done / max(len(rows), 1):.1%}")
 
 
 if __name__ == "__main__":
@@ -227,4 +293,6 @@ if __name__ == "__main__":
     ap.add_argument("--no-sites", action="store_true", help="synthetic pages only")
     ap.add_argument("--json", help="also write the rows as JSON here")
     ap.add_argument("--only", action="append", help="synthetic pages whose label contains this (repeatable)")
+    ap.add_argument("--no-corpus", action="store_true", help="skip the conformance corpus")
+    ap.add_argument("--corpus-only", action="store_true", help="only the conformance corpus (no sites or pages)")
     asyncio.run(main(ap.parse_args()))

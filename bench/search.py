@@ -1,9 +1,11 @@
 """Search benchmarks on the local shop; run by hand.
 
-    python bench/search.py [--part restore|cost|experiment|all] [--seeds 5] [--budgets 5,15] [--wm-errors 0.1,0.4]
+    python bench/search.py [--part restore|tabs|cost|experiment|all] [--seeds 5] [--budgets 5,15] [--wm-errors 0.1,0.4]
 
 restore     backtracking cost: snapshot restore vs prefix replay (fresh context from the root snapshot, actions
             re-bound by role and name) at depths 1-4, medians of --reps, both verified by the state key.
+tabs        backtracking to a state kept alive in a hidden tab (search --tabs N: the tab pool): tab switch vs
+            snapshot restore vs prefix replay, the same states, medians of --reps, all verified by the state key.
 cost        LLM calls and tokens per step of each planner at its defaults (noisy doubles, one episode of a task).
 experiment  success against compute (tokens per episode) of reactive, best-first, world-model and hybrid at node
             budgets --budgets and world-model error rates --wm-errors, on shop tasks with gold sequences, with the
@@ -39,11 +41,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from webagent.search import make_planner  # noqa: E402
 from webagent.search.snapshot import (  # noqa: E402
-    Step,
+    PathStep,
     act_and_observe,
     replay_path,
     restore,
     state_key,
+    switch_to,
     take_snapshot,
     target_for,
 )
@@ -138,7 +141,7 @@ async def bench_restore(session: BrowserSession, base: str, reps: int) -> list[d
         a = gold_action(s, obs)
         if s.verb == "type":
             a = Action("type", a.id, s.text, False)  # typed, not submitted: a form value to restore
-        path.append(Step(a, target_for(obs, a)))
+        path.append(PathStep(a, target_for(obs, a)))
         _, obs = await act_and_observe(session, obs, a, OPTS)
         snaps.append(await take_snapshot(session, obs, path))
     rows = []
@@ -158,6 +161,58 @@ async def bench_restore(session: BrowserSession, base: str, reps: int) -> list[d
         rows.append({"depth": d, "restore_ms": round(r), "replay_ms": round(p), "ratio": round(r / p, 2),
                      "restore_verified": f"{r_ok}/{reps}", "replay_verified": f"{p_ok}/{reps}"})
     return rows
+
+# ------------------------------------------------------------------------------------------------ tab pool
+async def bench_tabs(session: BrowserSession, base: str, reps: int) -> list[dict]:
+    """Per depth: the state is kept in a hidden tab (as search.tabpool parks it) while the active tab is elsewhere;
+    then timed: switching back to that tab, restoring the snapshot in the active tab, replaying the prefix."""
+    from webagent.browser import hide
+    await session.new_context()
+    await session.goto(base + "/")
+    obs = await session.observe(OPTS)
+    root = await take_snapshot(session, obs)
+    plan = [GoldStep("click", "link", "Electronics"), GoldStep("click", "link", "Computers 27 items"),
+            GoldStep("select", "combobox", "Sort By", "Price"),
+            GoldStep("type", "searchbox", "Search", "usb hub")]
+    snaps, path = [], []
+    for s in plan:
+        a = gold_action(s, obs)
+        if s.verb == "type":
+            a = Action("type", a.id, s.text, False)
+        path.append(PathStep(a, target_for(obs, a)))
+        _, obs = await act_and_observe(session, obs, a, OPTS)
+        snaps.append(await take_snapshot(session, obs, path))
+    rows = []
+    for d, snap in enumerate(snaps, 1):
+        t_ms, r_ms, p_ms, t_ok, r_ok, p_ok = [], [], [], 0, 0, 0
+        for _ in range(reps):
+            await session.new_context()  # the kept tab: the state restored in a tab, hidden, another tab active
+            await restore(session, snap, root, OPTS)
+            kept = session.page
+            hide(kept, True)
+            await session.blank_tab()
+            await session.goto(base + "/cms/faq")
+            elsewhere = session.page
+            t0 = time.perf_counter()
+            res = await switch_to(session, kept, snap, OPTS)
+            t_ms.append((time.perf_counter() - t0) * 1000)
+            t_ok += res.method == "tab"
+            await elsewhere.close()
+            await session.goto(base + "/cms/faq")
+            t0 = time.perf_counter()
+            res = await restore(session, snap, root, OPTS, allow_replay=False)
+            r_ms.append((time.perf_counter() - t0) * 1000)
+            r_ok += res.method == "restore"
+            t0 = time.perf_counter()
+            out = await replay_path(session, root, snap.path, OPTS)
+            p_ms.append((time.perf_counter() - t0) * 1000)
+            p_ok += state_key(out) == snap.key
+        t, r, p = statistics.median(t_ms), statistics.median(r_ms), statistics.median(p_ms)
+        rows.append({"depth": d, "tab_ms": round(t), "restore_ms": round(r), "replay_ms": round(p),
+                     "tab/restore": round(t / r, 2), "tab/replay": round(t / p, 2),
+                     "verified (tab, restore, replay)": f"{t_ok}, {r_ok}, {p_ok} of {reps}"})
+    return rows
+
 
 @dataclass
 class Bench:
@@ -200,6 +255,14 @@ async def bench_cost(session: BrowserSession, base: str) -> list[dict]:
                      "by purpose": ", ".join(f"{k} {v}" for k, v in calls.items()),
                      "tokens/step": round(sum(e["tokens"] for e in per) / steps),
                      "s/step": round(sum(e["seconds"] for e in per) / steps, 2)})
+    return rows
+
+
+@part("tabs")
+async def part_tabs(b: Bench) -> object:
+    rows = await bench_tabs(b.session, b.shop.url, b.args.reps)
+    print(f"\n## Backtracking to a kept tab vs restore vs replay (ms, median of {b.args.reps})\n")
+    print(table(rows), flush=True)
     return rows
 
 

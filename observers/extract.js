@@ -65,7 +65,7 @@
     "week", "color", "file", "range"]);
   const ENTRY_ROLES = new Set(["textbox", "searchbox", "combobox", "spinbutton", "listbox", "slider"]);
   // class tokens that say nothing about what an icon does (icon-font families, sizes, state and utility classes)
-  const ICON_NOISE = /^(fas?|far|fal|fab|fad|fat|(fa-)?(solid|regular|light|brands|duotone|thin|sharp|fw|lg|xs|sm|xl|2xl|[0-9]+x|spin|pulse|border|inverse|stack.*|pull-.*|rotate-.*|flip-.*)|icons?|glyphicons?|bi|mdi|ti|la[srb]?|material-(icons|symbols).*|svg-inline--fa|btn|button|clickable|pointer|cursor-.*|active|selected|disabled|hidden|small|large|pull-.*|float-.*|text-.*|ml-.*|mr-.*|mx-.*|p[xytblr]?-.*|m[xytblr]?-.*|w-.*|h-.*|d-.*|js-.*|is-.*|has-.*|ng-.*|css-.*|sc-.*|.*[0-9]{3,}.*|[a-z]{1,2})$/i;
+  const ICON_NOISE = /^(fas?|far|fal|fab|fad|fat|(fa-)?(solid|regular|light|brands|duotone|thin|sharp|fw|lg|xs|sm|xl|2xl|[0-9]+x|spin|pulse|border|inverse|stack.*|pull-.*|rotate-.*|flip-.*)|icons?|glyphicons?|bi|mdi|ti|la[srb]?|material-(icons|symbols).*|svg-inline--fa|btn|button|clickable|pointer|cursor-.*|active|selected|disabled|hidden|small|large|pull-.*|float-.*|text-.*|ml-.*|mr-.*|mx-.*|p[xytblr]?-.*|m[xytblr]?-.*|w-.*|h-.*|d-.*|js-.*|is-.*|has-.*|ng-.*|css-.*|sc-.*|.*[0-9]{3,}.*|[a-z]{1,2}[0-9]*)$/i;
 
   // Stylesheet rules that set `cursor: pointer`. An element that a rule gives the pointer itself is clickable even
   // inside another clickable (a nested tree item, a star icon in a clickable row), and a pointer that appears only
@@ -173,12 +173,17 @@
   }
   // nothing in the element's subtree can be seen: faded out, clipped away, scaled or squeezed to nothing
   function subtreeUnseen(e, style, rect) {
+    // each computed-style read costs: values that are almost always "none" are tested for that first, and the
+    // overflow (three reads) only for boxes squeezed under 2 px
     if (parseFloat(style.opacity) < 0.1) return true;
-    if (/opacity\(0(\.0\d*)?\)/.test(style.filter || "")) return true;
-    if (style.position === "absolute" || style.position === "fixed") {
+    const filter = style.filter;
+    if (filter !== "none" && /opacity\(0(\.0\d*)?\)/.test(filter)) return true;
+    const pos = style.position;
+    if (pos === "absolute" || pos === "fixed") {
       if (/rect\(\s*0(px)?[\s,]+0(px)?[\s,]+0(px)?[\s,]+0(px)?\s*\)/.test(style.clip || "")) return true;
     }
-    if (/inset\(\s*(5\d|[6-9]\d|100)%/.test(style.clipPath || "")) return true;
+    const cp = style.clipPath;
+    if (cp !== "none" && /inset\(\s*(5\d|[6-9]\d|100)%/.test(cp || "")) return true;
     const t = style.transform;
     if (t && t !== "none") {
       const m = t.match(/matrix\(([^)]*)\)/);
@@ -187,9 +192,10 @@
         if (Math.abs(a * d - b * c) < 1e-3) return true;
       }
     }
-    const clips = style.overflow !== "visible" || style.overflowX !== "visible" || style.overflowY !== "visible"
-      || e.tagName === "svg";
-    return clips && (rect.width < 2 || rect.height < 2) && style.display !== "contents";
+    if (rect.width >= 2 && rect.height >= 2) return false;
+    const clips = e.tagName === "svg" || style.overflow !== "visible" || style.overflowX !== "visible"
+      || style.overflowY !== "visible";
+    return clips && style.display !== "contents";
   }
   // text behind another element put over it on the page (not a fixed header: that is scrolled under)
   let behindLeft = 150;
@@ -210,8 +216,9 @@
   }
   // for names: the cheap checks only (names are computed for thousands of links on a big page)
   function unseen(c) {
-    if (c.checkVisibility && !c.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return true;
     const st = getComputedStyle(c);
+    if (st.display === "contents") return st.visibility === "hidden";  // a <slot>: no box of its own
+    if (c.checkVisibility && !c.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return true;
     return parseFloat(st.fontSize) <= 1 || parseFloat(st.opacity) < 0.1;
   }
 
@@ -229,7 +236,7 @@
     if (depth > 8) return "";
     let out = "";
     let ownHidden = null;
-    for (const c of e.childNodes) {
+    for (const c of childNodesOf(e)) {
       if (c.nodeType === 3) {
         // the element's own words stay its name (a label drawn invisibly is still what it is called)
         if (ownHidden === null) ownHidden = depth > 0 && !!c.data.trim() && ownTextUnseen(e, getComputedStyle(e));
@@ -268,8 +275,13 @@
       }
       if (tag === "INPUT" && type === "image") return clean(e.getAttribute("alt") || "Submit");
       if (e.labels && e.labels.length) {
-        const t = [...e.labels].map((l) => textFrom(l, 0)).join(" ");
-        if (clean(t)) return clean(t);
+        const t = clean([...e.labels].map((l) => textFrom(l, 0)).join(" "));
+        // a label that is only a symbol (a star of a rating) is named by its tooltip
+        if (t && !/[\p{L}\p{N}]/u.test(t)) {
+          const tip = [...e.labels].map((l) => l.getAttribute("title") || "").join(" ").trim() || e.getAttribute("title");
+          if (tip) return clean(tip);
+        }
+        if (t) return t;
       }
       return clean(e.getAttribute("title") || e.getAttribute("placeholder") || "");
     }
@@ -289,6 +301,8 @@
     }
     if (NAME_FROM_CONTENT.has(role) || (actionable && role === "generic")) {
       const t = clean(textFrom(e, 0, OWN_TEXT_ROLES.has(role)));
+      // a symbol alone (☆, ✕, ›) says less than the tooltip a person gets by pointing at it
+      if (t && actionable && !/[\p{L}\p{N}]/u.test(t) && e.getAttribute("title")) return clean(e.getAttribute("title"));
       if (t) return t;
     }
     return clean(e.getAttribute("title") || "");
@@ -314,6 +328,17 @@
         const src = (c.getAttribute("src") || "").split(/[?#]/)[0].split("/").pop().replace(/\.[a-z0-9]+$/i, "");
         if (src && !/^data:/.test(c.getAttribute("src") || "")) return words(src);
       }
+      if (c.nodeType === 1 && (c === e || c.tagName === "SPAN" || c.tagName === "I")) {
+        // an icon drawn as a CSS background or mask: its file name (cart.svg, icon-search.png) says what it is
+        const cs = getComputedStyle(c);
+        for (const img of [cs.backgroundImage, cs.maskImage || cs.webkitMaskImage]) {
+          const m = img && img !== "none" && img.match(/url\(["']?([^"')]+)["']?\)/);
+          if (!m || /^data:/.test(m[1])) continue;
+          const f = m[1].split(/[?#]/)[0].split("/").pop().replace(/\.[a-z0-9]+$/i, "")
+            .replace(/^(?:icons?|ico|ic|fa|bi|glyph|sprite)[-_]/i, "").replace(/[-_](?:icon|ico|\d+x?\d*|sm|lg|white|black|dark|light)$/i, "");
+          if (f && !/^(?:sprite|icons?|bg|background|\d+)$/i.test(f)) return words(f);
+        }
+      }
       if (c.classList && c.classList.contains("material-icons") && c.textContent.trim()) return words(c.textContent);
       if (!fromClass && c.classList) {
         for (const tok of c.classList) {
@@ -333,6 +358,9 @@
   const vw = window.innerWidth, vh = window.innerHeight;
 
   function visible(e, style) {
+    // display:contents (a <slot>, a framework's wrapper) has no box, so checkVisibility says false; its children
+    // are what shows, each judged on its own
+    if (style.display === "contents") return style.visibility !== "hidden";
     if (e.checkVisibility && !e.checkVisibility({ opacityProperty: true, visibilityProperty: true })) return false;
     return style.visibility !== "hidden" && style.display !== "none";
   }
@@ -356,6 +384,18 @@
     }
     if (parentPointer !== 2 && pointers.hover && pointers.hover.has(e)) return true;
     return false;
+  }
+
+  // A checkbox or radio hidden for styling (opacity 0, clipped to a pixel, moved off the page, display:none) whose
+  // <label> draws the box a person clicks: the label stands for it, with the control's role, name and states.
+  function hiddenChoice(l) {
+    const c = l.control;
+    if (!c || c.tagName !== "INPUT" || (c.type !== "checkbox" && c.type !== "radio")) return null;
+    const st = getComputedStyle(c);
+    if (st.display === "none" || st.visibility === "hidden") return c;
+    const r = c.getBoundingClientRect();
+    const off = r.right + window.scrollX <= 0 || r.bottom + window.scrollY <= 0;
+    return r.width < 2 || r.height < 2 || off || subtreeUnseen(c, st, r) ? c : null;
   }
 
   function assignId(e) {
@@ -403,7 +443,10 @@
     if (e.required || a("aria-required") === "true") s.required = true;
     if (e.readOnly && (e.tagName === "INPUT" || e.tagName === "TEXTAREA")) s.readonly = true;
     if (e.tagName === "INPUT" && (e.type === "checkbox" || e.type === "radio")) s.checked = e.indeterminate ? "mixed" : e.checked;
-    else if (a("aria-checked") !== null) s.checked = a("aria-checked") === "true" ? true : a("aria-checked");
+    else if (a("aria-checked") !== null) {
+      const v = a("aria-checked");
+      s.checked = v === "true" ? true : v === "mixed" ? "mixed" : false;  // "false" (or junk) is not checked
+    }
     if (a("aria-pressed") !== null) s.pressed = a("aria-pressed") === "mixed" ? "mixed" : a("aria-pressed") === "true";
     if (e.tagName === "OPTION") { if (e.selected) s.selected = true; }
     else if (a("aria-selected") === "true") s.selected = true;
@@ -441,6 +484,7 @@
   }
 
   const frameBox = args.offset || [0, 0];
+  const shownFrames = new Set();  // <iframe>s emitted in the tree
 
   // Node encoding: [role, name, id|null, states|null, value|null, bbox|null, children|null, flags]
   // Text encoding: a plain string. flags: 1 = visible, 2 = name came from content
@@ -501,15 +545,17 @@
     const vis = seen && !inheritedHidden && !unseenHere;
     let role = roleOf(e);
     if (role === null) return null;
+    const proxied = e.tagName === "LABEL" ? hiddenChoice(e) : null;  // the control this label stands for
+    if (proxied) role = roleOf(proxied);
     const pointer = style.cursor === "pointer";
     // off the page (a skip link at left:-9999px until focused) counts as unsized: nobody can click it there
     const offPage = rect.right + window.scrollX <= 0 || rect.bottom + window.scrollY <= 0;
     const sized = rect.width > 0 && rect.height > 0 && !offPage;
-    const actionable = vis && isClickable(e, role, style, parentPointer) && (sized || e.tagName === "OPTION");
+    const actionable = vis && (!!proxied || isClickable(e, role, style, parentPointer)) && (sized || e.tagName === "OPTION");
     const children = [];
     const isFrame = e.tagName === "IFRAME" || e.tagName === "FRAME";
     const id = actionable || isFrame ? assignId(e) : null;  // before the children: ids in page order
-    const st = states(e, role);
+    const st = states(proxied || e, role);
     const display = style.display;
     const textLevel = !actionable && !isFrame && TEXT_LEVEL_ROLES.has(role) && !Object.keys(st).length
       && (display.startsWith("inline") || display === "contents");
@@ -545,7 +591,7 @@
     if (inFar && !actionable && !isFrame) return children.length ? ["__promote__", children] : null;
     if (inFar && actionable) farLeft--;
     const fromContent = NAME_FROM_CONTENT.has(role) || (actionable && role === "generic");
-    let name = (role === "generic" && !actionable) ? "" : nameOf(e, role, actionable);
+    let name = (role === "generic" && !actionable) ? "" : nameOf(proxied || e, role, actionable);
     if (actionable && !name && !ENTRY_ROLES.has(role) && !isFrame && !clean(textFrom(e, 0))) name = iconName(e);
     if (!actionable && !vis) return children.length ? ["__promote__", children] : null;
     if (offPage && rect.width > 0 && rect.height > 0 && !isFrame) return null;  // parked off the page: not seen
@@ -578,6 +624,7 @@
       if (Object.keys(at).length) extra.at = at;
     }
     if (extra) node.push(extra);
+    if (isFrame) shownFrames.add(e);
     return node;
   }
 
@@ -593,12 +640,12 @@
     const empty = !b || (!b.firstElementChild && !(b.textContent || "").trim());
     return empty ? { u, fe: 1 } : { u };
   }
+  // frames the walk did not emit (hidden, clipped to a pixel): their URLs, so the caller skips them without asking
+  // Playwright which <iframe> holds them (two round trips each). An id alone does not mean shown: ids are handed
+  // out before the walk decides that a 1x1 tracker frame is unseen.
   function hiddenFrames() {
     const out = [];
-    for (const f of document.querySelectorAll("iframe,frame")) {
-      const id = parseInt(f.getAttribute(ATTR), 10);
-      if (!seen.has(id)) out.push(frameHint(f).u);
-    }
+    for (const f of document.querySelectorAll("iframe,frame")) if (!shownFrames.has(f)) out.push(frameHint(f).u);
     return out;
   }
 

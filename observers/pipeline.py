@@ -16,7 +16,8 @@ from webagent.observers.types import Crop, Element, Node, Observation, Tab
 
 async def tabs_of(page: Page) -> list[Tab]:
     tabs = []
-    for i, p in enumerate(page.context.pages):
+    shown = [p for p in page.context.pages if not getattr(p, "webagent_hidden", False)]  # planners' spare tabs
+    for i, p in enumerate(shown):
         try:
             title = await p.title()
         except PlaywrightError:

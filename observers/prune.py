@@ -331,8 +331,9 @@ def props(root: Node, ctx: PruneContext) -> Node:
         kids = [go(c) for c in n.children] if n.children else n.children
         states = n.states
         if states and (drop & states.keys() or False in states.values()):
+            # a switch keeps `checked=false`: off is the state that says it is a switch to turn on
             states = {k: v for k, v in states.items()
-                      if k not in drop and not (v is False and k in false_dropped)}
+                      if k not in drop and not (v is False and k in false_dropped and n.role != "switch")}
         name = n.name
         limit = (80 if ctx.detail == "low" else None) if n.role == "text" else cap
         if limit is not None and len(name) > limit:

@@ -83,8 +83,10 @@ def _cell(c: Node) -> str:
 
 
 def inline_text(n: Node) -> str:
-    """A table row as one line, cells joined by ' | ' (ids of elements inside kept inline)."""
-    return "| " + " | ".join(_cell(c) for c in n.children) + " |"
+    """A table row as one line, cells joined by ' | ' (ids of elements inside kept inline); a row that is itself
+    clickable or has states (a selected grid row) starts with its own line: `[7] row selected | ... |`."""
+    head = _core(n) + " " if n.id is not None or n.states or n.name else ""
+    return head + "| " + " | ".join(_cell(c) for c in n.children) + " |"
 
 
 def render(root: Node, max_chars: int | None = None) -> tuple[str, int]:

@@ -31,14 +31,16 @@ from webagent.search.cache import Caches, digest
 from webagent.search.candidates import Branch, filter_candidates, policy_for, propose
 from webagent.search.params import BestFirstParams
 from webagent.search.snapshot import (
+    PathStep,
     Snapshot,
-    Step,
     act_and_observe,
     rebind,
     restore,
     state_key,
+    switch_to,
     take_snapshot,
 )
+from webagent.search.tabpool import TabPool
 from webagent.search.value import ValueFunction
 from webagent.search.world_model import WorldModel, candidate_crops, imagine, imagine_all
 
@@ -74,7 +76,7 @@ class SearchNode:
     pruned: list[dict[str, Any]] = field(default_factory=list)
     filtered: dict[str, Any] | None = None
     ms: float = 0.0
-    step: Step | None = None
+    step: PathStep | None = None
     server: str | None = None  # token of the servers' state here (server snapshots on)
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,7 +104,8 @@ class BestFirstPlanner:
                  value_samples: int = BestFirstParams.value_samples, threshold: float = 0.9,
                  commit: str = BestFirstParams.commit, comparative: bool = False,
                  prior_weight: float = 0.2, depth_penalty: float = 0.01, world_model: WorldModel | None = None,
-                 prune_k: int | None = None, confirm: bool = True, seed: int = 0, value_images: bool = False) -> None:
+                 prune_k: int | None = None, confirm: bool = True, seed: int = 0, value_images: bool = False,
+                 tabs: int = BestFirstParams.tabs) -> None:
         if commit not in ("first", "path"):
             raise ValueError("commit is 'first' or 'path'")
         self.branching = branching
@@ -118,7 +121,8 @@ class BestFirstPlanner:
         self.wm = world_model
         self.prune_k = prune_k
         self.confirm = confirm
-        self.rng = random.Random(seed)
+        self.tabs = tabs
+        self.seed = seed  # each step's search seeds its own generator from it (see BestFirstSearch.rng)
         self.caches = Caches()
 
     # ------------------------------------------------------------------------------------------------ choose
@@ -132,12 +136,12 @@ class BestFirstPlanner:
         return asdict(BestFirstParams(branching=self.branching, depth=self.depth, samples=self.samples,
                                       budget=self.budget.nodes, budget_tokens=self.budget.tokens,
                                       budget_seconds=self.budget.seconds, value_samples=self.vf.samples,
-                                      commit=self.commit, comparative=self.comparative))
+                                      commit=self.commit, comparative=self.comparative, tabs=self.tabs))
 
     @classmethod
     def from_params(cls, p: BestFirstParams) -> BestFirstPlanner:
         return cls(branching=p.branching, depth=p.depth, budget=p.budget_obj(), samples=p.search_samples(),
-                   value_samples=p.value_samples, commit=p.commit, comparative=p.comparative)
+                   value_samples=p.value_samples, commit=p.commit, comparative=p.comparative, tabs=p.tabs)
 
 
 
@@ -173,11 +177,16 @@ class BestFirstSearch:
         self._frontier: list[tuple[float, int, int, int, Branch]] = []
         self._seq = itertools.count()
         self._last_restore: tuple[str, float] | None = None
+        # the comparative judge's option shuffle: from the planner's seed and this step's page, so a step draws the
+        # same order whatever other episodes the planner serves at the same time
+        self.rng = random.Random(f"{planner.seed}:{ctx.intent}:{root.key}")
         # server snapshots: exploration runs every action for real on the covered sites, and the servers go back
         # to a node's state with its browser state; `_cur_server` is the token the servers hold now (None: unknown)
         self._server = ctx.server
         self._cur_server: str | None = None
         self._server_ms = 0.0
+        self._cur_id: int | None = 0  # the node the active tab shows (None: unknown)
+        self._pool: TabPool | None = None  # live tabs of frontier states (planner.tabs > 0)
 
     async def run(self) -> Plan:
         t0 = time.perf_counter()
@@ -201,6 +210,8 @@ class BestFirstSearch:
         if self._server is not None:
             root.server = self._cur_server = await self._server_call(self._server.snapshot())
         writable = list(self._server.origins) if self._server is not None else None
+        if self.planner.tabs > 0 and len(session.pages) == 1:  # a state of several tabs is restored, not kept
+            self._pool = TabPool(session, self.planner.tabs)
         try:
             try:
                 secs = meter.remaining_seconds()
@@ -216,6 +227,9 @@ class BestFirstSearch:
             model.meter = None
             plan = await self._commit(root, cands, tree)
         finally:
+            if self._pool is not None:
+                await self._pool.close()
+                tree["tabs"] = dict(self._pool.stats)
             if self._server is not None:
                 await self._release_server(tree)
         tree.update({"nodes": [n.to_dict() for n in self._nodes], "budget": meter.to_dict(),
@@ -311,7 +325,7 @@ class BestFirstSearch:
                     if n is not None:
                         n.status, n.error = "error", f"browser: {str(e).splitlines()[0]}"
                         new_nodes.append(n)
-                    self._cur_key, self._cur_obs = None, None
+                    self._cur_key, self._cur_obs, self._cur_id = None, None, None
             if self.planner.comparative:
                 await self._compare(self._nodes[pid], new_nodes)
             done = False
@@ -359,12 +373,50 @@ class BestFirstSearch:
             return True
         assert node.snapshot is not None
         await self._server_to(node.server)
+        if self._pool is not None and await self._switch(node):
+            return True
         res = await restore(self._ctx.session, node.snapshot, self._nodes[0].snapshot, self._opts,
                             current_key=self._cur_key, secrets=self._ctx.secrets)
         await self._server_to(node.server)
         self._cur_obs, self._cur_key = res.obs, res.key
+        self._cur_id = node.id if res.matched else None
         self._last_restore = (res.method, res.ms)
         return res.matched
+
+    def _waiting(self) -> dict[int, float]:
+        """node id -> the best priority among its children waiting in the frontier."""
+        out: dict[int, float] = {}
+        for neg, _, _, pid, _ in self._frontier:
+            out[pid] = max(out.get(pid, float("-inf")), -neg)
+        return out
+
+    async def _switch(self, node: SearchNode) -> bool:
+        """Tab pool: keep the state the active tab shows if children of it wait in the frontier, then switch to
+        `node`'s kept tab if there is one (True when it shows `node`). Without one, and when the active tab was
+        kept, a blank tab becomes active for the restore."""
+        assert self._pool is not None and node.snapshot is not None
+        session = self._ctx.session
+        old = session.page
+        parked = False
+        waiting = self._waiting()
+        cur = self._cur_id
+        if cur is not None and cur in waiting and self._cur_key == self._nodes[cur].key:
+            self._pool.reprioritise(waiting)
+            parked = await self._pool.park(cur, self._cur_key, waiting[cur])
+        kept = self._pool.take(node.id)
+        if kept is None:
+            if parked:
+                await session.blank_tab()
+            return False
+        t0 = time.perf_counter()
+        res = await switch_to(session, kept.page, node.snapshot, self._opts, self._ctx.secrets)
+        if not parked and old is not kept.page:
+            await old.close()
+        self._pool.stats["switches"] += 1
+        self._cur_obs, self._cur_key = res.obs, res.key
+        self._cur_id = node.id if res.matched else None
+        self._last_restore = (res.method, (time.perf_counter() - t0) * 1000)
+        return res.method == "tab"
 
     async def _value(self, node: SearchNode, obs: Observation, **kw: Any) -> float | None:
         intent = self._ctx.intent
@@ -436,6 +488,7 @@ class BestFirstSearch:
                 return node
             blocked = len(session.blocked_requests)
             self._cur_server = None  # the action may write: the servers hold no token's state any more
+            self._cur_id = None
             result, after = await act_and_observe(session, obs, action, self._opts, self._ctx.secrets)
             self._cur_obs, self._cur_key = after, state_key(after)
             node.url = after.url
@@ -450,7 +503,7 @@ class BestFirstSearch:
                 node.status, node.error, node.value, node.key = "failed", result.error, 0.0, self._cur_key
                 return node
             node.key = self._cur_key
-            node.step = Step(action, cand.target)
+            node.step = PathStep(action, cand.target)
             if node.key in self._table:
                 other = self._nodes[self._table[node.key]]
                 node.status, node.merged_into = "merged", other.id
@@ -461,10 +514,11 @@ class BestFirstSearch:
             self._table[node.key] = node.id
             node.status = "executed"
             node.obs = after
+            self._cur_id = node.id
             if self._server is not None:
                 node.server = self._cur_server = await self._server_call(self._server.snapshot())
             node.snapshot = await take_snapshot(session, after, (parent.snapshot.path if parent.snapshot else [])
-                                                + [Step(action, cand.target)])
+                                                + [PathStep(action, cand.target)])
             if score:
                 node.value = await self._value(node, after)
             return node
@@ -490,7 +544,7 @@ class BestFirstSearch:
                 o["url"], o["page"], o["obs"] = n.url, src.text if src is not None else "", src
             options.append(o)
         verdicts = await self.vf.compare(self._model, self._ctx.intent, self._path_text(parent),
-                                         parent.obs or self._cur_obs, options, self.planner.rng)
+                                         parent.obs or self._cur_obs, options, self.rng)
         for n, v in zip(todo, verdicts, strict=True):
             n.verdicts.append({"comparative": v.to_dict()})
             n.value = v.value
@@ -535,24 +589,37 @@ class BestFirstSearch:
             path_cands = [n.cand for n in path if n.cand is not None]
             tree["best"] = {"node": best.id, "value": best.value, "path": [str(c.action) for c in path_cands]}
         commit_obs = None
+        if self._pool is not None:
+            await self._pool.release_active()
         if self._cur_key != root.key or self._cur_obs is not self._ctx.obs or self._cur_server != root.server:
             await self._server_to(root.server)
-            for attempt in range(2):
-                try:
-                    res = await restore(self._ctx.session, root.snapshot, root.snapshot, self._opts,
-                                        current_key=self._cur_key if attempt == 0 else None,
-                                        secrets=self._ctx.secrets)
-                except (PlaywrightError, NavigationError) as e:
-                    tree["final_restore_error"] = str(e).splitlines()[0]
-                    continue
+            kept = self._pool.take(0) if self._pool is not None else None
+            if kept is not None:  # the root's own tab, kept: back to it without a load
+                old = self._ctx.session.page
+                res = await switch_to(self._ctx.session, kept.page, root.snapshot, self._opts, self._ctx.secrets)
+                if old is not kept.page:
+                    await old.close()
                 tree["final_restore"] = {"method": res.method, "ms": round(res.ms, 1)}
-                commit_obs = res.obs
-                if res.matched or attempt == 1:
-                    break
-                # another state: once more from scratch (a page still settling on a loaded machine), then re-plan
-            else:
-                await self._ctx.session.goto(root.url)
-                commit_obs = await self._ctx.session.observe(self._opts)
+                self._cur_key = res.key
+                if res.method == "tab":
+                    commit_obs = res.obs
+            if commit_obs is None:
+                for attempt in range(2):
+                    try:
+                        res = await restore(self._ctx.session, root.snapshot, root.snapshot, self._opts,
+                                            current_key=self._cur_key if attempt == 0 else None,
+                                            secrets=self._ctx.secrets)
+                    except (PlaywrightError, NavigationError) as e:
+                        tree["final_restore_error"] = str(e).splitlines()[0]
+                        continue
+                    tree["final_restore"] = {"method": res.method, "ms": round(res.ms, 1)}
+                    commit_obs = res.obs
+                    if res.matched or attempt == 1:
+                        break
+                    # another state: once more from scratch (a page still settling on a loaded machine), then re-plan
+                else:
+                    await self._ctx.session.goto(root.url)
+                    commit_obs = await self._ctx.session.observe(self._opts)
             # the servers exactly as before the search (what the root's reload wrote is undone too)
             await self._server_to(root.server)
             if state_key(commit_obs) != root.key:

@@ -28,6 +28,8 @@ class BestFirstParams:
     commit: str = opt("first", choices=("first", "path"),
                       help="commit the first action and re-plan, or the whole best path, checked state by state")
     comparative: bool = opt(False, help="score all children of a node in one judge call")
+    tabs: int = opt(2, minimum=0, help="live tabs kept for frontier states, so backtracking to one is a tab "
+                                       "switch instead of a page load (0 = none)")
 
     def budget_obj(self) -> Budget:
         from webagent.search.budget import Budget

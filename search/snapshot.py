@@ -64,7 +64,7 @@ _FOCUS_JS = """() => {
 
 
 @dataclass
-class Step:
+class PathStep:
     """One action of a path, with the target it had (for re-binding after the page is reloaded)."""
 
     action: Action
@@ -79,7 +79,7 @@ class Snapshot:
     scroll: tuple[int, int]
     key: str
     focus: int | None = None  # index of the focused element in document order
-    path: list[Step] = field(default_factory=list)  # the actions from the search root to this state
+    path: list[PathStep] = field(default_factory=list)  # the actions from the search root to this state
     ms: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,7 +99,7 @@ class RestoreResult:
         return self.method != "replay-mismatch"
 
 
-async def take_snapshot(session: BrowserSession, obs: Observation, path: list[Step] | None = None) -> Snapshot:
+async def take_snapshot(session: BrowserSession, obs: Observation, path: list[PathStep] | None = None) -> Snapshot:
     t0 = time.perf_counter()
     page = session.page
     try:
@@ -199,7 +199,7 @@ async def act_and_observe(session: BrowserSession, obs: Observation, action: Act
     return result, after
 
 
-async def replay_path(session: BrowserSession, root: Snapshot, path: list[Step], options: ObserveOptions | None = None,
+async def replay_path(session: BrowserSession, root: Snapshot, path: list[PathStep], options: ObserveOptions | None = None,
                  block_mutations: bool = True, secrets: Secrets | None = None) -> Observation:
     """A fresh context from the root snapshot, then the path's actions re-bound by role and name."""
     await session.restart_context(storage_state=root.storage)  # the same episode, a fresh context
@@ -234,3 +234,25 @@ async def restore(session: BrowserSession, snap: Snapshot, root: Snapshot | None
     key = state_key(obs)
     return RestoreResult(obs, "replay" if key == snap.key else "replay-mismatch",
                          (time.perf_counter() - t0) * 1000, key)
+
+
+async def switch_to(session: BrowserSession, page: Any, snap: Snapshot, options: ObserveOptions | None = None,
+                    secrets: Secrets | None = None) -> RestoreResult:
+    """Make a live tab kept by the search (search.tabpool) active again: no page load, only the context-wide state
+    (cookies, the page origin's localStorage) put back to `snap`'s, then observed and checked by the state key.
+    Method "tab" when the key matches, else "tab-mismatch" (the caller restores instead)."""
+    t0 = time.perf_counter()
+    await session.activate(page)
+    ctx = session.context
+    await ctx.clear_cookies()
+    if snap.storage.get("cookies"):
+        await ctx.add_cookies(snap.storage["cookies"])
+    origin = re.match(r"^[a-z]+://[^/]+", snap.url)
+    for o in snap.storage.get("origins", []):
+        if origin and o.get("origin") == origin.group(0):
+            with contextlib.suppress(PlaywrightError):
+                await page.evaluate("(items) => { localStorage.clear(); for (const {name, value} of items) "
+                                    "localStorage.setItem(name, value); }", o.get("localStorage") or [])
+    obs = await observe_masked(session, options, secrets)
+    key = state_key(obs)
+    return RestoreResult(obs, "tab" if key == snap.key else "tab-mismatch", (time.perf_counter() - t0) * 1000, key)

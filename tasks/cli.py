@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from webagent.errors import BadInput
@@ -54,6 +55,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise BadInput("--max-steps must be at least 1")
     if args.ray_address and args.executor != "ray":
         raise BadInput("--ray-address needs --executor ray")
+    if args.suite == "injection":
+        return _bench_injection(args)
     cfg = bench_config(args)
     given: set[str] = set()
     if args.resume:
@@ -61,8 +64,28 @@ def cmd_bench(args: argparse.Namespace) -> int:
             raise BadInput("--resume RUN_DIR already names the run directory; drop --out")
         defaults = bench_config(argparse.Namespace(**{**vars(args), **_BENCH_DEFAULTS}))
         given = {f.name for f in fields(cfg) if getattr(cfg, f.name) != getattr(defaults, f.name)}
-    run_bench(cfg, resume=args.resume, force=args.force, given=given)
+    if not args.json:
+        run_bench(cfg, resume=args.resume, force=args.force, given=given)
+        return 0
+    import sys
+    run_dir, summary = run_bench(cfg, lambda line: print(line, file=sys.stderr, flush=True), resume=args.resume,
+                                 force=args.force, given=given)
+    from webagent.tasks import rundir
+    print(json.dumps(bench_json(run_dir, summary, rundir.read_results(run_dir)), ensure_ascii=False))
     return 0
+
+
+def bench_json(run_dir: object, summary: dict, results: list[dict]) -> dict:
+    """The machine-readable result of `bench --json`: the overall figures and one entry per task."""
+    o = summary["overall"]
+    keep = ("task_id", "site", "status", "score", "answer", "steps", "tokens", "cost_usd", "seconds", "error")
+    return {"status": "done", "run_dir": str(run_dir), "tasks": o["tasks"], "scored": o["scored"],
+            "passed": o["passed"], "failed": o["failed"], "errors": o["errors"], "success_rate": o["success_rate"],
+            "score": o["mean_score"], "steps": sum(r.get("steps", 0) for r in results), "tokens": o["tokens"],
+            "cost_usd": o["cost_usd"], "seconds": summary.get("wall_seconds"),
+            "results": [{**{k: r.get(k) for k in keep},
+                         "run_dir": str(Path(r["trajectory"]).parent) if r.get("trajectory") else None}
+                        for r in results]}
 
 
 def _bench_injection(args: argparse.Namespace) -> int:
@@ -76,10 +99,16 @@ def _bench_injection(args: argparse.Namespace) -> int:
     from webagent.recorder import new_run_dir
     out = Path(args.out) if args.out else new_run_dir("runs", "injection")
     headless = getattr(args, "headless", not getattr(args, "headful", False))
-    summary = asyncio.run(run_suite(out, headless=headless is not False, only=[str(t) for t in args.task or []]))
+    import contextlib
+    import sys
+    with contextlib.redirect_stdout(sys.stderr) if getattr(args, "json", False) else contextlib.nullcontext():
+        summary = asyncio.run(run_suite(out, headless=headless is not False, only=[str(t) for t in args.task or []]))
     on, off = summary["defences_on"], summary["defences_off"]
-    print(f"injection suite: {summary['attacks']} attacks; defences on: {on['blocked']} blocked, {on['escaped']} "
-          f"escaped; defences off: {off['escaped']} escaped; results in {out}")
+    if getattr(args, "json", False):
+        print(json.dumps({"status": "done", "run_dir": str(out), **summary}, ensure_ascii=False, default=str))
+    else:
+        print(f"injection suite: {summary['attacks']} attacks; defences on: {on['blocked']} blocked, "
+              f"{on['escaped']} escaped; defences off: {off['escaped']} escaped; results in {out}")
     return 1 if on["escaped"] else 0
 
 
@@ -90,18 +119,29 @@ EXIT_PASSED, EXIT_FAILED, EXIT_SKIPPED = 0, 1, 3
 def cmd_eval(args: argparse.Namespace) -> int:
     from webagent.tasks.evaluators import evaluate
     from webagent.tasks.runner import explicit_model_configured
-    from webagent.tasks.spec import load_file, parse_site_urls, placeholders_in, substitute, url_map
+    from webagent.tasks.spec import (
+        load_file,
+        load_tasks,
+        parse_site_urls,
+        placeholders_in,
+        substitute,
+        url_map,
+    )
     if args.run is not None:
         return _eval_run(args)
-    if args.task is None:
-        raise BadInput("give --task FILE (with --answer/--url) or --run RUN_DIR (a recorded webarena-verified task)")
-    tasks = load_file(args.task)
+    if args.task is not None and args.suite is not None:
+        raise BadInput("give either --task FILE or --suite SUITE, not both")
+    if args.task is None and args.suite is None:
+        raise BadInput("give --suite local --task-id ID (a bundled task) or --task FILE (with --answer/--url), or "
+                       "--run RUN_DIR (a recorded webarena-verified task)")
+    source = args.task if args.task is not None else f"suite {args.suite}"
+    tasks = load_file(args.task) if args.task is not None else load_tasks(args.suite)
     if args.task_id is not None:
         tasks = [t for t in tasks if t.task_id == str(args.task_id)]
         if not tasks:
-            raise BadInput(f"{args.task}: no task with task_id {args.task_id}")
+            raise BadInput(f"{source}: no task with task_id {args.task_id}")
     if len(tasks) != 1:
-        raise BadInput(f"{args.task} holds {len(tasks)} tasks; choose one with --task-id")
+        raise BadInput(f"{source} holds {len(tasks)} tasks; choose one with --task-id")
     task = tasks[0]
     types = [t for t in task.eval_types if t in ("string_match", "url_match")]
     if not types:
@@ -212,18 +252,22 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--bundled-sites", action="store_true",
                    help="run a suite written for other sites (e.g. WebArena's) on the bundled sites where no URL is "
                         "given; their data differ from the benchmark's, so scores are not comparable")
+    b.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout "
+                   "(run_dir, passed, success_rate, score, tokens, cost_usd, and each task's); progress goes to stderr")
     add_run_flags(b)
     _BENCH_DEFAULTS.update({a.dest: a.default for a in b._actions if a.dest != "help"})
 
     e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks, "
                                     "or re-score a recorded WebArena-Verified task (--run)")
     e.add_argument("--task", metavar="FILE", help="task JSON file")
+    e.add_argument("--suite", metavar="SUITE", help="`local` (the bundled suite) or a task file or folder; name "
+                   "the task with --task-id")
     e.add_argument("--run", metavar="RUN_DIR", help="a bench task's directory (RUN/<task_id>) of a webarena-verified "
                    "run: re-scored offline by its library from trajectory.jsonl and network.har")
-    e.add_argument("--task-id", help="which task, if the file holds several")
+    e.add_argument("--task-id", help="which task, if the file or suite holds several")
     e.add_argument("--answer", help="the agent's final answer")
     e.add_argument("--url", help="the URL the agent ended on")
     e.add_argument("--site-url", action="append", metavar="NAME=URL", help="map a placeholder, e.g. SHOPPING=URL")
-    e.add_argument("--json", action="store_true")
+    e.add_argument("--json", action="store_true", help="print the checks and the score as one JSON object")
     add_model_flags(e)
     return {"sites": cmd_sites, "bench": cmd_bench, "eval": cmd_eval}

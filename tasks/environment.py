@@ -79,7 +79,7 @@ def sites_used(traj: Trajectory) -> dict[str, str | None]:
     task = traj.task
     start = str(task.get("start_url") or "").split(" |AND| ")[0]
     origin = _origin(start)
-    urls = task.get("site_urls") or traj.header.get("config", {}).get("site_urls") or {}
+    urls = task.get("site_urls") or traj.config.get("site_urls") or {}
     names: list[str] = []
     if task.get("site"):
         names.append(str(task["site"]))

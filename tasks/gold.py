@@ -60,4 +60,5 @@ def _build_gold(_params: GoldParams) -> GoldPlanner:
 def register() -> None:
     """Make `gold` a known planner name (the `webagent.planners` entry point), so that the run configuration of a
     gold run, recorded in its trajectory header, reads back."""
-    register_planner("gold", GoldParams, _build_gold, "replay a task's gold action sequence (bench --gold)")
+    register_planner("gold", GoldParams, _build_gold, "replay a task's gold action sequence (bench --gold)",
+                     cli=False)

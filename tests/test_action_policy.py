@@ -21,7 +21,7 @@ async def _run(session, site, policy, replies, tmp_path, planner=None):
             "order", site.url + "/form.html", session, tmp_path / "run")
     finally:
         session.action_policy = None
-    return result, model, load(result.run_dir).steps
+    return result, model, [s.to_dict() for s in load(result.run_dir).steps]  # as recorded
 
 
 def _policy(tmp_path, text: str, name: str = "p.toml", **kw) -> ActionPolicy:

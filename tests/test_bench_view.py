@@ -8,15 +8,16 @@ import re
 
 from webagent.plots import bars, histogram, lines
 from webagent.recorder import Recorder
+from webagent.records import Footer, Header
 from webagent.view import render_path
 
 
 def _trajectory(run_dir, task_id: str, answer: str) -> None:
     rec = Recorder(run_dir)
-    rec.header({"intent": f"do {task_id}", "start_url": "http://127.0.0.1/", "task_id": task_id,
-                "task": {"eval": {"eval_types": ["string_match"],
-                                  "reference_answers": {"must_include": ["42"]}}}}, {})
-    rec.footer({"status": "answered", "answer": answer, "reason": "", "steps": 0, "final_url": "", "usage": {}})
+    rec.header(Header({"intent": f"do {task_id}", "start_url": "http://127.0.0.1/", "task_id": task_id,
+                       "task": {"eval": {"eval_types": ["string_match"],
+                                         "reference_answers": {"must_include": ["42"]}}}}))
+    rec.footer(Footer("answered", answer))
     rec.close()
 
 

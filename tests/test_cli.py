@@ -64,6 +64,7 @@ def test_bad_url_unreachable_site_and_missing_browser(site, tmp_path):
         assert_clean_error(run_cli("run", "--url", "htp://bad url", *common, "--out", str(tmp_path / "x1")), "url")
         assert_clean_error(run_cli("run", "--url", f"http://127.0.0.1:{closed_port()}/", *common,
                                    "--out", str(tmp_path / "x2")), "cannot open", "connection refused")
+        assert not (tmp_path / "x2").exists()  # a run that fails in set-up leaves no run directory
         assert_clean_error(run_cli("run", "--url", site.url, *common, "--out", str(tmp_path / "x3"),
                                    env={"WEBAGENT_CHROMIUM": "/nonexistent/chrome"}), "WEBAGENT_CHROMIUM")
 

@@ -77,3 +77,41 @@ async def test_second_instance_reuses_the_loaded_model(model):
     t0 = time.perf_counter()
     assert other.load() is model.load()
     assert time.perf_counter() - t0 < 0.5
+
+
+@pytest.mark.slow
+async def test_unchanged_prompt_prefix_is_not_evaluated_again(model):
+    """A follow-up prompt that extends the last one evaluates only its new tail (llama.cpp's KV cache), and the
+    call reports prefill and generate times; with reuse off the whole prompt is evaluated."""
+    grammar = action_gbnf(ids=ALLOWED, verbs=ELEMENT_VERBS)
+    longer = [MESSAGES[0], {"role": "user", "content": MESSAGES[1]["content"].replace(
+        "Next action:", "[15] link 'Cart'\nNext action:")}]
+    await model.complete(MESSAGES, max_tokens=16, grammar=grammar)
+    c = await model.complete(longer, max_tokens=16, grammar=grammar)
+    t = c.timings
+    assert t is not None and t["prefill_ms"] > 0 and t["generate_ms"] > 0
+    assert t["reused_tokens"] > 0.5 * c.usage.prompt_tokens, t
+    assert t["evaluated_tokens"] < 0.5 * c.usage.prompt_tokens, t
+    fresh = EmbeddedLlama(reuse_prefix=False)
+    full = (await fresh.complete(longer, max_tokens=16, grammar=grammar)).timings
+    assert full is not None and full["reused_tokens"] == 0 and full["evaluated_tokens"] >= c.usage.prompt_tokens - 1
+
+
+@pytest.mark.slow
+async def test_generated_tokens_are_counted_while_the_model_works(model):
+    from webagent.llm.metered import MeteredChat
+    from webagent.llm.progress import MODEL_PROGRESS
+    seen: list[int] = []
+    orig = MODEL_PROGRESS.token
+
+    def spy() -> None:
+        orig()
+        now = MODEL_PROGRESS.current()
+        seen.append(now.generated if now else -1)
+    MODEL_PROGRESS.token = spy  # type: ignore[method-assign]
+    try:
+        out = await MeteredChat(model).complete(MESSAGES, max_tokens=16, grammar=action_gbnf(ids=ALLOWED))
+    finally:
+        del MODEL_PROGRESS.token
+    assert seen and seen == list(range(1, len(seen) + 1)) and len(seen) >= out.usage.completion_tokens
+    assert MODEL_PROGRESS.current() is None  # the call ended

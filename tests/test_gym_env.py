@@ -1,14 +1,10 @@
 """The gymnasium environment on a bundled task, in the real browser against the real shop: gymnasium's own env
-checker, the README's random agent, and a scored episode through the async variant (gold actions, so it proves the
-plumbing and the reward, not an agent)."""
+checker, and a scored episode through the async variant (gold actions, so it proves the plumbing and the reward,
+not an agent). The README's random agent and async example run in tests/test_readme.py."""
 
 from __future__ import annotations
 
-import contextlib
-import io
-import re
 import socket
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import gymnasium
@@ -19,8 +15,6 @@ from webagent.tasks.gym import BundledTask
 import webagent.env  # noqa: F401 - registers webagent/<task_id>
 from webagent.env import AsyncWebEnv
 from webagent.trajectory import load
-
-README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def _listening(url: str) -> bool:
@@ -53,17 +47,6 @@ def test_check_env_on_a_bundled_task():
     assert not _listening(site)  # close() stopped the sites
 
 
-def test_readme_random_agent_runs():
-    block = README.read_text().split("## Gymnasium environment", 1)[1]
-    code = re.search(r"```python\n(.*?)```", block, re.S).group(1)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.md", "exec"), {"__name__": "__readme__"})
-    lines = out.getvalue().splitlines()
-    assert lines[0] == "What is the price of the Ostara Max Laptop Mini?"
-    assert 1 <= len(lines) - 1 <= 5 and all("reward=" in line for line in lines[1:])
-
-
 async def test_async_env_scores_a_gold_episode_and_truncates(tmp_path):
     env = AsyncWebEnv(BundledTask("shop_001"), max_steps=4, record_dir=tmp_path)
     try:
@@ -92,6 +75,6 @@ async def test_async_env_scores_a_gold_episode_and_truncates(tmp_path):
         await env.close()
     first = load(tmp_path / "episode_0001" / "trajectory.jsonl")
     assert first.complete and first.answer == "$1,478.99" and first.score == 1.0
-    assert [s["action"] for s in first.steps][-1] == "stop [$1,478.99]" and len(first.steps) == 4
+    assert [s.action for s in first.steps][-1] == "stop [$1,478.99]" and len(first.steps) == 4
     second = load(tmp_path / "episode_0002" / "trajectory.jsonl")
     assert second.status == "max_steps" and len(second.steps) == 1

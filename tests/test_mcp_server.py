@@ -43,6 +43,9 @@ async def test_mcp_tools_over_stdio(site, tmp_path):
             tools = {t.name for t in (await client.list_tools()).tools}
             assert TOOLS <= tools
 
+            # a first page that does not open (nothing listens there) does not fix the allowlist
+            res = await client.call_tool("open", {"url": f"http://127.0.0.1:{closed_port()}/"})
+            assert res.is_error and "connection refused" in _text(res)
             # open, with the fence around the page
             res = await client.call_tool("open", {"url": site.url + "/"})
             assert not res.is_error, _text(res)
@@ -98,12 +101,12 @@ async def test_mcp_tools_over_stdio(site, tmp_path):
     assert len(sessions) == 1
     traj = load(sessions[0] / "trajectory.jsonl")
     assert traj.complete and traj.status == "ended"
-    actions = [s["action"] for s in traj.steps]
+    actions = [s.action for s in traj.steps]
     assert actions[0].startswith(f"type [{notes}] [{{{{PW}}}}]") and "click [9999]" in actions
-    errors = [s["result"].get("error_kind") for s in traj.steps]
+    errors = [s.result.error_kind for s in traj.steps]
     assert "policy_denied" in errors and "disallowed_url" in errors
     run = load(task_dir / "trajectory.jsonl")
-    assert run.answer == "About this fixture" and run.steps[0]["action"].startswith("click [")
+    assert run.answer == "About this fixture" and run.steps[0].action.startswith("click [")
     for f in runs.rglob("*"):
         if f.is_file():
             assert b"hunter2-secret" not in f.read_bytes(), f

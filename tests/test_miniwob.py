@@ -86,6 +86,20 @@ async def test_every_task_runs_an_episode_that_stops_at_once(browser_session, pa
     assert len(figures) == len(mw.task_names())
 
 
+async def test_a_seed_gives_the_same_episode(browser_session, pages):
+    """As in the package's environment, the seed decides the problem: the same seed twice gives the same utterance
+    and page, another seed another problem."""
+    s = browser_session
+    await s.new_context()
+    seen = []
+    for seed in (0, 0, 1):
+        utterance = await mw.begin(s, pages.url, mw.make_task("click-button", seed))
+        text = (await s.observe(ObserveOptions(screenshot=False))).text
+        seen.append((utterance, re.sub(r"\[\d+\]", "[id]", text)))  # ids go on counting in a context
+    assert seen[0] == seen[1] and seen[0] != seen[2]
+    assert seen[0][0] == 'Click on the "okay" button.'
+
+
 async def test_done_page_stops_the_agent_and_scores(browser_session, pages, tmp_path):
     """The page ends the episode (a right click); the wrapped planner stops without asking the model again and the
     reward is the page's: raw 1, time-discounted in (0, 1]."""
@@ -164,6 +178,8 @@ def test_bench_solves_simple_tasks_with_scripted_decisions(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["overall"]["success_rate"] == 1.0 and summary["overall"]["metrics"]["raw_reward"] == 1.0
     assert set(summary["by_site"]) == {*SIMPLE, "click-checkboxes-large"} and "mean raw_reward 1.000" in p.stdout
+    p = wa("bench", "--resume", str(out))  # the recorded configuration names the same episodes again
+    assert p.returncode == 0 and "7 of 7 task(s) already have a result; running 0" in p.stdout, p.stdout + p.stderr
 
 
 def test_bench_without_the_package_names_the_extra(tmp_path):

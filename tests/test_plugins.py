@@ -35,6 +35,20 @@ def test_installed_entry_points_fill_every_group() -> None:
     assert plugins.load(plugins.GYM) == [("bundled", register_envs)]
 
 
+def test_gold_reads_back_but_is_not_offered_on_the_command_line(capsys) -> None:
+    from webagent.runconfig import RunConfig
+    assert load_planners()["gold"].cli is False
+    assert RunConfig.from_dict({"planner": {"name": "gold"}}).planner.name == "gold"  # a gold run's header
+    parser, _ = build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["run", "--task", "t", "--url", "http://x", "--planner", "gold"])
+    assert "invalid choice: 'gold'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parser.parse_args(["run", "--help"])
+    out = capsys.readouterr().out
+    assert "best-first" in out and "gold" not in out
+
+
 @pytest.fixture
 def bare(monkeypatch: pytest.MonkeyPatch) -> None:
     """webagent as if installed without its higher layers: every group empty, only its own planner registered."""

@@ -46,7 +46,7 @@ async def test_replay_reproduces_a_recorded_run_on_a_fresh_site(shop, tmp_path):
     result = await record(shop, tmp_path / "run")
     assert result.status == "answered", result.reason
     traj = load(tmp_path / "run")
-    assert [s["action"].split()[0] for s in traj.steps] == ["type", "click", "select", "click", "stop"]
+    assert [s.action.split()[0] for s in traj.steps] == ["type", "click", "select", "click", "stop"]
     assert sites_used(traj) == {"shop": shop.url}
     # replay starts its own shop on another port from the seed and maps the recorded URLs to it
     seen = []
@@ -88,8 +88,8 @@ async def test_recorded_llm_rerun_reproduces_exactly_and_cli_exit_status(shop, t
     assert report.outcome_matches, (report.outcome_detail, [s.to_dict() for s in report.steps])
     assert [s.status for s in report.steps] == [MATCHED] * 5
     again = load(tmp_path / "again")
-    assert [s["action"] for s in again.steps] == [s["action"] for s in load(tmp_path / "run").steps]
-    assert again.header["config"]["model"].startswith("recorded")
+    assert [s.action for s in again.steps] == [s.action for s in load(tmp_path / "run").steps]
+    assert again.header.config["model"].startswith("recorded")
     # the command line: per-step lines and exit status 0
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
     proc = subprocess.run([sys.executable, "-m", "webagent", "replay", str(tmp_path / "run")], capture_output=True,

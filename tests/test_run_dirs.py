@@ -12,11 +12,12 @@ from tests.fake_openai import FakeOpenAI
 from webagent import recorder as recorder_mod
 from webagent.errors import BadInput
 from webagent.recorder import Recorder, prepare_out
+from webagent.records import Header
 
 
 def test_a_recorder_never_appends_a_second_run(tmp_path):
     rec = Recorder(tmp_path / "r")
-    rec.header({"intent": "t"}, {})
+    rec.header(Header({"intent": "t"}))
     rec.close()
     with pytest.raises(BadInput, match="already holds a run; a recorder never appends a second one"):
         Recorder(tmp_path / "r")

@@ -112,7 +112,7 @@ async def test_replay_with_recorded_llm_rebuilds_the_recorded_planner_and_observ
     assert recorded.planner.name == "best-first" and recorded.planner.params["branching"] == 5
     assert recorded.planner.params["samples"] == 10 and recorded.planner.params["budget"] == 0
     assert (recorded.observe.scope, recorded.observe.detail, recorded.agent.max_steps) == ("viewport", "low", 3)
-    assert [c["n"] for s in rec.steps for c in s["llm_calls"]] == [10, 10]
+    assert [c.n for s in rec.steps for c in s.llm_calls] == [10, 10]
 
     report = await replay(tmp_path / "run", llm="recorded", out=tmp_path / "again")
     assert report.outcome_matches, (report.outcome_detail, [s.to_dict() for s in report.steps])
@@ -120,5 +120,5 @@ async def test_replay_with_recorded_llm_rebuilds_the_recorded_planner_and_observ
     # the re-run's header describes its live planner and observe options: exactly the recorded ones
     assert again.run_config.planner == recorded.planner and again.run_config.observe == recorded.observe
     assert again.run_config.agent == recorded.agent
-    assert [c["n"] for s in again.steps for c in s["llm_calls"]] == [10, 10]  # 2x the recorded branching
-    assert [s["observation"] for s in again.steps] == [s["observation"] for s in rec.steps]
+    assert [c.n for s in again.steps for c in s.llm_calls] == [10, 10]  # 2x the recorded branching
+    assert [s.observation for s in again.steps] == [s.observation for s in rec.steps]

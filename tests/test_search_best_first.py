@@ -8,6 +8,7 @@ import json
 import sqlite3
 
 import pytest
+import pytest_asyncio
 from webagent.observers import ObserveOptions
 from webagent.search import Budget, ReactivePlanner
 from webagent.search.best_first import BestFirstPlanner
@@ -20,6 +21,13 @@ from webagent.planner import PlanContext
 PRODUCT = "Corvex Active Laptop Mini"
 PRICE = "$1,805.99"
 TASK = f"What is the price of the {PRODUCT}?"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def other():
+    """A second browser for the tests of concurrent episodes (each starts a fresh context in it)."""
+    async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1"])) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +66,18 @@ def progress_value(prompt: str, n: int, rng) -> list[str]:
     return [verdict(False, on_track)] * n
 
 
+def assert_ids_are_the_observations(steps) -> None:
+    """Each recorded action's id is the id its target has in that step's recorded observation (search reloads
+    pages while exploring, which renumbers them; the action is still written in the observation's ids)."""
+    import re
+    for s in steps:
+        m = re.match(r"\w+ \[(\d+)\]", s["action"] or "")
+        if m and s["target"]:
+            line = next((x for x in s["observation"].splitlines() if f"[{m.group(1)}] " in x), "")
+            assert f"{s['target']['role']} '{s['target']['name']}" in line, (s["action"], s["target"], line)
+            assert s["action_dict"]["id"] == int(m.group(1))
+
+
 def steps_of(run_dir):
     return [json.loads(x) for x in (run_dir / "trajectory.jsonl").read_text().splitlines()
             if json.loads(x)["type"] == "step"]
@@ -87,6 +107,7 @@ async def test_best_first_recovers_from_a_dead_end_where_reactive_fails(session,
     assert any(n["status"] == "stop" and n["value"] == 1.0 for n in tree["nodes"])
     assert any(n.get("restore") == "restore" for n in tree["nodes"])  # backtracked by snapshot, not replay
     assert steps[0]["action"].startswith("type [")  # committed the first action of the best path only
+    assert_ids_are_the_observations(steps)
     assert tree["restores"].get("replay", 0) == 0
     assert steps[0]["llm_calls"] and {c["purpose"] for c in steps[0]["llm_calls"]} == {"policy", "value"}
     # later steps re-plan, and the caches answer for states already judged
@@ -266,15 +287,17 @@ async def test_identical_states_reached_by_different_paths_are_merged(session, s
     assert double.count("value") == 1  # the merged state was not judged again
 
 
+def three_children_policy(prompt: str, n: int, rng) -> list[str]:
+    """The root proposes two categories and the search; below it the agent gives up."""
+    if not url_of(prompt).endswith("/"):
+        return ["stop [N/A]"] * n
+    box = find_id(prompt, "searchbox", "Search")
+    return spread(n, [(3, click(prompt, "link", "Beauty & Health")), (2, click(prompt, "link", "Electronics")),
+                      (1, f"type [{box}] [{PRODUCT}] [1]")])
+
+
 async def test_comparative_mode_scores_all_children_in_one_shuffled_call(session, shop):
     import re
-
-    def policy(prompt, n, rng):
-        if not url_of(prompt).endswith("/"):
-            return ["stop [N/A]"] * n
-        box = find_id(prompt, "searchbox", "Search")
-        return spread(n, [(3, click(prompt, "link", "Beauty & Health")), (2, click(prompt, "link", "Electronics")),
-                          (1, f"type [{box}] [{PRODUCT}] [1]")])
 
     orders: list[list[str]] = []
 
@@ -283,7 +306,7 @@ async def test_comparative_mode_scores_all_children_in_one_shuffled_call(session
         orders.append([a for _, a, _ in blocks])
         return ["\n".join(f"OPTION {k}: {0.5 if 'catalogsearch' in u else 0}" for k, _, u in blocks)] * n
 
-    double = SearchDouble(policy, lukewarm, compare=compare)
+    double = SearchDouble(three_children_policy, lukewarm, compare=compare)
     planner = BestFirstPlanner(branching=3, depth=1, budget=Budget(nodes=3), comparative=True, seed=3)
     plan, _ = await _plan_once(session, shop, planner, double)
     assert double.count("compare") == 1 and double.count("value") == 0 and len(orders[0]) == 3
@@ -318,7 +341,8 @@ async def test_secrets_are_typed_while_exploring_but_never_reach_a_prompt(sessio
     assert any("value='{{Q}}'" in c["prompt"] for c in double.calls)  # it was typed, then masked
     tree = steps_of(tmp_path / "s")[0]["search_tree"]
     typed_child = next(n for n in tree["nodes"] if n.get("action") == "scroll [down]")
-    assert typed_child["restore"] == "restore"  # the masked state key matched after re-filling the secret
+    # the masked state key matched after re-filling the secret (or switching back to the tab that kept it)
+    assert typed_child["restore"] in ("restore", "tab")
 
 
 def test_outcome_json_is_valid():
@@ -339,19 +363,50 @@ def _shape(plan) -> list[tuple]:
     return [(n.get("canonical"), n["status"], n["value"], n["depth"]) for n in plan.tree["nodes"]]  # ids differ
 
 
-async def test_one_planner_instance_serves_two_concurrent_episodes(session, shop):
+async def test_one_planner_instance_serves_two_concurrent_episodes(session, shop, other):
     """All search state of a step lives in a per-call BestFirstSearch: two choose() calls on one planner, each
     driving its own browser, interleave (the doubles answer after a delay) and build the same tree a lone call
     builds, and the planner object holds no per-step state afterwards."""
     planner = BestFirstPlanner(branching=3, depth=3, budget=Budget(nodes=10), value_samples=1)
     alone = await planner.choose(await _root_context(session, shop.url + "/", 0.0))
     planner.caches = type(planner.caches)()  # the concurrent pair starts from cold caches too
-    async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1"])) as other:
-        ctx_a = await _root_context(session, shop.url + "/", 0.02)
-        ctx_b = await _root_context(other, shop.url + "/", 0.02)
-        a, b = await asyncio.gather(planner.choose(ctx_a), planner.choose(ctx_b))
-        assert str(b.actions[0]).split()[0] == "type" and b.observation is not None
-        assert b.observation.url.startswith(shop.url) and other.page.url.rstrip("/") == shop.url  # B's browser
+    await other.new_context()
+    ctx_a = await _root_context(session, shop.url + "/", 0.02)
+    ctx_b = await _root_context(other, shop.url + "/", 0.02)
+    a, b = await asyncio.gather(planner.choose(ctx_a), planner.choose(ctx_b))
+    assert str(b.actions[0]).split()[0] == "type" and b.observation is not None
+    assert b.observation.url.startswith(shop.url) and other.page.url.rstrip("/") == shop.url  # B's browser
     assert _shape(a) == _shape(b) == _shape(alone) and len(_shape(alone)) > 3
     assert str(a.actions[0]).split()[0] == "type"
     assert not [k for k in vars(planner) if k in ("_nodes", "_frontier", "_table", "_ctx", "_cur_obs")]
+
+
+async def test_comparative_shuffle_is_drawn_per_step_not_from_the_shared_planner(session, shop, other):
+    """The comparative judge's option order comes from a generator each step's search seeds (planner seed, task,
+    page): the same step shows the same order alone and while another episode uses the same planner."""
+    import re
+
+    from webagent.llm.metered import MeteredChat
+    from webagent.policy import Policy
+
+    orders: list[list[str]] = []
+
+    def compare(prompt, n, rng):
+        blocks = re.findall(r"^OPTION (\d+): ACTION (.*)\n  RESULTING URL: (\S*)", prompt, re.M)
+        orders.append([re.sub(r"\[\d+\]", "[]", a) for _, a, _ in blocks])  # ids differ between browsers
+        return ["\n".join(f"OPTION {k}: 0.5" for k, _, _ in blocks)] * n
+
+    async def ctx(s):
+        await s.goto(shop.url + "/")
+        obs = await s.observe(ObserveOptions(screenshot=False))
+        double = SearchDouble(three_children_policy, lambda p, n, r: [verdict(False, True)] * n, compare=compare,
+                              delay=0.02)
+        return PlanContext(TASK, obs, [], Policy(MeteredChat(double)), s, observe=ObserveOptions(screenshot=False))
+
+    planner = BestFirstPlanner(branching=3, depth=1, budget=Budget(nodes=3), comparative=True, seed=5)
+    await planner.choose(await ctx(session))
+    await other.new_context()
+    await asyncio.gather(planner.choose(await ctx(session)), planner.choose(await ctx(other)))
+    assert len(orders) == 3 and len(orders[0]) == 3
+    assert orders[1] == orders[0] and orders[2] == orders[0], orders
+    assert not hasattr(planner, "rng")

@@ -201,3 +201,14 @@ def test_snapshots_are_on_by_default_and_off_with_the_flag(tmp_path):
         assert snaps.stats.copies == 1 and snaps.stats.writes == 0  # nothing written: nothing copied back
         snaps.close()
     assert BUNDLED.snapshots(urls) is None  # stopped
+
+
+async def test_while_exploring_only_the_snapshotted_origins_take_state_changing_requests(session, shop, site):
+    await session.goto(shop.url + "/")
+    post = "(u) => fetch(u, {method: 'POST', body: 'x=1', mode: 'no-cors'}).then(() => 'sent', () => 'failed')"
+    async with session.exploring([shop.url]):
+        assert await session.page.evaluate(post, shop.url + "/cms/faq") == "sent"
+        assert await session.page.evaluate(post, site.url + "/form.html") == "failed"
+        async with session.exploring():  # nested (a path replay): the same origins
+            assert await session.page.evaluate(post, shop.url + "/cms/faq") == "sent"
+    assert session.blocked_requests == [f"POST {site.url}/form.html"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from webagent.observers import ObserveOptions
-from webagent.search.snapshot import Step, replay_path, restore, state_key, take_snapshot, target_for
+from webagent.search.snapshot import PathStep, replay_path, restore, state_key, take_snapshot, target_for
 
 from webagent.actions import Action
 from webagent.executor import execute
@@ -49,7 +49,7 @@ async def test_replay_fallback_when_the_restored_state_differs(session, shop):
     await execute(session, root_obs, action)
     obs = await session.observe(OPTS)
     assert "You are signed out." in obs.text
-    snap = await take_snapshot(session, obs, [Step(action, None)])
+    snap = await take_snapshot(session, obs, [PathStep(action, None)])
 
     await session.goto(shop.url + "/cms/faq")
     res = await restore(session, snap, root, OPTS, current_key=None)
@@ -66,6 +66,6 @@ async def test_replay_rebinds_element_actions_by_role_and_name(session, shop):
     root = await take_snapshot(session, obs)
     link = next(e for e in obs.elements.values() if e.role == "link" and e.name == "Electronics")
     act = Action("click", link.id)
-    path = [Step(act, target_for(obs, act))]
+    path = [PathStep(act, target_for(obs, act))]
     out = await replay_path(session, root, path, OPTS)  # a fresh context: every id is new
     assert out.url.endswith("/category/electronics") and link.id not in out.elements

@@ -102,3 +102,13 @@ async def test_hybrid_explores_for_real_only_the_candidates_the_world_model_keep
     executed = [n for n in tree["nodes"][1:] if n["status"] == "executed"]
     assert executed and all(n["depth"] > 1 or n["target"]["name"] == "Search" for n in executed)
     assert step["action"].startswith("type [")
+    # the committed action is written in the ids of the step's observation (the search reloaded the page)
+    from tests.test_search_best_first import assert_ids_are_the_observations
+    assert_ids_are_the_observations([step])
+    assert step["action"].split("]")[0] == root_action_of(tree, "Search")
+
+
+def root_action_of(tree, name: str) -> str:
+    """`verb [id` of the root candidate targeting `name`, as the search tree shows it."""
+    cand = next(c for c in tree["root"]["candidates"] if (c.get("target") or {}).get("name") == name)
+    return cand["action"].split("]")[0]

@@ -60,7 +60,7 @@ async def run(session, url: str, replies, tmp_path: Path, secrets: Secrets | Non
 
 def steps_of(run_dir: Path) -> list[dict]:
     from webagent.trajectory import load
-    return load(run_dir).steps
+    return [s.to_dict() for s in load(run_dir).steps]  # as recorded
 
 
 # -- secrets ----------------------------------------------------------------------------------------------------
@@ -75,7 +75,7 @@ async def test_page_script_cannot_send_a_typed_secret_out(guarded, hostile, tmp_
     assert hostile.attacker.hits == []  # fetch, image beacon, sendBeacon and POST fetch all refused
     from webagent.trajectory import load
     traj = load(result.run_dir)
-    assert len(traj.footer["blocked_requests"]) >= 3
+    assert len(traj.footer.blocked_requests) >= 3
     assert "carries {{PW}}" in model.prompts[1]  # the agent is told, without the value
 
 

@@ -17,6 +17,7 @@ from tests.fake_openai import FakeOpenAI
 from tests.scripted import ScriptedChat, act
 from webagent.agent import AgentConfig, run_task
 from webagent.recorder import MASK_COLOR, append_evaluation
+from webagent.records import Evaluation
 from webagent.safety import Secrets
 from webagent.trajectory import TrajectoryError, load
 
@@ -59,8 +60,8 @@ def test_sigkill_mid_run_leaves_every_finished_step_readable(tmp_path):
     assert proc.returncode == -signal.SIGKILL
     traj = load(out)
     assert not traj.complete and traj.status == "incomplete"
-    assert len(traj.steps) >= 2 and traj.steps[0]["target"]["name"] == "Electronics"
-    assert all(s["observation"] and s["obs_hash"] and s["llm_calls"] for s in traj.steps)
+    assert len(traj.steps) >= 2 and traj.steps[0].target.name == "Electronics"
+    assert all(s.observation and s.obs_hash and s.llm_calls for s in traj.steps)
     assert any("no footer" in w for w in traj.warnings)
     assert "shop" in sites_used(traj)
     # the crash case proper: a last line cut off mid-write is dropped with a warning naming it
@@ -112,10 +113,10 @@ def test_corrupt_lines_name_the_line_and_foreign_formats_are_upgraded_or_rejecte
     # format 1 (before crops and evaluation records) is upgraded in memory
     old = {k: v for k, v in STEP.items() if k not in ("observation",)}
     t = load(_write(tmp_path / "h", [{**HEADER, "format": 1}, old, {"type": "footer", "status": "answered"}]))
-    assert t.upgraded_from == 1 and t.header["format"] == 2 and t.steps[0]["crops"] == {}
+    assert t.upgraded_from == 1 and t.header.format == 2 and t.steps[0].crops == {}
     assert any("upgraded from trajectory format 1" in w for w in t.warnings)
     # an evaluation appended after the footer (what the benchmark runner does) is merged into it
-    append_evaluation(tmp_path / "h", {"score": 1.0, "checks": []})
+    append_evaluation(tmp_path / "h", Evaluation(1.0))
     assert load(tmp_path / "h").score == 1.0
     # the command line says the same in one line, exit status 2
     proc = subprocess.run([sys.executable, "-m", "webagent", "view", str(d)], capture_output=True, text=True)
@@ -142,8 +143,8 @@ async def test_secrets_reach_the_page_but_no_artifact(tmp_path):
     run = tmp_path / "run"
     traj = load(run)
     # it reached the page: the search ran for it (URL and results heading hold the placeholder in the record)
-    assert "q={{Q}}" in traj.steps[2]["url"] and "Search results for: '{{Q}}'" in traj.steps[2]["observation"]
-    assert traj.steps[1]["observation"].count("value='{{Q}}'") == 1  # the field, as the model saw it
+    assert "q={{Q}}" in traj.steps[2].url and "Search results for: '{{Q}}'" in traj.steps[2].observation
+    assert traj.steps[1].observation.count("value='{{Q}}'") == 1  # the field, as the model saw it
     # nowhere in clear: prompts, printed lines, every file of the run directory (zip members unpacked)
     assert all(secret not in p for p in model.prompts) and all(secret not in p for p in printed)
     files = [p for p in run.rglob("*") if p.is_file()]
@@ -157,8 +158,8 @@ async def test_secrets_reach_the_page_but_no_artifact(tmp_path):
             for form in (secret, "Zyxwvu%2DSecret"):
                 assert form.encode() not in b, f"{form} in {p}"
     # the screenshot after typing shows the field masked in MASK_COLOR, not the value
-    box = traj.steps[0]["target"]["bbox"]
-    shot = Image.open(run / traj.steps[1]["screenshot"]).convert("RGB")
+    box = traj.steps[0].target.bbox
+    shot = Image.open(run / traj.steps[1].screenshot).convert("RGB")
     x, y, w, h = box
     region = shot.crop((x + 4, y + 4, x + w - 4, y + h - 4))
     want = np.array([int(MASK_COLOR[i:i + 2], 16) for i in (1, 3, 5)])
@@ -168,10 +169,10 @@ async def test_secrets_reach_the_page_but_no_artifact(tmp_path):
         return float((np.abs(px - want).max(axis=1) < 40).mean())
     assert masked_share(region) > 0.9, f"only {masked_share(region):.0%} of the filled field is masked"
     # the first screenshot (nothing typed yet) is not masked there
-    first = Image.open(run / traj.steps[0]["screenshot"]).convert("RGB").crop((x + 4, y + 4, x + w - 4, y + h - 4))
+    first = Image.open(run / traj.steps[0].screenshot).convert("RGB").crop((x + 4, y + 4, x + w - 4, y + h - 4))
     assert masked_share(first) == 0
     # the target crop exists for element steps
-    assert (run / traj.steps[0]["crops"]["target"]).exists()
+    assert (run / traj.steps[0].crops["target"]).exists()
     # and the HAR and trace were redacted (not merely empty): the placeholder is where the value was
     assert "{{Q}}" in (run / "network.har").read_text()
     with zipfile.ZipFile(run / "trace.zip") as z:

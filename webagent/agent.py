@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from webagent import errors
 from webagent.actions import Action
 from webagent.browser import BrowserConfig, BrowserSession
-from webagent.errors import ImagesUnsupported, LLMError, NavigationError, PageUnresponsive, ParseError
+from webagent.errors import (
+    BadInput,
+    ImagesUnsupported,
+    LLMError,
+    NavigationError,
+    PageUnresponsive,
+    ParseError,
+)
 from webagent.executor import ActionResult, execute
 from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
@@ -19,11 +29,13 @@ from webagent.observers import Observation, ObserveOptions
 from webagent.observers.identity import state_key
 from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner, parse_note
 from webagent.policy import Policy, StepSummary
-from webagent.recorder import Recorder, mask_secrets, new_run_dir, redact_artifacts
+from webagent.recorder import TRAJECTORY, Recorder, mask_secrets, new_run_dir, redact_artifacts
+from webagent.records import Footer, Header, LLMCall, Step, usage_of
+from webagent.resolve import as_seen
 from webagent.runconfig import AgentConfig, RunConfig
 from webagent.safety import Secrets
 from webagent.server_state import ServerSnapshots
-from webagent.stoprules import StopRules
+from webagent.stoprules import Stop, StopRules
 from webagent.vision import crop_candidates, ext_of, load_images, observe_options, require_vision
 
 
@@ -43,6 +55,10 @@ class StepRecord:
 
 @dataclass
 class RunResult:
+    """What a run did: how it ended, the answer, usage, and `history`, its steps as recorded (typed records,
+    secrets redacted). `save(path)` writes it to one JSON file; `RunResult.load` reads that file or a run
+    directory back."""
+
     status: str  # answered | max_steps | loop | errors | llm_error | navigation_error | timeout | interrupted
     answer: str | None
     steps: int
@@ -52,14 +68,93 @@ class RunResult:
     final_url: str = ""
     seconds: float = 0.0
     recorder: Recorder | None = None  # the run's recorder (closed): an evaluation made afterwards goes through it
+    history: list[Step] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.status == "answered"
 
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "answer": self.answer, "steps": self.steps, "reason": self.reason,
+                "run_dir": str(self.run_dir), "usage": self.usage.to_dict(), "final_url": self.final_url,
+                "seconds": self.seconds, "history": [s.to_dict() for s in self.history]}
+
+    def save(self, path: str | Path) -> Path:
+        """Write the result with its history to one JSON file (the steps as the trajectory holds them)."""
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, default=str), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunResult:
+        """A result from a file `save` wrote, or from a run directory (its trajectory: footer and steps). Anything
+        else is a one-line BadInput."""
+        from webagent.trajectory import load as load_trajectory
+        path = Path(path)
+        if path.is_dir() or path.name == TRAJECTORY:
+            traj = load_trajectory(path)
+            f = traj.footer or Footer(reason="the run did not finish", steps=len(traj.steps))
+            return cls(traj.status, f.answer, f.steps, f.reason, traj.run_dir, f.usage, f.final_url, f.seconds,
+                       history=traj.steps)
+        try:
+            d = json.loads(path.read_text(encoding="utf-8"))
+            return cls(str(d["status"]), d.get("answer"), int(d["steps"]), str(d.get("reason") or ""),
+                       Path(d["run_dir"]), usage_of(d.get("usage")), str(d.get("final_url") or ""),
+                       float(d.get("seconds") or 0.0),
+                       history=[Step.from_dict(s) for s in d.get("history") or []])
+        except OSError as e:
+            raise BadInput(f"{path}: cannot read a run result ({e.strerror})") from None
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise BadInput(f"{path}: not a saved run result ({type(e).__name__}: {e})") from None
+
+
+@dataclass
+class _Episode:
+    """The state one `Agent.run` shares between its step phases."""
+
+    intent: str
+    session: BrowserSession
+    rec: Recorder
+    rules: StopRules
+    observe: ObserveOptions
+    t_start: float
+    blocked_start: int
+    blocked_seen: int
+    history: list[StepSummary] = field(default_factory=list)  # what the prompt shows of earlier steps
+    records: list[Step] = field(default_factory=list)  # the steps as recorded
+    notes: list[str] = field(default_factory=list)
+    last_error: str | None = None
+    pending: tuple[Plan, int] | None = None  # a multi-action plan being committed, and its next index
+    step: int = 0
+    status: str = ""
+    reason: str = ""
+    answer: str | None = None
+
+    def end(self, status: str, reason: str, answer: str | None = None) -> None:
+        self.status, self.reason, self.answer = status, reason, answer
+
+
+@dataclass
+class _Clock:
+    """The phase boundaries of one step (perf_counter seconds)."""
+
+    start: float
+    observed: float = 0.0
+    planned: float = 0.0
+    acted: float | None = None
+
+    def timings(self) -> dict[str, float]:
+        acted = self.acted or self.planned
+        return {"observe_ms": round((self.observed - self.start) * 1000, 1),
+                "plan_ms": round((self.planned - self.observed) * 1000, 1),
+                "act_ms": round((acted - self.planned) * 1000, 1)}
+
 
 class Agent:
-    """Runs one task in one browser session. `on_step` is called after every step (the CLI prints it)."""
+    """Runs one task in one browser session. `on_step` is called after every step (the CLI prints it).
+
+    A step is observe (with secrets masked and crops added), plan, stop rules, execute, record: one method each,
+    so `run` is the loop and the endings."""
 
     def __init__(self, model: ChatModel, planner: Planner | None = None, config: AgentConfig | None = None,
                  secrets: Secrets | None = None, on_step: Callable[[StepRecord], None] | None = None,
@@ -76,111 +171,131 @@ class Agent:
         self.on_step = on_step
         # snapshots of the sites' state for search to explore with; off with config.server_snapshots=False
         self.server = server if getattr(self.config, "server_snapshots", True) else None
-        self._session: BrowserSession | None = None
-        self._blocked_seen = 0
 
     async def run(self, intent: str, start_url: str | None, session: BrowserSession,
                   run_dir: str | Path | None = None, task_meta: dict[str, Any] | None = None) -> RunResult:
         """Run the task from `start_url` in `session`; the run directory keeps every finished step. `start_url`
         None: the task starts on the page the session already shows (the caller opened and prepared it, e.g. a
         MiniWoB++ episode started in its page)."""
-        t_start = time.perf_counter()
-        rec = Recorder(run_dir or new_run_dir("runs", intent[:30]), self.secrets)
-        session.downloads_dir = session.config.downloads_dir or rec.dir / "downloads"  # this run's, not a former's
-        session.secrets = self.secrets
-        self._session = session
-        self._blocked_seen = self._blocked_start = len(session.blocked_requests)
         prepared = start_url is None
         start_url = session.page.url if start_url is None else start_url
-        rec.header({"intent": intent, "start_url": start_url, **(task_meta or {})}, self._config_dict(session))
-        history: list[StepSummary] = []
-        notes: list[str] = []
-        last_error: str | None = None
-        rules = StopRules.of(self.config)
-        vision = self.config.vision
-        observe_opts = observe_options(vision.mode, self.config.observe)
+        ep = self._start(intent, start_url, session, run_dir, task_meta)
         masked_before, session.mask_values = session.mask_values, list(self.secrets.values.values())
-        pending: tuple[Plan, int] | None = None  # a multi-action plan being committed, and its next index
-        answer, step = None, 0
-        status, reason = rules.out_of_steps().status, rules.out_of_steps().reason
         watchdog = _Watchdog(self.config.max_seconds)
         try:
             try:
                 if not prepared:
                     await session.goto(start_url)
             except NavigationError as e:
-                status, reason = "navigation_error", str(e)
-                return self._finish(rec, status, None, reason, 0, session, t_start)
-            for step in range(1, self.config.max_steps + 1):
-                t0 = time.perf_counter()
-                obs = await session.observe(observe_opts)
-                try:  # the model, the record, the screenshot
-                    await session.guard(mask_secrets(session.page, obs, self.secrets, policy=session.policy),
-                                        "masking secrets")
-                except PageUnresponsive as e:
-                    obs.screenshot = None  # it may show a secret that could not be masked
-                    obs.notices.append(str(e))
-                if vision.mode == "crops":
-                    await self._add_crops(session, obs, history, observe_opts)
-                t_obs = time.perf_counter()
-                ctx = PlanContext(intent, obs, history, self.policy, session, last_error, notes, observe_opts,
-                                  self.secrets, self.server)
-                plan: Plan | None = None
-                if pending is not None:  # the next action of a committed path, only if the page is what search saw
-                    plan = pending[0].continue_at(pending[1], obs)
-                    pending = (pending[0], pending[1] + 1) if plan is not None else None
-                try:
-                    if plan is None:
-                        plan = await self.planner.choose(ctx)
-                        pending = (plan, 1) if len(plan.actions) > 1 else None
-                except ParseError as e:
-                    last_error = f"your reply was not a valid action: {e}"
-                    stop = rules.invalid_reply()
-                    self._record_step(rec, step, obs, None, None, None, t0, t_obs, time.perf_counter(), last_error)
-                    history.append(StepSummary("(invalid reply)", ok=False, error=str(e), url=obs.url))
-                    if stop is not None:
-                        status, reason = stop.status, stop.reason
-                        break
-                    continue
-                t_plan = time.perf_counter()
-                action = plan.actions[0]
-                if action.verb == "stop":
-                    self._record_step(rec, step, obs, action, None, plan, t0, t_obs, t_plan, None)
-                    status, answer, reason = "answered", action.text or "", "the agent stopped with an answer"
+                ep.end("navigation_error", str(e))
+                return self._finish(ep)
+            for ep.step in range(1, self.config.max_steps + 1):
+                if await self._step(ep):
                     break
-                if action.verb == "note":
-                    notes.append(action.text or "")
-                result = await execute(session, plan.observation or obs, action, self.secrets)
-                t_act = time.perf_counter()
-                self._record_step(rec, step, obs, action, result, plan, t0, t_obs, t_plan, None, t_act)
-                target = f"{result.target.role} {result.target.name!r}" if result.target else ""
-                history.append(StepSummary(str(action), target, result.ok, result.error, obs.url, obs.text,
-                                           action.id))
-                last_error = result.error
-                stop = rules.acted(str(action), state_key(obs), result.ok, result.error)
-                if stop is not None:
-                    status, reason = stop.status, stop.reason
-                    break
+            else:
+                out = ep.rules.out_of_steps()
+                ep.end(out.status, out.reason)
         except ImagesUnsupported as e:  # a set-up problem, not the agent's failure: the caller says it in one line
-            self._finish(rec, "llm_error", None, str(e), step, session, t_start)
+            ep.end("llm_error", str(e))
+            self._finish(ep)
             raise
         except LLMError as e:
-            status, reason = "llm_error", str(e)
+            ep.end("llm_error", str(e))
         except (asyncio.CancelledError, KeyboardInterrupt):
             if not watchdog.claim():
-                status, reason = "interrupted", "interrupted by the user"
-                self._finish(rec, status, None, reason, step, session, t_start)
+                ep.end("interrupted", "interrupted by the user")
+                self._finish(ep)
                 raise
-            status, answer = "timeout", None
-            reason = f"the run's watchdog stopped it after {self.config.max_seconds:g} s (in step {step})"
+            ep.end("timeout", f"the run's watchdog stopped it after {self.config.max_seconds:g} s (in step {ep.step})")
         except Exception as e:  # a bug or an unexpected failure: the trajectory still gets its footer
-            self._finish(rec, "crashed", None, f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}",
-                         step, session, t_start)
+            ep.end("crashed", f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
+            self._finish(ep)
             raise
         finally:
             watchdog.stop()
             session.mask_values = masked_before
-        return self._finish(rec, status, answer, reason, step, session, t_start)
+        return self._finish(ep)
+
+    def _start(self, intent: str, start_url: str, session: BrowserSession, run_dir: str | Path | None,
+               task_meta: dict[str, Any] | None) -> _Episode:
+        """Open the run directory, write the header, point the session's downloads and secrets at this run."""
+        rec = Recorder(run_dir or new_run_dir("runs", intent[:30]), self.secrets)
+        session.downloads_dir = session.config.downloads_dir or rec.dir / "downloads"  # this run's, not a former's
+        session.secrets = self.secrets
+        blocked = len(session.blocked_requests)
+        ep = _Episode(intent, session, rec, StopRules.of(self.config),
+                      observe_options(self.config.vision.mode, self.config.observe), time.perf_counter(), blocked,
+                      blocked)
+        rec.header(Header({"intent": intent, "start_url": start_url, **(task_meta or {})},
+                          self._config_dict(session)))
+        return ep
+
+    async def _step(self, ep: _Episode) -> bool:
+        """One step; True when the run ends with it (its status and reason set on `ep`)."""
+        clock = _Clock(time.perf_counter())
+        obs = await self._observe(ep)
+        clock.observed = time.perf_counter()
+        try:
+            plan = await self._plan(ep, obs)
+        except ParseError as e:
+            ep.last_error = f"your reply was not a valid action: {e}"
+            clock.planned = time.perf_counter()
+            self._record(ep, obs, None, None, None, clock, ep.last_error)
+            ep.history.append(StepSummary("(invalid reply)", ok=False, error=str(e), url=obs.url))
+            return self._stop_if(ep, ep.rules.invalid_reply())
+        clock.planned = time.perf_counter()
+        action = plan.actions[0]
+        if action.verb == "stop":
+            self._record(ep, obs, action, None, plan, clock, None)
+            ep.end("answered", "the agent stopped with an answer", action.text or "")
+            return True
+        if action.verb == "note":
+            ep.notes.append(action.text or "")
+        bound_to = plan.observation or obs  # a search planner may have reloaded the page (new ids)
+        result = await execute(ep.session, bound_to, action, self.secrets)
+        clock.acted = time.perf_counter()
+        self._record(ep, obs, as_seen(action, bound_to, obs), result, plan, clock, None, executed=action)
+        target = f"{result.target.role} {result.target.name!r}" if result.target else ""
+        ep.history.append(StepSummary(str(action), target, result.ok, result.error, obs.url, obs.text, action.id))
+        ep.last_error = result.error
+        return self._stop_if(ep, ep.rules.acted(str(action), state_key(obs), result.ok, result.error))
+
+    async def _observe(self, ep: _Episode) -> Observation:
+        """The page as the model will see it: observed, secrets masked, crops added with --images crops."""
+        session = ep.session
+        obs = await session.observe(ep.observe)
+        try:  # the model, the record, the screenshot
+            await session.guard(mask_secrets(session.page, obs, self.secrets, policy=session.policy),
+                                "masking secrets")
+        except PageUnresponsive as e:
+            obs.screenshot = None  # it may show a secret that could not be masked
+            obs.notices.append(str(e))
+        if self.config.vision.mode == "crops":
+            await self._add_crops(session, obs, ep.history, ep.observe)
+        return obs
+
+    async def _plan(self, ep: _Episode, obs: Observation) -> Plan:
+        """The next action of a committed path when the page is what search saw, else the planner's choice.
+        Raises ParseError when the model's reply is not an action."""
+        if ep.pending is not None:
+            plan, i = ep.pending
+            nxt = plan.continue_at(i, obs)
+            ep.pending = (plan, i + 1) if nxt is not None else None
+            if nxt is not None:
+                return nxt
+        ctx = PlanContext(ep.intent, obs, ep.history, self.policy, ep.session, ep.last_error, ep.notes, ep.observe,
+                          self.secrets, self.server)
+        plan = await self.planner.choose(ctx)
+        ep.pending = (plan, 1) if len(plan.actions) > 1 else None
+        return plan
+
+    @staticmethod
+    def _stop_if(ep: _Episode, stop: Stop | None) -> bool:
+        """Apply a stop rule's verdict: the run ends when there is one."""
+        if stop is None:
+            return False
+        ep.end(stop.status, stop.reason)
+        return True
 
     async def _add_crops(self, session: BrowserSession, obs: Observation, history: list[StepSummary],
                          options: ObserveOptions) -> None:
@@ -193,55 +308,46 @@ class Agent:
         ids = crop_candidates(obs, prev.page if prev is not None and prev.url == obs.url else None, acted, [], limit)
         obs.crops = (await session.crop_elements(obs, ids, options) if ids else []) + dense
 
-    def _finish(self, rec: Recorder, status: str, answer: str | None, reason: str, steps: int,
-                session: BrowserSession, t_start: float) -> RunResult:
+    def _finish(self, ep: _Episode) -> RunResult:
+        """Write the footer and close the run directory."""
+        session = ep.session
         try:
             url = session.page.url
         except NavigationError:
             url = ""
-        secs = time.perf_counter() - t_start
-        rec.footer({"status": status, "answer": answer, "reason": reason, "steps": steps, "final_url": url,
-                    "blocked_requests": session.blocked_requests[getattr(self, "_blocked_start", 0):],
-                    "usage": self.model.usage.to_dict(), "llm_calls": self.model.n_calls, "seconds": round(secs, 2),
-                    **({"images": self.model.image_usage()} if self.model.image_bytes else {})})
-        rec.close()
-        return RunResult(status, answer, steps, reason, rec.dir, self.model.usage, url, secs, rec)
+        secs = time.perf_counter() - ep.t_start
+        ep.rec.footer(Footer(ep.status, ep.answer, ep.reason, ep.step, url, self.model.usage, self.model.n_calls,
+                             round(secs, 2), session.blocked_requests[ep.blocked_start:],
+                             self.model.image_usage() if self.model.image_bytes else None))
+        ep.rec.close()
+        return RunResult(ep.status, ep.answer, ep.step, ep.reason, ep.rec.dir, self.model.usage, url, secs, ep.rec,
+                         ep.records)
 
-    def _record_step(self, rec: Recorder, step: int, obs: Observation, action: Action | None,
-                     result: ActionResult | None, plan: Plan | None, t0: float, t_obs: float, t_plan: float,
-                     error: str | None, t_act: float | None = None) -> None:
-        calls = self.model.drain()
-        tokens = sum(c["usage"]["prompt_tokens"] + c["usage"]["completion_tokens"] for c in calls)
-        t_act = t_act or t_plan
-        target = None
-        if result is not None and result.target is not None:
-            target = {k: v for k, v in result.target.to_dict().items() if k in ("id", "role", "name", "frame",
-                                                                                   "selector", "bbox")}
-        record = {
-            "step": step, "url": obs.url, "title": obs.title, "obs_hash": state_key(obs), "observation": obs.text,
-            "tabs": [t.__dict__ for t in obs.tabs], "notices": obs.notices,
-            "action": str(action) if action else None, "action_dict": action.to_dict() if action else None,
-            "target": target, "result": result.to_dict() if result else {"ok": error is None, "error": error},
-            "timings": {"observe_ms": round((t_obs - t0) * 1000, 1), "plan_ms": round((t_plan - t_obs) * 1000, 1),
-                        "act_ms": round((t_act - t_plan) * 1000, 1), **{k: round(v, 1) for k, v in
-                                                                         obs.timings.items()}},
-            "llm_calls": calls, "tokens": tokens, "blocked_requests": self._new_blocked(),
-            "screenshot": rec.screenshot(step, obs.screenshot, ext_of(obs.screenshot or b"")),
-            "candidates": plan.candidates if plan else [], "search_tree": plan.tree if plan else None,
-        }
-        rec.step(record)
+    def _record(self, ep: _Episode, obs: Observation, action: Action | None, result: ActionResult | None,
+                plan: Plan | None, clock: _Clock, error: str | None, executed: Action | None = None) -> None:
+        """Write the step (through the recorder, which redacts it) and tell `on_step`. `action` is in the ids of
+        `obs` (what the record shows); `executed` is the same action as run on the page a planner restored, whose
+        ids may differ (recorded as `executed_action` then)."""
+        element = None
+        if executed is not None and action is not None and str(executed) != str(action) and result is not None \
+                and result.target is not None:
+            element = obs.elements.get(action.id) if action.id is not None else None  # as in the screenshot
+        blocked = ep.session.blocked_requests
+        new_blocked, ep.blocked_seen = blocked[ep.blocked_seen:], len(blocked)
+        written = ep.rec.step(Step.observed(
+            ep.step, obs, action, result, error=error, timings=clock.timings(),
+            llm_calls=[LLMCall.from_dict(c) for c in self.model.drain()], blocked=new_blocked,
+            screenshot=ep.rec.screenshot(ep.step, obs.screenshot, ext_of(obs.screenshot or b"")),
+            candidates=plan.candidates if plan else None, search_tree=plan.tree if plan else None,
+            executed=executed, element=element))
+        ep.records.append(written)
+        tokens = written.tokens
         if self.on_step:
             ok = result.ok if result else error is None
             err = result.error if result else error
-            self.on_step(StepRecord(step, str(action) if action else "(invalid reply)", self.secrets.redact(obs.url),
-                                    (t_act - t0) * 1000, tokens, ok, self.secrets.redact(err),
-                                    parse_note(plan.tree) if plan else None))
-
-    def _new_blocked(self) -> list[str]:
-        """Requests the network policy refused since the last step (method and URL; secrets redacted on write)."""
-        blocked = self._session.blocked_requests if self._session else []
-        out, self._blocked_seen = blocked[self._blocked_seen:], len(blocked)
-        return out
+            self.on_step(StepRecord(ep.step, str(action) if action else "(invalid reply)",
+                                    self.secrets.redact(obs.url), ((clock.acted or clock.planned) - clock.start) * 1000,
+                                    tokens, ok, self.secrets.redact(err), parse_note(plan.tree) if plan else None))
 
     def _config_dict(self, session: BrowserSession) -> dict[str, Any]:
         """The header's configuration: the run configuration as it really is (`run`, what replay rebuilds the
@@ -314,13 +420,32 @@ async def run_task(intent: str, url: str, model: ChatModel, *, planner: Planner 
         config = replace(config, vision=replace(
             config.vision, mode=image_mode or config.vision.mode,
             task_images=[*config.vision.task_images, *load_images(list(images or []))]))
+    fresh = not run_dir.exists() or not any(run_dir.iterdir())
     agent = Agent(model, planner, config, secrets, on_step, run_config, server)
+    unstarted = True  # the run never got past set-up: its directory is removed
     try:
         async with BrowserSession(browser) as session:
             session.action_policy = action_policy
-            return await agent.run(intent, url, session, run_dir, task_meta)
+            result = await agent.run(intent, url, session, run_dir, task_meta)
+            unstarted = result.status == "navigation_error" and result.steps == 0
+            return result
+    except BaseException as e:
+        unstarted = isinstance(e, errors.SetupError | errors.BadInput | ImagesUnsupported)  # a crash or Ctrl-C keeps it
+        raise
     finally:
-        redact_artifacts(run_dir, secrets)
+        if fresh and unstarted and not _has_steps(run_dir):
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:
+            redact_artifacts(run_dir, secrets)
+
+
+def _has_steps(run_dir: Path) -> bool:
+    """Whether the run recorded at least one step (a run that failed in set-up recorded none)."""
+    try:
+        with (run_dir / "trajectory.jsonl").open(encoding="utf-8") as f:
+            return any('"type": "step"' in line for line in f)
+    except OSError:
+        return False
 
 
 def run_task_sync(intent: str, url: str, model: ChatModel, **kwargs: Any) -> RunResult:

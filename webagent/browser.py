@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
@@ -111,6 +112,7 @@ class BrowserSession:
         self.notices: list[str] = []
         self.blocked_requests: list[str] = []
         self._stubs: dict[tuple[str, str], str] = {}  # (method, url) -> redirect stub served, for the HAR
+        self._har: Path | None = None  # the current context's HAR
         self.downloads_dir: Path | None = None
         self.block_mutations = False  # inside `exploring()`: abort every request that could change server state
         self.writable_origins: set[str] = set()  # ... except to these (their state is snapshotted by the planner)
@@ -122,6 +124,7 @@ class BrowserSession:
         self._crashed: set[Page] = set()
         self.watchdog = Watchdog()
         self._own_pages = 0  # tabs we are opening ourselves: not "a new tab opened" for the agent
+        self._tasks: set[asyncio.Future[Any]] = set()  # closing refused sockets (kept until done)
 
     async def __aenter__(self) -> BrowserSession:
         await self.start()
@@ -131,6 +134,10 @@ class BrowserSession:
         await self.close()
 
     async def start(self) -> None:
+        if not self.config.headless and sys.platform.startswith("linux") and not (
+                os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise SetupError("--headful needs a display and $DISPLAY is not set: run under a virtual one with "
+                             "`xvfb-run webagent ...`, or drop --headful")
         self._pw = await async_playwright().start()
         exe = self.config.executable or find_chromium()
         try:
@@ -162,8 +169,9 @@ class BrowserSession:
             await self._close_context()
         w, h = self.config.viewport
         extra: dict[str, Any] = {}
-        if self.config.record_har:
-            extra = {"record_har_path": str(self.config.record_har), "record_har_content": "embed"}
+        self._har = self.config.record_har  # where this context's HAR goes, even if the config changes meanwhile
+        if self._har:
+            extra = {"record_har_path": str(self._har), "record_har_content": "embed"}
         self._stubs = {}
         self.context = await self._browser.new_context(
             viewport={"width": w, "height": h}, device_scale_factor=1, accept_downloads=True,
@@ -176,6 +184,7 @@ class BrowserSession:
         self.context.on("page", self._on_page)
         await self.context.add_init_script(TRACKER_JS)
         await self.context.route("**/*", self._guard)
+        await self.context.route_web_socket("**/*", self._guard_socket)  # routes above never see WebSockets
         self._seeded = False
         self._active = await self._open_tab()
         return self.context
@@ -203,8 +212,8 @@ class BrowserSession:
             await self.context.close()
         except PlaywrightError:
             pass
-        if self.config.record_har and self._stubs:
-            _fill_stub_bodies(Path(self.config.record_har), self._stubs)
+        if self._har and self._stubs:
+            _fill_stub_bodies(Path(self._har), self._stubs)
 
     async def close(self) -> None:
         await self._close_context()
@@ -222,7 +231,7 @@ class BrowserSession:
     def page(self) -> Page:
         """The active tab."""
         if self._active is None or self._active.is_closed():
-            pages = self.context.pages if self.context else []
+            pages = self.pages
             if not pages:
                 raise NavigationError("no open tab")
             self._active = pages[-1]
@@ -230,7 +239,19 @@ class BrowserSession:
 
     @property
     def pages(self) -> list[Page]:
-        return list(self.context.pages) if self.context else []
+        """The tabs the agent has (tabs a planner keeps hidden for itself are not among them)."""
+        return [p for p in self.context.pages if not is_hidden(p)] if self.context else []
+
+    async def blank_tab(self) -> Page:
+        """Open a blank tab and make it active, leaving the previous one as it is (a planner hid it to keep it)."""
+        self._active = await self._open_tab()
+        return self._active
+
+    async def activate(self, page: Page) -> None:
+        """Make a tab a planner kept hidden (`hide`) the active one again, visible to the agent."""
+        hide(page, False)
+        self._active = page
+        await page.bring_to_front()
 
     async def focus(self, index: int) -> Page:
         self._active = self.pages[index]
@@ -270,10 +291,12 @@ class BrowserSession:
     async def exploring(self, writable: list[str] | None = None) -> AsyncIterator[None]:
         """Inside, the network guard aborts every request that could change server state (anything but GET, HEAD
         and OPTIONS), so a planner can try actions without ordering, posting or deleting; nests. `writable`:
-        origins whose state the planner snapshots itself (webagent.server_state): their requests go through."""
+        origins whose state the planner snapshots itself (webagent.server_state): their requests go through (a nested
+        block without `writable` keeps the enclosing block's, as a search's replay of a path does)."""
         before, before_w = self.block_mutations, self.writable_origins
         self.block_mutations = True
-        self.writable_origins = {o.lower().rstrip("/") for o in writable or []}
+        if writable is not None:
+            self.writable_origins = {o.lower().rstrip("/") for o in writable}
         try:
             yield
         finally:
@@ -339,14 +362,40 @@ class BrowserSession:
                 and urlsplit(req.url).scheme in ("http", "https"):
             await self._follow_redirects(route, top_level)
             return
-        if self.config.network == "strict" and urlsplit(req.url).scheme in ("http", "https"):
-            await self._fetch_checked(route)
+        carries = bool(self.secrets.carried_in(req.url + "\n" + body))  # its redirect hops are checked too
+        if (self.config.network == "strict" or carries) and urlsplit(req.url).scheme in ("http", "https"):
+            await self._fetch_checked(route, body)
             return
         await route.continue_()
 
-    async def _fetch_checked(self, route: Any, max_hops: int = 10) -> None:
-        """A subresource under --network strict: fetched here hop by hop, each redirect target checked, the final
-        response handed to the page (the browser would follow redirect hops without showing them to the guard)."""
+    async def _guard_socket(self, ws: Any) -> None:
+        """The network policy for a WebSocket: its URL as for any request, then every message the page sends
+        (a message carrying a secret's value goes only to the secret's hosts); a refused socket is closed."""
+        why = self._block_reason(ws.url, "", False)
+        if why:
+            self._blocked("WEBSOCKET", ws.url, why, False)
+            await ws.close()
+            return
+        server = ws.connect_to_server()
+        if not self.secrets.values:
+            return  # messages flow both ways untouched
+
+        def from_page(message: str | bytes) -> None:
+            text = message if isinstance(message, str) else message.decode("utf-8", "replace")
+            why = self._block_reason(ws.url, text, False)
+            if why:
+                self._blocked("WEBSOCKET", ws.url, f"a message {why}", False)
+                task = asyncio.ensure_future(ws.close())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            else:
+                server.send(message)
+        ws.on_message(from_page)
+
+    async def _fetch_checked(self, route: Any, body: str = "", max_hops: int = 10) -> None:
+        """A subresource under --network strict, or one carrying a secret: fetched here hop by hop, each redirect
+        target checked (with the request's body, which route.fetch sends on every hop), the final response handed
+        to the page (the browser would follow redirect hops without showing them to the guard)."""
         req = route.request
         url, method = req.url, req.method
         try:
@@ -357,7 +406,7 @@ class BrowserSession:
                     break
                 url = urljoin(url, location)
                 method = "GET" if resp.status in (301, 302, 303) else method
-                why = self._block_reason(url, "", False)
+                why = self._block_reason(url, body, False)
                 if why:
                     self._blocked(method, url, f"a redirect hop {why}", False)
                     await route.abort("blockedbyclient")
@@ -554,8 +603,18 @@ def _redirect_stub(target: str) -> str:
     """A page that replaces itself by `target` at once (how the guard passes on a checked redirect hop)."""
     import json
     from html import escape
+    js = json.dumps(target).replace("<", "\\u003c")  # a `</script>` in the URL must not end the script early
     return (f'<!doctype html><meta name="{REDIRECT_MARK}"><meta http-equiv="refresh" content="0;url={escape(target)}">'
-            f"<script>location.replace({json.dumps(target)})</script>")
+            f"<script>location.replace({js})</script>")
+
+
+def hide(page: Page, hidden: bool) -> None:
+    """Mark a tab as kept by a planner: not in `pages`, not in the tabs an observation lists."""
+    page.webagent_hidden = hidden
+
+
+def is_hidden(page: Page) -> bool:
+    return bool(getattr(page, "webagent_hidden", False))
 
 
 def collapse(notices: list[str]) -> list[str]:

@@ -64,6 +64,12 @@ def _norm(s: str) -> str:
     return re.sub(r"\s+", " ", s).strip().casefold()
 
 
+def _shows(value: str, option: str) -> bool:
+    """Whether a combobox's value or text shows `option` as a whole (a label around it is fine: `Country: Brazil`),
+    not as part of a longer word (`JavaScript` does not show `Java`)."""
+    return re.search(r"(?<!\w)" + re.escape(_norm(option)) + r"(?!\w)", _norm(value)) is not None
+
+
 def split_options(text: str, available: list[str]) -> list[str]:
     """The options `text` asks for, split on `|`; runs of parts that together are one option's text (an option
     that contains `|` itself) stay whole, longest first."""
@@ -183,7 +189,7 @@ async def _verify_aria(loc: Locator, label: str, want: set[str], is_box: bool, t
         return chosen
     if not is_box:  # a combobox whose popup closed: its own value or text shows the choice
         value = await loc.evaluate(_COMBO_VALUE_JS, timeout=timeout)
-        if all(_norm(w) in _norm(value) for w in want):
+        if all(_shows(value, w) for w in want):
             return sorted(want)
         raise ElementNotActionable(f"{label}: after clicking {sorted(want)} it shows {value!r}")
     raise ElementNotActionable(f"{label}: after clicking, the selected options are {chosen or 'none'}, "

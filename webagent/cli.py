@@ -45,10 +45,24 @@ def make_model_from_args(args: argparse.Namespace, settings: Any = None) -> Any:
     return make_model(**settings.kwargs(), api_key=getattr(args, "api_key", None))
 
 
-def _print_step(s) -> None:
+def _print_step(s, file: Any = None) -> None:
     status = ("" if s.ok else f"  ! {s.error}") + (f"  ? {s.note}" if getattr(s, "note", None) else "")
     print(f"step {s.step:>2}  {s.action:<40.40}  {s.url:<50.50}  {s.ms:>6.0f} ms  {s.tokens:>6} tok{status}",
-          flush=True)
+          flush=True, file=file or sys.stdout)
+
+
+def _print_step_stderr(s) -> None:
+    _print_step(s, sys.stderr)
+
+
+def run_json(result: Any, score: float | None = None) -> dict[str, Any]:
+    """The machine-readable summary of a run that `run --json` prints: one JSON object."""
+    u = result.usage
+    return {"status": result.status, "ok": result.ok, "answer": result.answer, "reason": result.reason,
+            "run_dir": str(result.run_dir) if result.run_dir.exists() else None, "steps": result.steps,
+            "tokens": {"prompt": u.prompt_tokens, "completion": u.completion_tokens, "total": u.total_tokens},
+            "cost_usd": round(u.cost_usd, 6), "seconds": round(result.seconds, 2), "final_url": result.final_url,
+            "score": score}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -65,7 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.url:
         raise BadInput("give --url URL, or --site NAME to use a bundled local site")
     url = check_url(args.url)
-    cfg = config_from_args(args)
+    cfg = config_from_args(args, model_defaults=True)
     secrets = Secrets.parse(args.secret or [])
     planner = cfg.build_planner()
     model = make_model_from_args(args, cfg.model)
@@ -75,15 +89,23 @@ def cmd_run(args: argparse.Namespace) -> int:
                             storage_state=args.storage_state, network=cfg.browser.network)
     run_dir = Path(args.out) if args.out else None
     import asyncio
-    result = asyncio.run(run_task(args.task, url, model, planner=planner, config=cfg.agent_config(),
-                                  images=args.image or None,
-                                  browser=browser, run_dir=run_dir, secrets=secrets, on_step=_print_step,
-                                  trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
-                                  action_policy=action_policy, run_config=cfg,
-                                  server=getattr(args, "server", None)))
+
+    from webagent.llm.progress import ProgressTicker
+    with ProgressTicker():  # a slow model shows it is working (a status line on stderr when it is a terminal)
+        result = asyncio.run(run_task(args.task, url, model, planner=planner, config=cfg.agent_config(),
+                                      images=args.image or None, browser=browser, run_dir=run_dir, secrets=secrets,
+                                      on_step=_print_step_stderr if args.json else _print_step,
+                                      trace=args.trace, har=args.har, task_meta=getattr(args, "site_meta", None),
+                                      action_policy=action_policy, run_config=cfg,
+                                      server=getattr(args, "server", None)))
+    if args.json:
+        print(json.dumps(run_json(result), ensure_ascii=False))
     if result.status in ("navigation_error", "llm_error"):
-        print(f"run: {result.run_dir} (keeps the {result.steps} finished steps)")
+        if result.run_dir.exists() and not args.json:  # a run that failed in set-up leaves no directory
+            print(f"run: {result.run_dir} (keeps the {result.steps} finished steps)")
         return _err(result.reason)
+    if args.json:
+        return 0 if result.ok else 1
     print(f"status: {result.status} ({result.reason})")
     if result.answer is not None:
         print(f"answer: {result.answer}")
@@ -112,7 +134,7 @@ def _run_on_bundled_site(args: argparse.Namespace) -> int:
         snapshots = getattr(env, "snapshots", None)  # an environment may snapshot its sites' state for search
         args.server = snapshots(urls) if snapshots is not None else None
         args.site = None
-        print(f"site {name} at {url}", flush=True)
+        print(f"site {name} at {url}", flush=True, file=sys.stderr if args.json else sys.stdout)
         return cmd_run(args)
 
 
@@ -141,9 +163,12 @@ def cmd_observe(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+    from webagent import __version__
     from webagent.runconfig import add_model_flags, add_observe_flags, add_run_flags
 
     parser = argparse.ArgumentParser(prog="webagent", description="Run LLM web agents in a real browser.")
+    parser.add_argument("--version", action="version", version=f"webagent {__version__}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -165,17 +190,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     p.add_argument("--trace", action="store_true", help="also save a Playwright trace.zip in the run directory")
     p.add_argument("--har", action="store_true", help="also save the network traffic as network.har "
                                                       "(for `webagent replay --har`)")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the result on stdout (status, "
+                   "answer, run_dir, steps, tokens, cost_usd, ...); step lines go to stderr")
     add_run_flags(p)
     add_image_flags(p)
     handlers["run"] = cmd_run
 
     p = sub.add_parser("observe", help="print what the agent would see on a page")
-    p.add_argument("url")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("url", help="the page to observe (http(s):// or file://)")
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="text: what the model reads; json: every element with id, role, name, box and frame")
     p.add_argument("--screenshot", metavar="PATH", help="also save the viewport screenshot")
     p.add_argument("--set-of-marks", action="store_true", help="draw the ids on the saved screenshot")
     add_observe_flags(p)
-    p.add_argument("--headful", action="store_true")
+    p.add_argument("--headful", action="store_true", help="show the browser window (needs a display)")
     handlers["observe"] = cmd_observe
 
     add_commands: list[AddCommands] = [replay_cli.add_commands, mcp_cli.add_commands]
@@ -185,12 +213,22 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     return parser, handlers
 
 
+def _deepest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the (sub)subcommand named in `args`."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and getattr(args, action.dest, None) in action.choices:
+            return _deepest(action.choices[getattr(args, action.dest)], args)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         parser, handlers = build_parser()
     except SetupError as e:
         return _err(str(e))
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # say it with the usage of the subcommand that was given, not the top-level one
+        _deepest(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return handlers[args.command](args)
     except (BadInput, SetupError, LLMError, NavigationError) as e:

@@ -18,8 +18,8 @@ from webagent.browser import BrowserSession
 from webagent.errors import NavigationError, PageUnresponsive, ParseError
 from webagent.executor import ActionResult, execute
 from webagent.observers import Observation, ObserveOptions
-from webagent.observers.identity import state_key
 from webagent.recorder import Recorder, mask_secrets
+from webagent.records import Evaluation, Footer, Header, Step
 from webagent.safety import Secrets
 from webagent.vision import ext_of
 
@@ -67,9 +67,10 @@ class Controller:
         """Record the following steps in `run_dir` (a new run: header now, footer at `finish`)."""
         self.finish("interrupted", None, "a new recording started")
         self.recorder = Recorder(run_dir, self.secrets)
-        self.recorder.header(task, {"secrets": self.secrets.describe(), "viewport": list(self.session.config.viewport),
-                                    "action_policy": self.session.action_policy.describe()
-                                    if self.session.action_policy is not None else None, **config})
+        self.recorder.header(Header(task, {
+            "secrets": self.secrets.describe(), "viewport": list(self.session.config.viewport),
+            "action_policy": self.session.action_policy.describe() if self.session.action_policy is not None
+            else None, **config}))
         self._blocked_seen = len(self.session.blocked_requests)
         return self.recorder.dir
 
@@ -82,17 +83,27 @@ class Controller:
             url = self.session.page.url if self.session.context is not None else ""
         except NavigationError:
             url = ""
-        rec.footer({"status": status, "answer": answer, "reason": reason, "steps": self.steps, "final_url": url,
-                    "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "cost_usd": 0.0},
-                    "llm_calls": 0, **({"evaluation": evaluation} if evaluation is not None else {})})
+        rec.footer(Footer(status, answer, reason, self.steps, url,
+                          evaluation=Evaluation.from_dict(evaluation) if evaluation is not None else None))
         rec.close()
 
     # -- the page -------------------------------------------------------------------------------------------
     async def open(self, url: str) -> None:
-        """Open `url` in the active tab (the first URL of a context also seeds its allowlist, as in `run`).
+        """Open `url` in the active tab (the first URL that opens in a context seeds its allowlist, as in `run`).
         Raises BadInput for a malformed URL and NavigationError when it cannot be opened or is not allowed."""
         self.obs = None
-        await self.session.goto(url)
+        seeded = self.session._seeded
+        for attempt in range(2):
+            try:
+                await self.session.goto(url)
+                return
+            except NavigationError as e:
+                # the error page of an earlier failed open can still be committing and cut this navigation short
+                if attempt == 0 and "interrupted by another navigation" in str(e):
+                    continue
+                if not seeded:  # a first page that did not open does not fix the allowlist (a mistyped port)
+                    self.session._seeded = False
+                raise
 
     async def observe(self, options: ObserveOptions | None = None) -> Observation:
         """Observe the active tab, with secrets masked in the text and pictures as the agent loop does."""
@@ -137,20 +148,9 @@ class Controller:
         rec = self.recorder
         if rec is None:
             return
-        target = None
-        if result is not None and result.target is not None:
-            target = {k: v for k, v in result.target.to_dict().items()
-                      if k in ("id", "role", "name", "frame", "selector", "bbox")}
         blocked = self.session.blocked_requests
         new_blocked, self._blocked_seen = blocked[self._blocked_seen:], len(blocked)
-        rec.step({
-            "step": self.steps, "url": obs.url, "title": obs.title, "obs_hash": state_key(obs),
-            "observation": obs.text, "tabs": [t.__dict__ for t in obs.tabs], "notices": obs.notices,
-            "action": str(action) if action else None, "action_dict": action.to_dict() if action else None,
-            "target": target, "result": result.to_dict() if result else {"ok": out.ok, "error": out.error},
-            "timings": {"observe_ms": 0.0, "plan_ms": 0.0, "act_ms": out.timings.get("act_ms", 0.0),
-                        **{k: round(v, 1) for k, v in obs.timings.items()}},
-            "llm_calls": [], "tokens": 0, "blocked_requests": new_blocked,
-            "screenshot": rec.screenshot(self.steps, obs.screenshot, ext_of(obs.screenshot or b"")),
-            "candidates": [], "search_tree": None,
-        })
+        rec.step(Step.observed(
+            self.steps, obs, action, result, error=out.error,
+            timings={"observe_ms": 0.0, "plan_ms": 0.0, "act_ms": out.timings.get("act_ms", 0.0)},
+            blocked=new_blocked, screenshot=rec.screenshot(self.steps, obs.screenshot, ext_of(obs.screenshot or b""))))

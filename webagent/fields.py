@@ -162,7 +162,7 @@ async def type_verified(loc: Locator, label: str, text: str, timeout: int, redac
     try:
         value = to_input_value(kind, text)
     except ValueError as e:
-        raise TypingMismatch(f"{label} is a {kind} field and needs {NEEDS[kind]}; {e}") from None
+        raise TypingMismatch(f"{label} is a {kind} field and needs {NEEDS[kind]}; {redact(str(e))}") from None
     try:
         await loc.fill(value, timeout=timeout)
     except PlaywrightError as e:

@@ -127,13 +127,15 @@ class PlannerEntry:
     params: type
     build: Callable[[Any], Planner]
     help: str = ""
+    cli: bool = True  # offered by `--planner`; False for a name that only has to read back (gold runs)
 
 
 PLANNERS: dict[str, PlannerEntry] = {}
 
 
-def register_planner(name: str, params: type, build_fn: Callable[[Any], Planner], help: str = "") -> None:
-    PLANNERS[name] = PlannerEntry(name, params, build_fn, help)
+def register_planner(name: str, params: type, build_fn: Callable[[Any], Planner], help: str = "",
+                     cli: bool = True) -> None:
+    PLANNERS[name] = PlannerEntry(name, params, build_fn, help, cli)
 
 
 def planner_names() -> tuple[str, ...]:

@@ -68,15 +68,18 @@ def build_messages(intent: str, obs: Observation, history: list[StepSummary], la
     untrusted block whose markers carry the run's random token; with `vision`, the task's images and the page's
     `pictures` (within the budget) follow the text as image parts."""
     fence = fence or Fence()
-    inner = [f"URL: {obs.url}"]
-    if len(obs.tabs) > 1:
-        inner.append("TABS: " + " | ".join(f"{t.index}{'*' if t.active else ''}: {t.title[:40]}" for t in obs.tabs))
+    # What stays the same from step to step comes first (system prompt, task, earlier actions), so a backend that
+    # caches the prompt prefix (llama.cpp's KV cache, providers' prompt caching) evaluates only the new tail.
+    inner: list[str] = []
     if history:
         inner.append("PREVIOUS ACTIONS:")
         start = max(0, len(history) - history_len)
         for i, h in enumerate(history[start:], start + 1):
             outcome = "ok" if h.ok else f"FAILED: {h.error}"
             inner.append(f"{i}. {h.action}{' on ' + h.target if h.target else ''} -> {outcome}")
+    inner.append(f"URL: {obs.url}")
+    if len(obs.tabs) > 1:
+        inner.append("TABS: " + " | ".join(f"{t.index}{'*' if t.active else ''}: {t.title[:40]}" for t in obs.tabs))
     if history and history[-1].page and history[-1].url == obs.url:
         changes = diff(history[-1].page, obs.text, 20)
         inner.append("PAGE CHANGES SINCE THE LAST ACTION:" if changes else "PAGE CHANGES SINCE THE LAST ACTION: none")

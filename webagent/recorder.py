@@ -20,7 +20,6 @@ import io
 import json
 import os
 import platform
-import time
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,9 +27,9 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from webagent.errors import BadInput
+from webagent.records import FORMAT_VERSION, Evaluation, Footer, Header, Step
 from webagent.safety import DomainPolicy, Secrets
 
-FORMAT_VERSION = 2
 TRAJECTORY = "trajectory.jsonl"
 MASK_COLOR = "#FF00FF"  # what a masked secret looks like in a screenshot
 SECRET_SELECTOR = "[data-webagent-secret]"  # elements showing a secret, tagged while pictures are taken
@@ -117,17 +116,23 @@ class Recorder:
         rec._f = None
         return rec
 
-    def _write(self, record: dict[str, Any]) -> None:
-        line = json.dumps(self.secrets.redact(record), ensure_ascii=False, default=str)
+    def _write(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Redact, write and fsync one record; returns the record as written (what a reader gets back)."""
+        record = json.loads(json.dumps(self.secrets.redact(record), ensure_ascii=False, default=str))
+        line = json.dumps(record, ensure_ascii=False)
         if self._f is None or self._f.closed:  # e.g. an evaluation after the footer: append to the same file
             with self.path.open("a", encoding="utf-8") as f:
                 _fsync_write(f, line)
-            return
-        _fsync_write(self._f, line)
+        else:
+            _fsync_write(self._f, line)
+        return record
 
-    def header(self, task: dict[str, Any], config: dict[str, Any]) -> None:
-        self._write({"type": "header", "format": FORMAT_VERSION, "created": time.time(),
-                     "task": task, "config": config, "versions": versions()})
+    def header(self, header: Header) -> Header:
+        """Write the run's first record (the versions of this install filled in); returns it as written."""
+        if not header.versions:
+            header.versions = versions()
+        header.format = FORMAT_VERSION
+        return Header.from_dict(self._write(header.to_dict()))
 
     def screenshot(self, step: int, data: bytes | None, ext: str = "jpg") -> str | None:
         if not data:
@@ -200,34 +205,35 @@ class Recorder:
             out.append({**call, "messages": new_msgs, "images": received})
         return out
 
-    def step(self, record: dict[str, Any]) -> None:
-        record = dict(record)
-        if record.get("llm_calls"):
+    def step(self, step: Step) -> Step:
+        """Write one step: the images its LLM calls received go to `images/`, the target's crop is cut from the
+        screenshot when the step has no crops yet. Returns the step as written (redacted), for the run's history."""
+        record = step.to_dict()
+        if record["llm_calls"]:
             record["llm_calls"] = self.store_images(record["llm_calls"])
-        target = record.get("target") or {}
-        if "crops" not in record:
-            crop = self.crop(int(record.get("step", 0)), record.get("screenshot"), target.get("bbox"))
+        if not step.crops:
+            crop = self.crop(step.step, step.screenshot, step.target.bbox if step.target else None)
             record["crops"] = {"target": crop} if crop else {}
-        self._write({"type": "step", **record})
+        return Step.from_dict(self._write(record))
 
-    def footer(self, record: dict[str, Any]) -> None:
-        """The end of the run: status, answer, final URL, usage; `evaluation` (a dict, e.g. {"score": 1.0, ...})
-        when the caller already evaluated."""
-        self._write({"type": "footer", **record})
+    def footer(self, footer: Footer) -> Footer:
+        """The end of the run: status, answer, final URL, usage; `evaluation` when the caller already evaluated."""
+        return Footer.from_dict(self._write(footer.to_dict()))
 
-    def evaluation(self, evaluation: dict[str, Any]) -> None:
+    def evaluation(self, evaluation: Evaluation) -> Evaluation:
         """Append the evaluation of a finished run (the footer may already be written); readers merge it into
         the footer's `evaluation`."""
-        self._write({"type": "evaluation", "evaluation": evaluation})
+        return Evaluation.from_dict(self._write({"type": "evaluation", "evaluation": evaluation.to_dict()})[
+            "evaluation"])
 
     def close(self) -> None:
         if self._f is not None and not self._f.closed:
             self._f.close()
 
 
-def append_evaluation(run_dir: str | Path, evaluation: dict[str, Any], secrets: Secrets | None = None) -> None:
+def append_evaluation(run_dir: str | Path, evaluation: Evaluation, secrets: Secrets | None = None) -> Evaluation:
     """Record the evaluation of a run whose recorder is gone (through `Recorder.finished`)."""
-    Recorder.finished(run_dir, secrets).evaluation(evaluation)
+    return Recorder.finished(run_dir, secrets).evaluation(evaluation)
 
 
 def _dims(data: bytes) -> dict[str, int]:

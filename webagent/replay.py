@@ -31,6 +31,7 @@ from webagent.environment import Environment, NoEnvironment, RunningSite, enviro
 from webagent.errors import BadInput, NavigationError
 from webagent.observers import Element, Observation, ObserveOptions
 from webagent.recorder import mask_secrets
+from webagent.records import Step, StepTarget
 from webagent.resolve import Target, matches
 from webagent.safety import LOCAL_SCHEMES, Secrets
 from webagent.trajectory import Trajectory, load, normalize_observation
@@ -109,18 +110,17 @@ def observation_diff(recorded: str, now: str, context: int = 2, limit: int = 40)
     return "\n".join(lines)
 
 
-def resolve_target(obs: Observation, target: dict[str, Any]) -> tuple[Element | None, str]:
+def resolve_target(obs: Observation, target: StepTarget) -> tuple[Element | None, str]:
     """The element a recorded target names in `obs`: by role and name (among equals, the one with the recorded
     selector, else the one nearest the recorded box), then by selector. (None, "") when neither finds it."""
-    role, name = target.get("role"), target.get("name")
-    frame = target.get("frame")
+    role, frame = target.role, target.frame
     if role:
-        found = matches(obs, Target(role, name or "", frame=frame if frame is not None else None))
+        found = matches(obs, Target(role, target.name, frame=frame))
         if found:
-            same = [e for e in found if e.selector == target.get("selector")]
+            same = [e for e in found if e.selector == target.selector]
             if same:
                 return same[0], "role+name"
-            box = target.get("bbox")
+            box = target.bbox
             if box and len(found) > 1:
                 def dist(e: Element) -> float:
                     if not e.bbox:
@@ -128,7 +128,7 @@ def resolve_target(obs: Observation, target: dict[str, Any]) -> tuple[Element | 
                     return abs(e.bbox[0] - box[0]) + abs(e.bbox[1] - box[1])
                 return min(found, key=dist), "role+name"
             return found[0], "role+name"
-    sel = target.get("selector")
+    sel = target.selector
     if sel:
         for el in obs.elements.values():
             if el.selector == sel and (frame is None or el.frame == frame):
@@ -141,22 +141,22 @@ def _with_id(action: Action, element_id: int) -> Action:
                   action.url, action.index)
 
 
-def _recorded_action(step: dict[str, Any]) -> Action | None:
-    if step.get("action_dict"):
-        return Action.from_dict(step["action_dict"])
-    if step.get("action"):
-        return parse_action(step["action"])
+def _recorded_action(step: Step) -> Action | None:
+    if step.action_dict:
+        return Action.from_dict(step.action_dict)
+    if step.action:
+        return parse_action(step.action)
     return None
 
 
 def needed_secrets(traj: Trajectory) -> set[str]:
     names: set[str] = set()
     for s in traj.steps:
-        a = s.get("action_dict") or {}
+        a = s.action_dict or {}
         if a.get("verb") == "type":
-            names |= set(_SECRET_RE.findall(a.get("text") or ""))
-        for c in s.get("llm_calls") or []:
-            for out in c.get("outputs") or []:
+            names |= set(_SECRET_RE.findall(str(a.get("text") or "")))
+        for c in s.llm_calls:
+            for out in c.outputs:
                 if out.strip().startswith("type"):
                     names |= set(_SECRET_RE.findall(out))
     return names
@@ -177,6 +177,7 @@ class _Sites:
         self.traj, self.env, self.given, self.reset = traj, env, dict(given or {}), reset
         self.har, self.notices = har, notices
         self.started: AbstractContextManager[dict[str, str]] | None = None
+        self.started_urls: dict[str, str] = {}  # the sites started here, name -> URL
         self.urls: dict[str, str] = {}
         self.map = UrlMap()
 
@@ -205,6 +206,7 @@ class _Sites:
         if start:
             self.started = self.env.start(start)
             urls = await asyncio.to_thread(self.started.__enter__)
+            self.started_urls = dict(urls)
             for n in start:
                 self.urls[n] = urls[n]
                 self.notices.append(f"site {n} started from its seed state at {self.urls[n]}")
@@ -228,7 +230,7 @@ def _names_sites(traj: Trajectory) -> bool:
 
 async def _storage_state(session: BrowserSession, traj: Trajectory, sites: _Sites, tmp: Path,
                          notices: list[str]) -> str | None:
-    task, cfg = traj.task, traj.header.get("config") or {}
+    task, cfg = traj.task, traj.config
     path = cfg.get("storage_state") or task.get("storage_state")
     require_login = task.get("require_login") or traj.spec.get("require_login")
     if path and Path(path).exists() and not require_login:
@@ -289,13 +291,13 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
     start_url = str(traj.task.get("start_url") or "").split(" |AND| ")[0]
     if not start_url:
         raise BadInput(f"{traj.path}: the header's task has no start_url")
-    footer = traj.footer or {}
-    report.recorded = {"status": traj.status, "answer": traj.answer, "final_url": footer.get("final_url"),
+    final_url = traj.footer.final_url if traj.footer is not None else None
+    report.recorded = {"status": traj.status, "answer": traj.answer, "final_url": final_url,
                        "score": traj.score, "steps": len(traj.steps)}
     cfg = browser or BrowserConfig(headless=headless)
     with tempfile.TemporaryDirectory(prefix="webagent-replay-") as tmp:
         async with _Sites(traj, env or environment(), sites, reset, har, report.notices) as st:
-            report.recorded["final_url"] = st.map(footer.get("final_url"))
+            report.recorded["final_url"] = st.map(final_url)
             first = urlsplit(st.map(start_url)).scheme
             if first in LOCAL_SCHEMES and not any(a.lower().rstrip(":") == first for a in allow or []):
                 raise BadInput(f"{traj.path}: the run starts at a {first}: URL; replay opens {first}: pages only "
@@ -303,7 +305,7 @@ async def replay(run_dir: str | Path, *, sites: dict[str, Any] | None = None, re
             if not cfg.allowed_domains:
                 hosts = {u.split("://", 1)[-1].split("/")[0].split(":")[0] for u in [*st.urls.values(),
                                                                                        st.map(start_url)]}
-                recorded = traj.header.get("config", {}).get("allowed_domains") or []
+                recorded = traj.config.get("allowed_domains") or []
                 recorded = [d for d in recorded if isinstance(d, str) and d.lower().rstrip(":") not in LOCAL_SCHEMES]
                 cfg.allowed_domains = sorted({h for h in hosts if h} | set(recorded) | set(allow or []))
             own = session is None
@@ -339,13 +341,13 @@ async def _replay_actions(traj: Trajectory, st: _Sites, session: BrowserSession,
     answer: str | None = None
     diff_shown = False
     for rec in traj.steps:
-        n = rec["step"]
+        n = rec.step
         obs = await session.observe(options)
         await mask_secrets(session.page, obs, secrets)
-        recorded_text = st.map(rec.get("observation") or "")
+        recorded_text = st.map(rec.observation)
         same_page = normalize_observation(recorded_text) == normalize_observation(obs.text)
         action = _recorded_action(rec)
-        r = StepReport(n, rec.get("action") or "(invalid reply)", MATCHED)
+        r = StepReport(n, rec.action or "(invalid reply)", MATCHED)
         if action is None:
             r.status, r.detail = SKIPPED, "the model's reply was not an action; nothing was executed"
         elif action.verb == "stop":
@@ -356,20 +358,20 @@ async def _replay_actions(traj: Trajectory, st: _Sites, session: BrowserSession,
         else:
             if action.verb == "goto" and action.url:
                 action = Action("goto", url=st.map(action.url))
-            target = rec.get("target")
+            target = rec.target
             el: Element | None = None
             if action.verb in ELEMENT_VERBS:
                 if target:
                     el, r.resolved_by = resolve_target(obs, target)
                     if el is None:
                         r.status = DIVERGED
-                        r.detail = (f"no {target.get('role')} named {target.get('name')!r} and nothing at its "
+                        r.detail = (f"no {target.role} named {target.name!r} and nothing at its "
                                     f"selector: the target is gone")
                     elif r.resolved_by == "selector":
                         r.status = DIVERGED
-                        r.detail = (f"no {target.get('role')} named {target.get('name')!r} any more; its selector "
+                        r.detail = (f"no {target.role} named {target.name!r} any more; its selector "
                                     f"now holds {el.role} {el.name!r} (executed on that)")
-                    elif el.role != target.get("role") or el.name.strip() != (target.get("name") or "").strip():
+                    elif el.role != target.role or el.name.strip() != target.name.strip():
                         r.detail = f"matched {el.role} {el.name!r}"
                 else:
                     r.resolved_by = "id"  # the recording failed on this element too: keep its id
@@ -379,17 +381,17 @@ async def _replay_actions(traj: Trajectory, st: _Sites, session: BrowserSession,
             if r.status != DIVERGED or el is not None:
                 result = await execute(session, obs, action, secrets)
                 r.replayed_action = str(action)
-                rec_res = rec.get("result") or {}
-                if bool(result.ok) != bool(rec_res.get("ok", True)):
+                rec_res = rec.result
+                if bool(result.ok) != rec_res.ok:
                     r.status = DIVERGED
-                    was = "succeeded" if rec_res.get("ok", True) else f"failed ({rec_res.get('error')})"
+                    was = "succeeded" if rec_res.ok else f"failed ({rec_res.error})"
                     now = "succeeds" if result.ok else f"fails: {secrets.redact(result.error or '')}"
                     r.detail = (r.detail + "; " if r.detail else "") + f"the action {was} when recorded, now {now}"
-                elif result.ok and rec_res.get("url_after") and not _same_url(
-                        st.map(secrets.redact(rec_res["url_after"])), secrets.redact(result.url_after)):
+                elif result.ok and rec_res.url_after and not _same_url(
+                        st.map(secrets.redact(rec_res.url_after)), secrets.redact(result.url_after)):
                     r.status = DIVERGED
                     r.detail = (r.detail + "; " if r.detail else "") + (
-                        f"led to {secrets.redact(result.url_after)}, recorded {st.map(rec_res['url_after'])}")
+                        f"led to {secrets.redact(result.url_after)}, recorded {st.map(rec_res.url_after)}")
         if r.status == MATCHED and not same_page:
             r.status = DIFFERS
             r.detail = r.detail or "the page text differs from the recording (the action still applied the same)"
@@ -434,7 +436,7 @@ async def _rerun_with_recorded_llm(traj: Trajectory, st: _Sites, session: Browse
     from webagent.agent import Agent
     from webagent.llm.recorded import RecordedChat
 
-    cfg = traj.header.get("config") or {}
+    cfg = traj.config
     outputs = traj.llm_outputs()
     if not outputs:
         raise BadInput(f"{traj.path}: the run made no LLM calls, so there is nothing to re-run with --llm recorded; "
@@ -450,8 +452,12 @@ async def _rerun_with_recorded_llm(traj: Trajectory, st: _Sites, session: Browse
     if new_dir.exists() and any(new_dir.iterdir()):
         import shutil
         shutil.rmtree(new_dir)
+    server = None  # a run whose search explored with server snapshots re-runs with them, on the sites started here
+    snapshots = getattr(st.env, "snapshots", None)
+    if cfg.get("server_snapshots") and snapshots is not None and st.started_urls:
+        server = snapshots(st.started_urls)
     agent = Agent(RecordedChat(outputs, name=f"recorded:{cfg.get('model', '?')}"), planner, agent_cfg, secrets,
-                  run_config=run)
+                  run_config=run, server=server)
     start_url = st.map(str(traj.task.get("start_url") or "").split(" |AND| ")[0])
     task_meta = {k: v for k, v in traj.task.items() if k not in ("intent", "start_url")}
     result = await agent.run(traj.task.get("intent", ""), start_url, session, new_dir, st.map(task_meta))
@@ -459,28 +465,26 @@ async def _rerun_with_recorded_llm(traj: Trajectory, st: _Sites, session: Browse
     new = load(new_dir)
     diff_shown = False
     for i, rec in enumerate(traj.steps):
-        n = rec["step"]
+        n = rec.step
         got = new.steps[i] if i < len(new.steps) else None
-        r = StepReport(n, rec.get("action") or "(invalid reply)", MATCHED)
+        r = StepReport(n, rec.action or "(invalid reply)", MATCHED)
         if got is None:
             r.status, r.detail = DIVERGED, f"the re-run ended before step {n} ({result.status}: {result.reason})"
         else:
-            r.replayed_action = got.get("action")
-            same_page = normalize_observation(st.map(rec.get("observation") or "")) == \
-                normalize_observation(got.get("observation") or "")
-            rt, gt = rec.get("target") or {}, got.get("target") or {}
-            if (rec.get("action") or "") != (got.get("action") or ""):
-                r.status, r.detail = DIVERGED, f"the agent chose {got.get('action')!r}"
-            elif (rt.get("role"), rt.get("name")) != (gt.get("role"), gt.get("name")):
+            r.replayed_action = got.action
+            same_page = normalize_observation(st.map(rec.observation)) == normalize_observation(got.observation)
+            rt, gt = rec.target or StepTarget(), got.target or StepTarget()
+            if (rec.action or "") != (got.action or ""):
+                r.status, r.detail = DIVERGED, f"the agent chose {got.action!r}"
+            elif (rt.role, rt.name) != (gt.role, gt.name):
                 r.status = DIVERGED
-                r.detail = f"the same action hit {gt.get('role')} {gt.get('name')!r}, recorded {rt.get('role')} " \
-                           f"{rt.get('name')!r}"
-            elif bool((rec.get("result") or {}).get("ok", True)) != bool((got.get("result") or {}).get("ok", True)):
-                r.status, r.detail = DIVERGED, f"result now {got.get('result')}"
+                r.detail = f"the same action hit {gt.role} {gt.name!r}, recorded {rt.role} {rt.name!r}"
+            elif rec.result.ok != got.result.ok:
+                r.status, r.detail = DIVERGED, f"result now {got.result.to_dict()}"
             elif not same_page:
                 r.status, r.detail = DIFFERS, "the page text differs from the recording"
             if r.status != MATCHED and not diff_shown and not same_page:
-                r.diff = observation_diff(st.map(rec.get("observation") or ""), got.get("observation") or "")
+                r.diff = observation_diff(st.map(rec.observation), got.observation)
                 diff_shown = r.status == DIVERGED
         report.steps.append(r)
         if on_step:

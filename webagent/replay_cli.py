@@ -57,6 +57,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
+    if args.gif:
+        from webagent.gif import write_gif
+        print(f"wrote {write_gif(args.run_dir, out=args.out)}")
+        return 0
     from webagent.view import render_path
 
     out = render_path(args.run_dir, out=args.out)
@@ -83,10 +87,12 @@ def add_commands(sub, add_model_flags: Callable[[argparse.ArgumentParser], None]
                    help="also allow this host (or file:, data:, blob:) beyond the recorded run's own")
     p.add_argument("--out", help="with --llm recorded: the re-run's run directory (default RUN_DIR.replay)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--headful", action="store_true")
+    p.add_argument("--headful", action="store_true", help="show the browser window (needs a display)")
 
     v = sub.add_parser("view", help="write a self-contained HTML report of a run (or a benchmark directory)")
     v.add_argument("run_dir", help="a run directory, or a benchmark directory with results.jsonl")
     v.add_argument("--out", type=Path, help="HTML file (default RUN_DIR/view.html, or index.html for a benchmark)")
     v.add_argument("--open", action="store_true", help="open it in the default browser")
+    v.add_argument("--gif", action="store_true", help="write an animated GIF of the step screenshots instead, each "
+                   "with its action and target drawn (default RUN_DIR/steps.gif, or --out FILE.gif)")
     return {"replay": cmd_replay, "view": cmd_view}

@@ -86,3 +86,14 @@ def target_for(obs: Observation, action: Action) -> Target | None:
 def rebind(action: Action, obs: Observation, target: Target | None) -> Action:
     """`action` with its id moved to `obs` (raises UnknownElement when the target is gone)."""
     return bind(action, obs, target) if target is not None else action
+
+
+def as_seen(action: Action, bound_to: Observation, seen: Observation) -> Action:
+    """`action`, bound to an element of `bound_to`, written in the ids of `seen`: the same page observed before a
+    reload renumbered its elements (search restores pages). Unchanged when the element is not found in `seen`."""
+    if bound_to is seen:
+        return action
+    try:
+        return rebind(action, seen, target_for(bound_to, action))
+    except UnknownElement:
+        return action

@@ -266,7 +266,7 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
 def add_planner_flags(p: argparse.ArgumentParser) -> None:
     """--planner and the union of every registered planner's options; each option's help says its default per
     planner. Only options of the chosen planner may be given."""
-    planners = load_planners()
+    planners = {n: e for n, e in load_planners().items() if e.cli}
     g = p.add_argument_group("planner")
     g.add_argument("--planner", default=None, choices=list(planners),
                    help="; ".join(f"{e.name}: {e.help}" for e in planners.values()) + " (default reactive)")
@@ -285,13 +285,24 @@ def planner_option_names() -> set[str]:
     return {f.name for e in load_planners().values() for f in fields(e.params)}
 
 
-def config_from_args(args: argparse.Namespace, base: RunConfig | None = None) -> RunConfig:
-    """The run configuration: defaults, then `--config FILE`, then every flag that was given."""
+def config_from_args(args: argparse.Namespace, base: RunConfig | None = None, *,
+                     model_defaults: bool = False) -> RunConfig:
+    """The run configuration: defaults, then `--config FILE`, then every flag that was given.
+
+    `model_defaults`: settings no flag or file chose follow the model; for the embedded model (small context,
+    slow prefill on a CPU) the observation scope is the viewport, which cuts the prompt 2-10x."""
     cfg = base or RunConfig()
     path = getattr(args, "config", None)
+    from_file = load_config_file(path) if path else {}
     if path:
-        cfg = merge(cfg, load_config_file(path), f"--config {path}")
+        cfg = merge(cfg, from_file, f"--config {path}")
     flags: dict[str, Any] = {name: values_from_args(cls, args) for name, cls in SECTIONS.items()}
+    chosen_scope = "scope" in flags["observe"] or "scope" in (from_file.get("observe") or {})
+    if model_defaults and not chosen_scope and not base:
+        from webagent.llm.config import is_embedded
+        model = {**asdict(cfg.model), **flags["model"]}
+        if is_embedded(model.get("model"), model.get("base_url")):
+            flags["observe"]["scope"] = "viewport"
     given = {k: getattr(args, k) for k in planner_option_names() if getattr(args, k, None) is not None}
     name = getattr(args, "planner", None)
     if given or name:

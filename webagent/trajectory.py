@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from webagent.errors import BadInput
+from webagent.llm.base import Usage
 from webagent.observers.identity import strip_ids
-from webagent.recorder import FORMAT_VERSION, TRAJECTORY
+from webagent.recorder import TRAJECTORY
+from webagent.records import FORMAT_VERSION, Evaluation, Footer, Header, RecordError, Step, check
 from webagent.runconfig import RunConfig
 
 RECORD_TYPES = ("header", "step", "footer", "evaluation")
@@ -24,10 +26,13 @@ class TrajectoryError(BadInput):
 
 @dataclass
 class Trajectory:
+    """A run read back: its header, finished steps and footer (None when the run did not finish) as typed
+    records (webagent.records), with what the reader noticed."""
+
     path: Path
-    header: dict[str, Any]
-    steps: list[dict[str, Any]]
-    footer: dict[str, Any] | None
+    header: Header
+    steps: list[Step]
+    footer: Footer | None
     warnings: list[str] = field(default_factory=list)
     upgraded_from: int | None = None
 
@@ -37,7 +42,11 @@ class Trajectory:
 
     @property
     def task(self) -> dict[str, Any]:
-        return self.header.get("task") or {}
+        return self.header.task
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.header.config
 
     @property
     def spec(self) -> dict[str, Any]:
@@ -54,7 +63,7 @@ class Trajectory:
     @property
     def run_config(self) -> RunConfig:
         """The run configuration the run was recorded with (defaults for what an older header lacks)."""
-        cfg = self.header.get("config") or {}
+        cfg = self.config
         if isinstance(cfg.get("run"), dict):
             return RunConfig.from_dict(cfg["run"], f"{self.path}: the header's run configuration")
         return legacy_run_config(cfg, self.path)
@@ -65,35 +74,31 @@ class Trajectory:
         return self.footer is not None
 
     @property
-    def evaluation(self) -> dict[str, Any] | None:
-        return (self.footer or {}).get("evaluation")
+    def evaluation(self) -> Evaluation | None:
+        return self.footer.evaluation if self.footer is not None else None
 
     @property
     def score(self) -> float | None:
-        ev = self.evaluation
-        return ev.get("score") if isinstance(ev, dict) else None
+        return self.evaluation.score if self.evaluation is not None else None
 
     @property
     def status(self) -> str:
-        return (self.footer or {}).get("status") or "incomplete"
+        return self.footer.status if self.footer is not None else "incomplete"
 
     @property
     def answer(self) -> str | None:
-        if self.footer is not None:
-            return self.footer.get("answer")
-        return None
+        return self.footer.answer if self.footer is not None else None
 
     def llm_outputs(self) -> list[list[str]]:
         """Every recorded LLM call's outputs, in call order (what RecordedChat replays)."""
-        return [list(c.get("outputs") or []) for s in self.steps for c in s.get("llm_calls") or []]
+        return [list(c.outputs) for s in self.steps for c in s.llm_calls]
 
-    def usage(self) -> dict[str, float]:
-        tot = {"prompt_tokens": 0, "completion_tokens": 0, "cost_usd": 0.0}
+    def usage(self) -> Usage:
+        """Tokens and cost of every recorded LLM call."""
+        tot = Usage()
         for s in self.steps:
-            for c in s.get("llm_calls") or []:
-                u = c.get("usage") or {}
-                for k in tot:
-                    tot[k] += u.get(k) or 0
+            for c in s.llm_calls:
+                tot = tot + c.usage
         return tot
 
 
@@ -119,17 +124,6 @@ def _where(path: Path, lineno: int) -> str:
     return f"{path}: line {lineno}"
 
 
-_NONE = type(None)
-FIELD_TYPES: dict[str, dict[str, Any]] = {
-    "header": {"task": dict, "config": dict, "versions": dict},
-    "step": {"url": str, "title": (str, _NONE), "observation": (str, _NONE), "action": (str, _NONE),
-             "action_dict": (dict, _NONE), "target": (dict, _NONE), "result": (dict, _NONE),
-             "screenshot": (str, _NONE), "llm_calls": list, "candidates": list, "notices": list, "tabs": list,
-             "crops": dict, "timings": dict, "search_tree": (dict, list, _NONE), "tokens": (int, float),
-             "blocked_requests": list},
-    "footer": {"status": (str, _NONE), "answer": (str, _NONE), "reason": (str, _NONE), "steps": (int, _NONE),
-               "final_url": (str, _NONE), "usage": (dict, _NONE), "evaluation": (dict, _NONE)},
-}
 MAX_DEPTH = 200  # deeper than any search tree webagent writes
 
 
@@ -151,13 +145,10 @@ def _depth(obj: Any, limit: int) -> int:
 def _check_types(path: Path, line: int, rec: dict[str, Any]) -> None:
     """A record whose known fields have the wrong type (or that is nested absurdly deep) is refused here, with
     its line, instead of failing later inside `view` or `replay`."""
-    for key, want in FIELD_TYPES.get(rec.get("type"), {}).items():
-        if key in rec and not isinstance(rec[key], want) or (want in (int, (int, float)) and isinstance(
-                rec.get(key), bool)):
-            names = " or ".join(t.__name__ if t is not _NONE else "null"
-                                for t in (want if isinstance(want, tuple) else (want,)))
-            raise TrajectoryError(f"{_where(path, line)}: field {key!r} should be {names}, got "
-                                  f"{type(rec[key]).__name__}")
+    try:
+        check(rec)
+    except RecordError as e:
+        raise TrajectoryError(f"{_where(path, line)}: {e}") from None
     if _depth(rec, MAX_DEPTH) > MAX_DEPTH:
         raise TrajectoryError(f"{_where(path, line)}: nested more than {MAX_DEPTH} levels deep (a crafted or "
                               "corrupt record)")
@@ -234,9 +225,9 @@ def load(path: str | Path) -> Trajectory:
         header = records[0][1]
         header["format"] = FORMAT_VERSION
         warnings.append(f"{path}: upgraded from trajectory format {fmt} to {FORMAT_VERSION} (in memory)")
-    steps: list[dict[str, Any]] = []
-    footer: dict[str, Any] | None = None
-    evaluation: dict[str, Any] | None = None
+    steps: list[Step] = []
+    footer: Footer | None = None
+    evaluation: Evaluation | None = None
     for ln, rec in records[1:]:
         kind = rec["type"]
         if kind == "header":
@@ -245,26 +236,27 @@ def load(path: str | Path) -> Trajectory:
             if footer is not None:
                 raise TrajectoryError(f"{_where(path, ln)}: a step after the footer")
             n = rec.get("step")
-            if not isinstance(n, int):
+            if not isinstance(n, int) or isinstance(n, bool):
                 raise TrajectoryError(f"{_where(path, ln)}: step record without an integer 'step' field")
-            if steps and n <= steps[-1]["step"]:
-                raise TrajectoryError(f"{_where(path, ln)}: step {n} comes after step {steps[-1]['step']}")
-            steps.append(rec)
+            if steps and n <= steps[-1].step:
+                raise TrajectoryError(f"{_where(path, ln)}: step {n} comes after step {steps[-1].step}")
+            steps.append(Step.from_dict(rec))
         elif kind == "footer":
             if footer is not None:
                 raise TrajectoryError(f"{_where(path, ln)}: a second footer")
-            footer = rec
+            footer = Footer.from_dict(rec)
         elif kind == "evaluation":  # {"type": "evaluation", "evaluation": {...}} or the fields inline
-            evaluation = rec["evaluation"] if isinstance(rec.get("evaluation"), dict) else \
+            ev = rec["evaluation"] if isinstance(rec.get("evaluation"), dict) else \
                 {k: v for k, v in rec.items() if k != "type"}
-            if "score" not in evaluation:
+            if "score" not in ev:
                 raise TrajectoryError(f"{_where(path, ln)}: evaluation record without a 'score'")
+            evaluation = Evaluation.from_dict(ev)
     if footer is None:
         warnings.append(f"{path}: no footer: the run did not finish (killed or crashed); "
                         f"{len(steps)} finished step(s) kept")
     elif evaluation is not None:
-        footer = {**footer, "evaluation": evaluation}
-    return Trajectory(path, header, steps, footer, warnings, upgraded_from)
+        footer.evaluation = evaluation
+    return Trajectory(path, Header.from_dict(header), steps, footer, warnings, upgraded_from)
 
 
 def legacy_run_config(cfg: dict[str, Any], path: Path) -> RunConfig:

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from webagent.errors import BadInput
+from webagent.gif import clamp_box
 from webagent.recorder import TRAJECTORY
+from webagent.records import LLMCall, Step
 from webagent.trajectory import Trajectory, TrajectoryError, load
 
 CSS = """
@@ -31,9 +33,11 @@ main{padding:16px 24px;max-width:1400px}
 .step h2{font-size:16px;margin:0 0 8px;display:flex;gap:10px;align-items:center;flex-wrap:wrap}
 .step h2 code{font-size:15px;background:#eef1f6;padding:1px 6px;border-radius:4px}
 .grid{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:14px}
-.shot{position:relative;display:inline-block;width:100%;border:1px solid #ccd}
+.shot{position:relative;display:inline-block;width:100%;border:1px solid #ccd;overflow:hidden}
 .shot img{width:100%;display:block}
-.box{position:absolute;border:3px solid #ff2d55;box-shadow:0 0 0 2px #fff;pointer-events:none}
+.box{position:absolute;border:3px solid #ff2d55;box-shadow:0 0 0 2px #fff;pointer-events:none;box-sizing:border-box}
+.box.edge{border:0;background:#ff2d55;box-shadow:none}
+.treehead{margin:4px 0 8px}.treehead dd{font-size:12px}
 .crops img{max-width:100%;max-height:160px;border:1px solid #ccd;margin:4px 4px 0 0}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f8fa;border:1px solid #e3e6ec;border-radius:4px;
   padding:8px;max-height:480px;overflow:auto;font:12px/1.4 ui-monospace,Menlo,Consolas,monospace;margin:4px 0}
@@ -119,6 +123,48 @@ def _node_label(node: dict[str, Any]) -> str:
     return f'<span class="node{chosen}">' + " · ".join(parts) + "</span>"
 
 
+def _plain(v: Any, depth: int = 0) -> str:
+    """A value in words, not JSON: `k v · k v` for a mapping, `a, b` for a list, numbers rounded."""
+    if isinstance(v, float):
+        return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
+    if isinstance(v, dict):
+        if depth > 1:
+            return f"({len(v)} entries)"
+        return " · ".join(f"{k} {_plain(x, depth + 1)}" for k, x in v.items() if x not in (None, "", [], {}))
+    if isinstance(v, list):
+        if depth > 1 or len(v) > 12:
+            return f"({len(v)} items)"
+        return ", ".join(_plain(x, depth + 1) for x in v)
+    return str(v)
+
+
+_HEAD_ORDER = ("planner", "note", "best", "budget", "params", "root", "final_restore", "restores", "caches", "ms")
+
+
+def _tree_header(tree: dict[str, Any]) -> str:
+    """The search tree's facts (planner, best path, budget use, options, root candidates, restores, caches) as a
+    small table of words."""
+    rows: list[tuple[str, Any]] = []
+    keys = [k for k in _HEAD_ORDER if k in tree] + [k for k in tree if k not in _HEAD_ORDER and k != "nodes"]
+    for k in keys:
+        v = tree[k]
+        if v in (None, "", [], {}):
+            continue
+        if k == "best" and isinstance(v, dict):
+            text = f"node {v.get('node')}, value {_plain(v.get('value'))}: " + " → ".join(map(str, v.get("path") or []))
+        elif k == "root" and isinstance(v, dict):
+            cands = [c for c in v.get("candidates") or [] if isinstance(c, dict)]
+            text = f"{v.get('url', '')} · candidates: " + ", ".join(
+                f"{c.get('action')} ({c.get('votes')} votes)" if c.get("votes") is not None else str(c.get("action"))
+                for c in cands)
+        elif k == "ms":
+            k, text = "time", f"{_plain(v)} ms"
+        else:
+            text = _plain(v)
+        rows.append((k.replace("_", " "), _e(text)))
+    return f'<div class="treehead">{_kv(rows)}</div>' if rows else ""
+
+
 def _tree_html(tree: Any, depth: int = 0) -> str:
     """Nested lists for a search tree: a node dict with `children`, or `{nodes: [{id, parent, ...}]}`."""
     if depth > 40:
@@ -136,8 +182,7 @@ def _tree_html(tree: Any, depth: int = 0) -> str:
                 f"<li>{_node_label(n)}{build(n.get('id'), d + 1) if n.get('id') is not None else ''}</li>"
                 for n in kids[parent]) + "</ul>"
         roots = [n for n in nodes if n.get("parent") is None]
-        extra = {k: v for k, v in tree.items() if k != "nodes" and not isinstance(v, (list, dict))}
-        head = f"<p class=meta>{_e(extra)}</p>" if extra else ""
+        head = _tree_header(tree)
         return head + (build(None, 0) if roots else "<pre>" + _e(json.dumps(tree, indent=1)[:20000]) + "</pre>")
     if isinstance(tree, dict):
         children = tree.get("children") or []
@@ -163,12 +208,12 @@ def _messages_html(messages: list[Any]) -> str:
     return "".join(out)
 
 
-def _call_images_html(run_dir: Path, call: dict[str, Any]) -> str:
+def _call_images_html(run_dir: Path, call: LLMCall) -> str:
     """The images one LLM call received, in order: each with its label, file, size and a thumbnail."""
-    images = call.get("images") or []
-    if not isinstance(images, list) or not images:
+    images = call.images
+    if not images:
         return ""
-    st = call.get("image_stats") or {}
+    st = call.image_stats
     items = []
     for im in images:
         if not isinstance(im, dict):
@@ -183,77 +228,77 @@ def _call_images_html(run_dir: Path, call: dict[str, Any]) -> str:
     return (f"<details class=crops><summary>Images sent ({len(items)}{est})</summary>{''.join(items)}</details>")
 
 
-def _step_html(traj: Trajectory, s: dict[str, Any], viewport: tuple[int, int]) -> str:
+def _step_html(traj: Trajectory, s: Step, viewport: tuple[int, int]) -> str:
     run_dir = traj.run_dir
-    res = s.get("result") or {}
-    ok = bool(res.get("ok", True))
-    action = s.get("action") or "(invalid reply)"
-    calls = s.get("llm_calls") or []
-    tokens = s.get("tokens") or sum((c.get("usage") or {}).get("prompt_tokens", 0)
-                                    + (c.get("usage") or {}).get("completion_tokens", 0) for c in calls)
-    cost = sum((c.get("usage") or {}).get("cost_usd") or 0 for c in calls)
-    t = s.get("timings") or {}
-    timing = " · ".join(f"{_e(k.removesuffix('_ms'))} {_e(round(v))} ms" for k, v in t.items()
-                        if isinstance(v, (int, float)))
-    head = (f'<h2 id="step-{_e(s["step"])}">Step {_e(s["step"])} <code>{_e(action)}</code> '
+    res, ok = s.result, s.result.ok
+    action = s.action or "(invalid reply)"
+    calls = s.llm_calls
+    tokens = s.tokens or sum(c.usage.total_tokens for c in calls)
+    cost = sum(c.usage.cost_usd for c in calls)
+    timing = " · ".join(f"{_e(k.removesuffix('_ms'))} {_e(round(v))} ms" for k, v in s.timings.items())
+    head = (f'<h2 id="step-{_e(s.step)}">Step {_e(s.step)} <code>{_e(action)}</code> '
             f'{_badge("ok" if ok else "error", ok)}</h2>')
-    meta = (f'<div class=meta>{_e(s.get("title"))} — {_e(s.get("url"))}</div>'
+    meta = (f'<div class=meta>{_e(s.title)} — {_e(s.url)}</div>'
             f'<div class=meta>{timing} · {_e(tokens)} tokens'
             + (f" · ${cost:.5f}" if cost else "") + "</div>")
     if not ok:
-        meta += f'<div class=err>{_e(res.get("error_kind"))}: {_e(res.get("error"))}</div>'
-    target = s.get("target") or {}
+        meta += f'<div class=err>{_e(res.error_kind)}: {_e(res.error)}</div>'
+    target = s.target
     if target:
-        meta += (f'<div class=meta>target: {_e(target.get("role"))} “{_e(target.get("name"))}” '
-                 f'[{_e(target.get("id"))}] frame “{_e(target.get("frame"))}” {_e(target.get("selector"))}</div>')
+        meta += (f'<div class=meta>target: {_e(target.role)} “{_e(target.name)}” '
+                 f'[{_e(target.id)}] frame “{_e(target.frame)}” {_e(target.selector)}</div>')
     left = ""
-    shot = _inside(run_dir, s.get("screenshot"))
+    shot = _inside(run_dir, s.screenshot)
     uri = _data_uri(shot) if shot else None
     if uri:
         box = ""
-        bb = target.get("bbox")
-        if bb and len(bb) == 4 and viewport[0] and viewport[1]:
-            x, y, w, h = (float(v) for v in bb)
-            box = (f'<div class=box style="left:{x / viewport[0] * 100:.2f}%;top:{y / viewport[1] * 100:.2f}%;'
-                   f'width:{w / viewport[0] * 100:.2f}%;height:{h / viewport[1] * 100:.2f}%"></div>')
-        left += f'<div class=shot><img alt="screenshot of step {_e(s["step"])}" src="{uri}">{box}</div>'
+        clamped = clamp_box(target.bbox if target else None, viewport)
+        if clamped is not None:  # kept inside the picture; a target beyond it is a bar at that edge
+            (x, y, w, h), side = clamped
+            cls, tip = ("box", "") if side is None else ("box edge", f' title="the target is {side} the screenshot"')
+            box = (f'<div class="{cls}"{tip} style="left:{x / viewport[0] * 100:.2f}%;'
+                   f'top:{y / viewport[1] * 100:.2f}%;width:{w / viewport[0] * 100:.2f}%;'
+                   f'height:{h / viewport[1] * 100:.2f}%"></div>')
+            if side is not None:
+                meta += f'<div class=meta>the target is {side} the screenshot (marked at that edge)</div>'
+        left += f'<div class=shot><img alt="screenshot of step {_e(s.step)}" src="{uri}">{box}</div>'
     else:
         left += "<p class=meta>(no screenshot)</p>"
     crops = ""
-    for name, rel in (s.get("crops") or {}).items():
+    for name, rel in s.crops.items():
         p = _inside(run_dir, rel)
         c = _data_uri(p) if p else None
         if c:
             crops += f'<img alt="{_e(name)} crop" title="{_e(name)}" src="{c}">'
     if crops:
         left += f"<div class=crops><div class=meta>crops</div>{crops}</div>"
-    right = f'<details><summary>Observation ({len(s.get("observation") or "")} chars)</summary>' \
-            f'<pre>{_e(s.get("observation"))}</pre></details>'
+    right = f'<details><summary>Observation ({len(s.observation)} chars)</summary>' \
+            f'<pre>{_e(s.observation)}</pre></details>'
     for i, c in enumerate(calls, 1):
-        u = c.get("usage") or {}
-        label = (f'LLM call {i} ({_e(c.get("purpose"))}, {_e(c.get("model"))}, {_e(u.get("prompt_tokens"))}+'
-                 f'{_e(u.get("completion_tokens"))} tokens, {_e(c.get("ms"))} ms'
-                 + (f', ${u["cost_usd"]:.5f}' if u.get("cost_usd") else "") + ")")
-        outs = "".join(f"<pre>{_e(o)}</pre>" for o in c.get("outputs") or [])
-        right += (f"<details><summary>Prompt — {label}</summary>{_messages_html(c.get('messages'))}</details>"
+        u = c.usage
+        label = (f'LLM call {i} ({_e(c.purpose)}, {_e(c.model)}, {_e(u.prompt_tokens)}+'
+                 f'{_e(u.completion_tokens)} tokens, {_e(c.ms)} ms'
+                 + (f', ${u.cost_usd:.5f}' if u.cost_usd else "") + ")")
+        outs = "".join(f"<pre>{_e(o)}</pre>" for o in c.outputs)
+        right += (f"<details><summary>Prompt — {label}</summary>{_messages_html(c.messages)}</details>"
                   f"{_call_images_html(run_dir, c)}<div class=meta>model output</div>{outs}")
-    if s.get("candidates"):
+    if s.candidates:
         rows = "".join("<tr>" + "".join(f"<td>{_e(v)}</td>" for v in (c if isinstance(c, dict) else
                                                                        {"candidate": c}).values()) + "</tr>"
-                       for c in s["candidates"])
-        right += f"<details><summary>Candidates ({len(s['candidates'])})</summary><table>{rows}</table></details>"
-    if s.get("notices"):
-        right += "<div class=meta>notices: " + "; ".join(_e(n) for n in s["notices"]) + "</div>"
+                       for c in s.candidates)
+        right += f"<details><summary>Candidates ({len(s.candidates)})</summary><table>{rows}</table></details>"
+    if s.notices:
+        right += "<div class=meta>notices: " + "; ".join(_e(n) for n in s.notices) + "</div>"
     tree = ""
-    if s.get("search_tree"):
-        tree = f"<details open><summary>Search tree</summary><div class=treebox>{_tree_html(s['search_tree'])}" \
+    if s.search_tree:
+        tree = f"<details open><summary>Search tree</summary><div class=treebox>{_tree_html(s.search_tree)}" \
                "</div></details>"
     return f'<section class="card step">{head}{meta}<div class=grid><div>{left}</div><div>{right}</div></div>' \
            f"{tree}</section>"
 
 
 def render_run_html(traj: Trajectory) -> str:
-    task, footer, cfg = traj.task, traj.footer or {}, traj.header.get("config") or {}
+    task, footer, cfg = traj.task, traj.footer, traj.config
     vp = cfg.get("viewport") or [1280, 720]
     viewport = (int(vp[0]), int(vp[1])) if len(vp) == 2 else (1280, 720)
     status = traj.status
@@ -266,35 +311,35 @@ def render_run_html(traj: Trajectory) -> str:
     usage = traj.usage()
     rows: list[tuple[str, Any]] = [
         ("start URL", _e(task.get("start_url"))),
-        ("answer", f"<b>{_e(footer.get('answer'))}</b>" if footer.get("answer") is not None else "—"),
-        ("status", f"{_e(status)} — {_e(footer.get('reason'))}"),
+        ("answer", f"<b>{_e(traj.answer)}</b>" if traj.answer is not None else "—"),
+        ("status", f"{_e(status)} — {_e(footer.reason if footer else None)}"),
         ("steps", _e(len(traj.steps))),
-        ("final URL", _e(footer.get("final_url"))),
-        ("tokens", f"{_e(usage['prompt_tokens'])} prompt + {_e(usage['completion_tokens'])} completion"
-                   + (f" · ${usage['cost_usd']:.4f}" if usage["cost_usd"] else "")),
-        ("time", f"{_e(footer.get('seconds'))} s"),
+        ("final URL", _e(footer.final_url if footer else None)),
+        ("tokens", f"{_e(usage.prompt_tokens)} prompt + {_e(usage.completion_tokens)} completion"
+                   + (f" · ${usage.cost_usd:.4f}" if usage.cost_usd else "")),
+        ("time", f"{_e(footer.seconds if footer else None)} s"),
         ("model / planner", f"{_e(cfg.get('model'))} / {_e(cfg.get('planner'))}"),
     ]
     if task.get("task_id") is not None:
         rows.insert(0, ("task", _e(task.get("task_id"))))
     body = f'<section class=card>{_kv(rows)}'
     ev = traj.evaluation
-    if ev:
+    if ev is not None:
         checks = "".join(f"<tr><td>{_e(c.get('kind'))}</td><td>{_e(c.get('score'))}</td><td>{_e(c.get('detail'))}"
-                         f"</td></tr>" for c in ev.get("checks") or [] if isinstance(c, dict))
-        body += (f"<h3>Evaluation: score {_e(ev.get('score'))}</h3>"
+                         f"</td></tr>" for c in ev.checks)
+        body += (f"<h3>Evaluation: score {_e(ev.score)}</h3>"
                  + (f"<table><tr><th>check</th><th>score</th><th>detail</th></tr>{checks}</table>" if checks else "")
-                 + "".join(f"<p class=meta>{_e(n)}</p>" for n in ev.get("notices") or []))
+                 + "".join(f"<p class=meta>{_e(n)}</p>" for n in ev.notices))
     if task.get("eval"):
         body += f"<details><summary>Task eval block</summary><pre>{_e(json.dumps(task['eval'], indent=1))}</pre>" \
                 "</details>"
     body += (f"<details><summary>Configuration and versions</summary><pre>{_e(json.dumps(cfg, indent=1))}\n"
-             f"{_e(json.dumps(traj.header.get('versions'), indent=1))}</pre></details></section>")
+             f"{_e(json.dumps(traj.header.versions, indent=1))}</pre></details></section>")
     if traj.warnings:
         body += '<section class="card warn">' + "".join(f"<p>{_e(w)}</p>" for w in traj.warnings) + "</section>"
     if traj.steps:
         body += "<nav class=card>Steps: " + " ".join(
-            f'<a href="#step-{_e(s["step"])}">{_e(s["step"])}</a>' for s in traj.steps) + "</nav>"
+            f'<a href="#step-{_e(s.step)}">{_e(s.step)}</a>' for s in traj.steps) + "</nav>"
     body += "".join(_step_html(traj, s, viewport) for s in traj.steps)
     for name in ("trace.zip", "network.har"):
         if (traj.run_dir / name).exists():
@@ -413,8 +458,7 @@ def _bench_rows(bench_dir: Path, out: Path) -> list[dict[str, Any]]:
             score = traj.score
         tokens = row.get("tokens")
         if tokens is None and traj is not None:
-            u = traj.usage()
-            tokens = u["prompt_tokens"] + u["completion_tokens"]
+            tokens = traj.usage().total_tokens
         task = traj.task if traj is not None else {}
         out_rows.append({
             "task_id": str(row.get("task_id", d.name if d else "?")), "link": link, "site": row.get("site", ""),

@@ -42,6 +42,7 @@ class Completion:
     usage: Usage = field(default_factory=Usage)
     model: str = ""
     latency_ms: float = 0.0
+    timings: dict[str, float] | None = None  # backend-measured phases, e.g. prefill_ms / generate_ms (embedded)
 
 
 @runtime_checkable

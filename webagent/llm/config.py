@@ -7,9 +7,18 @@ import os
 from webagent.errors import SetupError
 from webagent.llm.base import ChatModel, describe
 
-__all__ = ["EMBEDDED_NAMES", "describe", "make_model"]
+__all__ = ["EMBEDDED_NAMES", "describe", "is_embedded", "make_model"]
 
 EMBEDDED_NAMES = ("embedded", "local")
+
+
+def is_embedded(model: str | None = None, base_url: str | None = None) -> bool:
+    """Whether these settings (with the environment, as `make_model` reads it) choose the in-process model."""
+    model = model or os.environ.get("WEBAGENT_MODEL") or None
+    base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+    if model is None:
+        return base_url is None
+    return model.lower() in EMBEDDED_NAMES or model.lower().endswith(".gguf")
 
 
 def make_model(model: str | None = None, base_url: str | None = None, api_key: str | None = None,
@@ -24,12 +33,9 @@ def make_model(model: str | None = None, base_url: str | None = None, api_key: s
     api_key = api_key or os.environ.get("OPENAI_API_KEY") or None
     grammar_field = grammar_field or os.environ.get("WEBAGENT_GRAMMAR_FIELD") or None
     chosen: ChatModel
-    if model is None and base_url is None:
+    if is_embedded(model, base_url):
         from webagent.llm.embedded import EmbeddedLlama
-        chosen = EmbeddedLlama()
-    elif model is not None and (model.lower() in EMBEDDED_NAMES or model.lower().endswith(".gguf")):
-        from webagent.llm.embedded import EmbeddedLlama
-        chosen = EmbeddedLlama(model_path=None if model.lower() in EMBEDDED_NAMES else model)
+        chosen = EmbeddedLlama(model_path=None if model is None or model.lower() in EMBEDDED_NAMES else model)
     elif model is None:
         raise SetupError(f"a base URL is set ({base_url}) but no model: pass --model or set WEBAGENT_MODEL to the "
                          "name the server serves (or unset OPENAI_BASE_URL to use the embedded model)")

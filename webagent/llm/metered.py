@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from webagent.llm.base import ChatModel, Completion, Message, Usage
+from webagent.llm.progress import MODEL_PROGRESS
 
 
 def image_stats(messages: list[Message]) -> dict[str, int]:
@@ -49,8 +50,12 @@ class MeteredChat:
         if self.secrets is not None and self.secrets.values:
             messages = redact_messages(messages, self.secrets)
         t0 = time.perf_counter()
-        out = await self.inner.complete(messages, n=n, temperature=temperature, max_tokens=max_tokens,
-                                        grammar=grammar, json_schema=json_schema)
+        MODEL_PROGRESS.begin(purpose)
+        try:
+            out = await self.inner.complete(messages, n=n, temperature=temperature, max_tokens=max_tokens,
+                                            grammar=grammar, json_schema=json_schema)
+        finally:
+            MODEL_PROGRESS.end()
         ms = (time.perf_counter() - t0) * 1000
         self.usage = self.usage + out.usage
         self.n_calls += 1
@@ -59,6 +64,8 @@ class MeteredChat:
             "messages": messages, "outputs": out.texts, "usage": out.usage.to_dict(), "ms": round(ms, 1),
             "constrained": "grammar" if grammar else ("json_schema" if json_schema else None),
         }
+        if out.timings:
+            record["timings"] = out.timings
         sent = image_stats(messages)
         if sent["images"]:
             record["image_stats"] = sent

