@@ -57,6 +57,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise BadInput("--ray-address needs --executor ray")
     if args.suite == "injection":
         return _bench_injection(args)
+    if isinstance(args.planner, list) or isinstance(args.budget, list) or _model_seeds(args) is not None or (
+            args.resume and _is_sweep(args.resume)):
+        return _bench_sweep(args)
     cfg = bench_config(args)
     given: set[str] = set()
     if args.resume:
@@ -73,6 +76,74 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from webagent.tasks import rundir
     print(json.dumps(bench_json(run_dir, summary, rundir.read_results(run_dir)), ensure_ascii=False))
     return 0
+
+
+class _OneOrMore(argparse.Action):
+    """nargs="+" that stores one value as itself (what a single run expects) and several as a list (a sweep)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        setattr(namespace, self.dest, values[0] if isinstance(values, list) and len(values) == 1 else values)
+
+
+def _listed(v: object) -> list:
+    return v if isinstance(v, list) else [] if v is None else [v]
+
+
+def _is_sweep(path: str) -> bool:
+    from webagent.tasks.sweep import is_sweep
+    return is_sweep(path)
+
+
+def _bench_sweep(args: argparse.Namespace) -> int:
+    """`bench --planner A B --budget X Y --seeds N`: the grid into one directory (tasks.sweep)."""
+    from pathlib import Path
+
+    from webagent.tasks.runner import RESULT_FIELDS
+    from webagent.tasks.sweep import grid, point_config, resume_sweep, run_sweep
+
+    from webagent.recorder import new_run_dir
+    from webagent.runconfig import planner_option_names
+    if args.json:
+        raise BadInput("--json reports one run; a sweep's rows are in DIR/summary.json")
+    seeds = _model_seeds(args)
+    options = {k: getattr(args, k) for k in planner_option_names() - {"budget"} if getattr(args, k, None) is not None}
+    plain = argparse.Namespace(**{**vars(args), "planner": None, "budget": None, "seed": None,
+                                  "seeds": 1 if seeds is not None else args.seeds, **{k: None for k in options}})
+    base = bench_config(plain)
+    if args.resume:
+        if args.out:
+            raise BadInput("--resume RUN_DIR already names the run directory; drop --out")
+        defaults = bench_config(argparse.Namespace(**{**vars(plain), **_BENCH_DEFAULTS}))
+        changed = [k for k in RESULT_FIELDS if getattr(base, k) != getattr(defaults, k)]
+        if changed or args.planner or args.budget or seeds is not None or options:
+            raise BadInput("resume a sweep with `webagent bench --resume DIR` and execution flags only (--workers, "
+                           "--executor, --task-timeout): each configuration keeps the one it was recorded with")
+        resume_sweep(Path(args.resume), base)
+        return 0
+    points = grid(_listed(args.planner) or [base.run.planner.name], _listed(args.budget) or None, seeds)
+    if args.seed is not None and seeds is not None:
+        points = [type(p)(p.planner, p.budget, args.seed + p.seed) for p in points]  # seeds from --seed on
+    top = Path(args.out) if args.out else new_run_dir("runs", "sweep")
+    unknown = sorted(k for k in options if not any(k in _options_of(p.planner) for p in points))
+    if unknown:
+        raise BadInput(f"{', '.join('--' + k.replace('_', '-') for k in unknown)}: not an option of any swept planner")
+    configs = [(p, point_config(base, p, top, options)) for p in points]
+    run_sweep(top, configs)
+    return 0
+
+
+def _options_of(planner: str) -> set[str]:
+    from dataclasses import fields
+
+    from webagent.planner import planner_entry
+    return {f.name for f in fields(planner_entry(planner).params)}
+
+
+def _model_seeds(args: argparse.Namespace) -> int | None:
+    """--seeds as a sweep over model seeds: outside MiniWoB++, whose --seeds are its episodes' seeds."""
+    from webagent.tasks.runner import MINIWOB
+    return args.seeds if args.seeds != 1 and args.suite != MINIWOB else None
 
 
 def bench_json(run_dir: object, summary: dict, results: list[dict]) -> dict:
@@ -226,7 +297,8 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--task", nargs="+", metavar="ID", help="only these task ids (--suite miniwob: task names, e.g. "
                    "click-button, or episodes, e.g. click-button.3)")
     b.add_argument("--seeds", type=int, default=1, metavar="N",
-                   help="--suite miniwob: episodes per task, with seeds 0..N-1 (default 1)")
+                   help="--suite miniwob: episodes per task, with seeds 0..N-1 (default 1); other suites: a sweep "
+                        "running each configuration with model seeds 0..N-1 (from --seed if given)")
     b.add_argument("--out", help="run directory (default runs/<time>-bench); an existing run there is an error")
     b.add_argument("--overwrite", action="store_true", help="replace the benchmark run already in --out")
     b.add_argument("--secret", action="append", metavar="NAME=VALUE[@HOST,...]",
@@ -255,6 +327,11 @@ def add_commands(sub: argparse._SubParsersAction, add_model_flags: Callable[[arg
     b.add_argument("--json", action="store_true", help="print one JSON object with the results on stdout "
                    "(run_dir, passed, success_rate, score, tokens, cost_usd, and each task's); progress goes to stderr")
     add_run_flags(b)
+    for a in b._actions:  # a sweep: several planners and budgets, one configuration each (tasks.sweep)
+        if a.dest in ("planner", "budget"):
+            a.nargs = "+"
+            a.__class__ = _OneOrMore
+            a.help = (a.help or "") + "; several values run a sweep, one configuration each"
     _BENCH_DEFAULTS.update({a.dest: a.default for a in b._actions if a.dest != "help"})
 
     e = sub.add_parser("eval", help="score an answer and a final URL against one task's string and URL checks, "

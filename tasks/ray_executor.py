@@ -1,5 +1,6 @@
 """The Ray executor (`webagent bench --executor ray`, `pip install 'webagent[ray]'`): one actor per worker, each
-holding a Chromium and its own group of sites, on this machine (`ray.init()`) or a cluster (`--ray-address`).
+holding a Chromium and its own group of sites, on this machine (a private Ray head that dies with the driver,
+tasks.ray_local) or a cluster (`--ray-address`).
 
 Actors run a task in a private scratch folder and send back the result with the task's trajectory folder packed as
 a tar: the driver alone writes the run directory, so it works when actors run on other machines. The driver keeps
@@ -40,6 +41,16 @@ def _ray() -> Any:
         raise SetupError("--executor ray needs Ray: pip install 'webagent[ray]' (or use the default process pool, "
                          "--executor local)") from None
     return ray
+
+
+def _reload_auth() -> None:
+    """Make an already imported Ray re-read RAY_AUTH_MODE / RAY_AUTH_TOKEN (it caches them at first use)."""
+    try:
+        from ray._raylet import AuthenticationTokenLoader, Config
+        Config.initialize("")
+        AuthenticationTokenLoader.instance().reset_cache()
+    except (ImportError, AttributeError):  # another Ray version: it reads them at ray.init
+        pass
 
 
 class BenchActor:
@@ -103,32 +114,45 @@ class RayExecutor:
         self.workers, self.address, self.retries = workers, address, retries
         self.timeout_for = timeout_for or (lambda t: 600.0)
         self.notice = notice or (lambda s: None)
+        self._local: Any = None  # the LocalRay this run started (none with --ray-address)
+        self._saved_env: dict[str, str | None] = {}
 
     def _init(self) -> None:
+        """Connect to --ray-address, else start a private local Ray head that dies with this process."""
         ray = self.ray
         if ray.is_initialized():
             return
-        kw: dict[str, Any] = {"logging_level": logging.ERROR, "log_to_driver": False, "include_dashboard": False}
-        if self.address:
-            kw["address"] = self.address
-        else:
-            kw["num_cpus"] = max(self.workers, os.cpu_count() or 1)
-        # the workers import webagent from this checkout / installation, not from a packaged runtime_env.
-        # A local start waits a fixed 30 s for its raylet; a loaded machine can miss that, so try three times.
-        err: Exception | None = None
-        for _attempt in range(1 if self.address else 3):
-            try:
-                ray.init(**kw)
-                return
-            except Exception as e:  # noqa: BLE001 (connection refused, version mismatch, slow start, ...)
-                err = e
-                try:
-                    ray.shutdown()
-                except Exception:  # noqa: BLE001
-                    pass
-        where = f"the Ray cluster at {self.address}" if self.address else "a local Ray instance"
-        msg = str(err).strip().splitlines()[0] if err is not None and str(err).strip() else type(err).__name__
-        raise SetupError(f"cannot start {where}: {msg}")
+        address = self.address
+        if not address:
+            from webagent.tasks.ray_local import LocalRay
+            self._local = LocalRay(max(self.workers, os.cpu_count() or 1))
+            address = self._local.start()
+            self._saved_env = {k: os.environ.get(k) for k in self._local.auth}
+            os.environ.update(self._local.auth)
+            _reload_auth()
+        # the workers import webagent from this checkout / installation, not from a packaged runtime_env
+        try:
+            ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
+        except Exception as e:  # noqa: BLE001 (connection refused, version mismatch, ...)
+            self._shutdown()
+            where = f"the Ray cluster at {self.address}" if self.address else "a local Ray instance"
+            msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise SetupError(f"cannot connect to {where}: {msg}") from None
+
+    def _shutdown(self) -> None:
+        try:
+            self.ray.shutdown()
+        except Exception:  # noqa: BLE001
+            pass
+        if self._local is not None:
+            self._local.stop()
+            self._local = None
+            for k, v in self._saved_env.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+            _reload_auth()
 
     def run(self, cfg: Any, run_dir: Path, sites: list[str], external: dict[str, str], tasks: list[Task],
             on_result: Callable[[dict[str, Any]], None],
@@ -235,5 +259,4 @@ class RayExecutor:
                     except Exception:  # noqa: BLE001
                         pass
                 s.kill()
-            if not self.address:
-                ray.shutdown()
+            self._shutdown()

@@ -429,39 +429,6 @@ def progress_line(i: int, n: int, r: dict[str, Any]) -> str:
             + (f"  {r['error']}" if r.get("error") else ""))
 
 
-class Status:
-    """The live status of a run for the terminal: done / running / ETA / tokens / cost."""
-
-    def __init__(self, total: int, workers: int) -> None:
-        self.total, self.workers = total, workers
-        self.t0 = time.monotonic()
-        self.running: set[str] = set()
-        self.done = 0
-        self.tokens = 0
-        self.cost = 0.0
-
-    def started(self, task: Task) -> None:
-        self.running.add(task.task_id)
-
-    def finished(self, r: dict[str, Any]) -> None:
-        self.running.discard(r["task_id"])
-        self.done += 1
-        self.tokens += int(r.get("tokens") or 0)
-        self.cost += float(r.get("cost_usd") or 0.0)
-
-    def line(self) -> str:
-        elapsed = time.monotonic() - self.t0
-        left = self.total - self.done
-        eta = elapsed / self.done * left if self.done else 0.0
-        return (f"{self.done}/{self.total} done, {len(self.running)} running, ETA {_duration(eta)}, "
-                f"{self.tokens} tok, ${self.cost:.4f}")
-
-
-def _duration(s: float) -> str:
-    s = int(round(s))
-    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
-
-
 # ------------------------------------------------------------------------------------------------ the run
 
 # Fields that decide what a run measures: a resumed run must keep them (or be --force'd). The rest (workers,
@@ -564,19 +531,23 @@ def run_bench(cfg: BenchConfig, print_fn: Callable[[str], None] = print, *, resu
         print_fn(f"warning: {len(problems)} task(s) have checks that cannot be scored; they will be errors:")
         for tid, ps in problems.items():
             print_fn(f"  {tid}: {'; '.join(ps)}")
+    from webagent.tasks.status import LiveStatus, RunStatus
     t0 = time.perf_counter()
     done = [0]
-    status = Status(len(tasks), cfg.workers)
+    status = RunStatus(len(tasks), run_dir)
+    live = LiveStatus(status, print_fn, live=print_fn is print)  # the status line: only on a terminal
 
     def on_result(r: dict[str, Any]) -> None:
         done[0] += 1
         rundir.append_result(run_dir, r)
         status.finished(r)
-        print_fn(progress_line(done[0], len(tasks), r) + "  | " + status.line())
+        live.emit(progress_line(done[0], len(tasks), r))
 
     if resume is not None:
         executor = make_executor(cfg, notice)  # the resumed configuration may name another executor
-    executor.run(cfg, run_dir, sites, external, tasks, on_result, on_start=status.started)
+    executor.notice = lambda msg: live.emit(f"note: {msg}", with_status=False)
+    with live:
+        executor.run(cfg, run_dir, sites, external, tasks, on_result, on_start=status.started)
     summary = summarize(rundir.read_results(run_dir), time.perf_counter() - t0)
     (run_dir / rundir.SUMMARY).write_text(json.dumps(summary, indent=1))
     print_fn(format_summary(summary))

@@ -152,3 +152,15 @@ async def test_select_on_a_combobox_checks_the_whole_option(guarded):
     await page.set_content(COMBO)
     assert await select(page, page.main_frame, page.locator("#c"), "combobox 'Language'", "JavaScript", 2000,
                         settled) == ["JavaScript"]
+
+
+async def test_the_run_result_is_redacted_like_the_footer(guarded, hostile, tmp_path):
+    """The CLI prints the result's reason, answer and final URL (stdout, stderr, `--json`), and RunResult.save
+    writes them: a final URL that carries the secret (a GET login form at its own host) must not show it."""
+    from tests.scripted import ScriptedChat
+    from webagent.agent import Agent, AgentConfig
+    agent = Agent(ScriptedChat(["stop [done]"]), config=AgentConfig(max_steps=2), secrets=guarded.secrets)
+    result = await agent.run("log in", hostile.url + "/?pw=" + SECRET, guarded, tmp_path / "run")
+    assert result.status == "answered"
+    assert SECRET not in result.final_url and "{{PW}}" in result.final_url, result.final_url
+    assert SECRET not in result.save(tmp_path / "result.json").read_text()

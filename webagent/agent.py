@@ -316,11 +316,13 @@ class Agent:
         except NavigationError:
             url = ""
         secs = time.perf_counter() - ep.t_start
-        ep.rec.footer(Footer(ep.status, ep.answer, ep.reason, ep.step, url, self.model.usage, self.model.n_calls,
-                             round(secs, 2), session.blocked_requests[ep.blocked_start:],
-                             self.model.image_usage() if self.model.image_bytes else None))
+        written = ep.rec.footer(Footer(ep.status, ep.answer, ep.reason, ep.step, url, self.model.usage,
+                                       self.model.n_calls, round(secs, 2), session.blocked_requests[ep.blocked_start:],
+                                       self.model.image_usage() if self.model.image_bytes else None))
         ep.rec.close()
-        return RunResult(ep.status, ep.answer, ep.step, ep.reason, ep.rec.dir, self.model.usage, url, secs, ep.rec,
+        # as written (redacted): the CLI prints the reason, answer and final URL, and RunResult.save keeps them
+        return RunResult(ep.status, written.answer, ep.step, written.reason, ep.rec.dir, self.model.usage,
+                         written.final_url, secs, ep.rec,
                          ep.records)
 
     def _record(self, ep: _Episode, obs: Observation, action: Action | None, result: ActionResult | None,

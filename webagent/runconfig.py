@@ -96,6 +96,8 @@ class ModelSettings:
     base_url: str | None = opt(None, help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 "
                                           "(env OPENAI_BASE_URL)")
     cache: str | None = opt(None, metavar="PATH", help="cache LLM replies in this SQLite file")
+    seed: int | None = opt(None, minimum=0, help="sampling seed (the embedded model; sent to OpenAI-compatible "
+                                                 "servers, which may ignore it)")
 
     def kwargs(self) -> dict[str, Any]:
         return asdict(self)

@@ -535,6 +535,60 @@ def render_bench(bench_dir: str | Path, out: str | Path | None = None) -> Path:
     return out
 
 
+def _sweep_rows(sweep_dir: Path) -> list[dict[str, Any]]:
+    try:
+        rows = json.loads((sweep_dir / "summary.json").read_text(encoding="utf-8")).get("sweep")
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [r for r in rows if isinstance(r, dict) and "label" in r] if isinstance(rows, list) else []
+
+
+def success_vs_compute(rows: list[dict[str, Any]]) -> str:
+    """The sweep's curve: success rate (mean over seeds) per planner against its compute, mean tokens per task
+    when the runs used tokens, else the search budget (a planner without one at 0)."""
+    from webagent.plots import lines
+    by_tokens = any(r.get("tokens_per_task") for r in rows)
+    acc: dict[str, dict[float, list[float]]] = {}
+    for r in rows:
+        if r.get("success_rate") is None:
+            continue
+        x = float(r.get("tokens_per_task") or 0) if by_tokens else float(r.get("budget") or 0)
+        acc.setdefault(str(r.get("planner")), {}).setdefault(x, []).append(float(r["success_rate"]))
+    series = {name: [(x, sum(v) / len(v)) for x, v in sorted(pts.items())] for name, pts in acc.items()}
+    return lines("success vs compute", series, x_label="tokens per task" if by_tokens else "search budget "
+                 "(nodes per step)")
+
+
+def render_sweep(sweep_dir: str | Path, out: str | Path | None = None) -> Path:
+    """index.html of a planner sweep: the success-vs-compute curve and one row per configuration, each linking
+    to its own benchmark index (rendered too)."""
+    sweep_dir = Path(sweep_dir)
+    out = Path(out) if out else sweep_dir / "index.html"
+    rows = _sweep_rows(sweep_dir)
+    body_rows = ""
+    for r in rows:
+        sub = sweep_dir / str(r.get("run") or r["label"])
+        link = ""
+        if _under(sweep_dir, sub) and (sub / "results.jsonl").exists():
+            render_bench(sub)
+            link = os.path.relpath(sub / "index.html", out.parent)
+        name = f'<a href="{_e(link)}">{_e(r["label"])}</a>' if link else _e(r["label"])
+        rate = r.get("success_rate")
+        body_rows += (f"<tr><td>{name}</td><td>{_e(r.get('planner'))}</td><td>{_e(r.get('budget', ''))}</td>"
+                      f"<td>{_e(r.get('seed', ''))}</td><td>{_e(r.get('tasks'))}</td><td>{_e(r.get('passed'))}</td>"
+                      f"<td>{_e(r.get('errors'))}</td><td>{'—' if rate is None else f'{100 * rate:.1f}%'}</td>"
+                      f"<td>{_e(r.get('mean_steps'))}</td><td>{_e(r.get('tokens_per_task'))}</td>"
+                      f"<td>{float(r.get('cost_usd') or 0):.4f}</td></tr>")
+    table = ("<table><tr><th>configuration</th><th>planner</th><th>budget</th><th>seed</th><th>tasks</th>"
+             "<th>passed</th><th>errors</th><th>success</th><th>steps</th><th>tokens/task</th><th>cost</th></tr>"
+             f"{body_rows}</table>")
+    plot = success_vs_compute(rows)
+    head = f"<h1>Sweep: {_e(sweep_dir.name)}</h1><div>{len(rows)} configurations</div>"
+    body = (f"<section class=card>{plot}</section>" if plot else "") + table
+    out.write_text(_page(f"webagent sweep {sweep_dir.name}", head, body), encoding="utf-8")
+    return out
+
+
 def render_path(path: str | Path, out: str | Path | None = None) -> Path:
     """A run directory -> its view.html; a benchmark directory -> index.html (and every run's view.html)."""
     path = Path(path)
@@ -544,6 +598,8 @@ def render_path(path: str | Path, out: str | Path | None = None) -> Path:
         raise BadInput(f"{path}: no such directory")
     if (path / TRAJECTORY).exists():
         return render_run(path, out)
+    if _sweep_rows(path):
+        return render_sweep(path, out)
     if (path / "results.jsonl").exists() or any(d.is_dir() and (d / TRAJECTORY).exists() for d in path.iterdir()):
         return render_bench(path, out)
     raise BadInput(f"{path}: neither a run directory (no {TRAJECTORY}) nor a benchmark directory "

@@ -22,7 +22,8 @@ def is_embedded(model: str | None = None, base_url: str | None = None) -> bool:
 
 
 def make_model(model: str | None = None, base_url: str | None = None, api_key: str | None = None,
-               cache: str | os.PathLike[str] | None = None, *, grammar_field: str | None = None) -> ChatModel:
+               cache: str | os.PathLike[str] | None = None, *, grammar_field: str | None = None,
+               seed: int | None = None) -> ChatModel:
     """The ChatModel to use: flags beat WEBAGENT_MODEL / OPENAI_BASE_URL / OPENAI_API_KEY / WEBAGENT_GRAMMAR_FIELD.
 
     Nothing configured, model "embedded"/"local", or a path to a .gguf file -> the in-process llama.cpp model;
@@ -35,7 +36,8 @@ def make_model(model: str | None = None, base_url: str | None = None, api_key: s
     chosen: ChatModel
     if is_embedded(model, base_url):
         from webagent.llm.embedded import EmbeddedLlama
-        chosen = EmbeddedLlama(model_path=None if model is None or model.lower() in EMBEDDED_NAMES else model)
+        chosen = EmbeddedLlama(model_path=None if model is None or model.lower() in EMBEDDED_NAMES else model,
+                               seed=seed or 0)
     elif model is None:
         raise SetupError(f"a base URL is set ({base_url}) but no model: pass --model or set WEBAGENT_MODEL to the "
                          "name the server serves (or unset OPENAI_BASE_URL to use the embedded model)")
@@ -45,7 +47,7 @@ def make_model(model: str | None = None, base_url: str | None = None, api_key: s
                          "server); or drop --model/WEBAGENT_MODEL to use the embedded model")
     else:
         from webagent.llm.openai_backend import OpenAIChat
-        chosen = OpenAIChat(model, base_url=base_url, api_key=api_key, grammar_field=grammar_field)
+        chosen = OpenAIChat(model, base_url=base_url, api_key=api_key, grammar_field=grammar_field, seed=seed)
     if cache:
         from webagent.llm.cached import CachedChat
         chosen = CachedChat(chosen, cache)

@@ -77,8 +77,10 @@ class OpenAIChat:
         timeout: float = 60,
         max_retries: int = 2,
         grammar_field: str | None = None,
+        seed: int | None = None,
     ) -> None:
         self.model = model
+        self.seed = seed
         self.name = model
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
@@ -141,6 +143,8 @@ class OpenAIChat:
                                   self._max_tokens_field: max_tokens, **extra}
         if n != 1:
             kwargs["n"] = n
+        if self.seed is not None:
+            kwargs["seed"] = self.seed
         try:
             try:
                 resp = await self._client.chat.completions.create(**kwargs)
