@@ -33,6 +33,7 @@ from webagent.tasks.sites.server import SiteServer  # noqa: E402
 from webagent.agent import run_task  # noqa: E402
 from webagent.llm.embedded import EmbeddedLlama  # noqa: E402
 from webagent.runconfig import AgentConfig  # noqa: E402
+from webagent.trajectory import load  # noqa: E402
 
 TASK = "Search for Kestrel laptops and tell me the price of the first result"
 CONFIGS = {
@@ -43,21 +44,17 @@ CONFIGS = {
 }
 
 
-def steps_of(run_dir: Path) -> list[dict]:
-    """Per step: the policy calls' tokens and timings and the step's wall time, from the trajectory."""
+def steps_of(run_dir: Path) -> list[dict[str, float]]:
+    """Per step: the model calls' tokens and timings and the step's own time (observe + plan + act)."""
     out = []
-    for line in (run_dir / "trajectory.jsonl").read_text().splitlines():
-        rec = json.loads(line)
-        if rec.get("type") != "step":
-            continue
-        calls = rec.get("llm_calls") or []
+    for step in load(run_dir).steps:
         t = {"prompt_tokens": 0.0, "evaluated_tokens": 0.0, "prefill_ms": 0.0, "generate_ms": 0.0, "model_ms": 0.0}
-        for c in calls:
-            t["prompt_tokens"] += (c.get("usage") or {}).get("prompt_tokens", 0)
-            t["model_ms"] += c.get("ms", 0.0)
+        for c in step.llm_calls:
+            t["prompt_tokens"] += c.usage.prompt_tokens
+            t["model_ms"] += c.ms
             for k in ("evaluated_tokens", "prefill_ms", "generate_ms"):
-                t[k] += (c.get("timings") or {}).get(k, 0.0)
-        t["step_ms"] = float(rec.get("ms") or 0.0)
+                t[k] += c.timings.get(k, 0.0)
+        t["step_ms"] = sum(step.timings.get(k, 0.0) for k in ("observe_ms", "plan_ms", "act_ms"))
         out.append(t)
     return out
 

@@ -1,20 +1,28 @@
 """Search benchmarks on the local shop; run by hand.
 
-    python bench/search.py [--part restore|tabs|cost|experiment|all] [--seeds 3] [--budgets 0,5,10,20] [--p 0.4]
+    python bench/search.py [--part restore|tabs|cost|experiment|all] [--seeds 5] [--budgets 5,15] [--wm-errors 0.1,0.4]
 
 restore     backtracking cost: snapshot restore vs prefix replay (fresh context from the root snapshot, actions
             re-bound by role and name) at depths 1-4, medians of --reps, both verified by the state key.
 tabs        backtracking to a state kept alive in a hidden tab (search --tabs N: the tab pool): tab switch vs
             snapshot restore vs prefix replay, the same states, medians of --reps, all verified by the state key.
 cost        LLM calls and tokens per step of each planner at its defaults (noisy doubles, one episode of a task).
-experiment  success of reactive, best-first, world-model and hybrid at node budgets --budgets on a handful of shop
-            tasks with gold sequences, with a noisy policy double (gold action with probability p among plausible
-            distractors) and a noisy value double (true progress along the gold sequence plus Gaussian noise).
-            Budget 0 is the reactive choice for every planner. World model at budget c: min(c, 5) candidates,
-            each imagined c // 5 times (at least once). The tasks only read (the distractors are links and
-            exploration never sends a non-GET request), so the shop is not reset between episodes.
-            --tasks suite (default): the bundled suite's read-only shop tasks, scored by the suite's evaluators;
-            --tasks own: the four tasks defined below.
+experiment  success against compute (tokens per episode) of reactive, best-first, world-model and hybrid at node
+            budgets --budgets and world-model error rates --wm-errors, on shop tasks with gold sequences, with the
+            noisy doubles of testkit/doubles_search.py: a policy that proposes the gold action with probability p
+            among plausible distractors, a judge with Gaussian noise and false positives (--judge-fp), a world
+            model that is wrong with probability --wm-errors in plausible ways. Every point is --seeds seeds x the
+            tasks, its success a mean with a 95% Wilson interval. The doubles are seeded by the seed and the
+            request (task, state, history), never the site's port: the same flags give the same numbers.
+            These are doubles: the figures show how the planners respond to model error, not how a real model
+            performs. World model at budget c: min(c, 5) candidates, each imagined max(1, c // 5) times. The
+            tasks only read (exploration never sends a non-GET request), so the shop is not reset in between.
+            --tasks suite (default): the bundled suite's read-only shop tasks (--task-limit: the first N),
+            scored by the suite's evaluators; --tasks own: the four tasks defined below.
+
+Parts register in PARTS (`@part(name)`): each takes the shared Bench (browser session, shop, flags) and returns
+what goes into --json. The experiment's pieces (tasks, episode, Point, Wilson interval) are in
+testkit/search_experiment.py, where its smoke test can import them.
 """
 
 from __future__ import annotations
@@ -24,16 +32,14 @@ import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from webagent.observers import ObserveOptions  # noqa: E402
-from webagent.search import Budget, ReactivePlanner, make_planner  # noqa: E402
-from webagent.search.best_first import BestFirstPlanner  # noqa: E402
-from webagent.search.hybrid import HybridPlanner  # noqa: E402
+from webagent.search import make_planner  # noqa: E402
 from webagent.search.snapshot import (  # noqa: E402
     PathStep,
     act_and_observe,
@@ -44,43 +50,28 @@ from webagent.search.snapshot import (  # noqa: E402
     take_snapshot,
     target_for,
 )
-from webagent.search.world_model import WorldModelPlanner  # noqa: E402
 from webagent.tasks.sites.server import SiteServer  # noqa: E402
 
 import webagent  # noqa: E402,F401  (import order: webagent before search)
 from testkit.doubles_search import GoldStep, GoldTask, NoisyShopDouble  # noqa: E402
+from testkit.search_experiment import (  # noqa: E402,F401  (the experiment's parts live in testkit, for its test)
+    OPTS,
+    SPECS,
+    TASKS,
+    USES_WORLD_MODEL,
+    Doubles,
+    Point,
+    bench_experiment,
+    curves_svg,
+    episode,
+    gold_action,
+    planner_at,
+    run_point,
+    table,
+    wilson,
+)
 from webagent.actions import Action  # noqa: E402
-from webagent.agent import Agent, AgentConfig  # noqa: E402
 from webagent.browser import BrowserConfig, BrowserSession  # noqa: E402
-from webagent.resolve import Target, bind  # noqa: E402
-
-OPTS = ObserveOptions(screenshot=False)
-
-TASKS = [
-    GoldTask("price-search", "What is the price of the Corvex Active Laptop Mini?", "/", [
-        GoldStep("type", "searchbox", "Search", "Corvex Active Laptop Mini", r"/catalogsearch/result/\?q=Corvex",
-                 "/catalogsearch/result/?q=Corvex+Active+Laptop+Mini"),
-        GoldStep("click", "link", "Corvex Active Laptop Mini", url=r"/product/corvex-active-laptop-mini$",
-                 example="/product/corvex-active-laptop-mini"),
-        GoldStep("stop", text="$1,805.99")], "$1,805.99"),
-    GoldTask("count-category", "How many items are in the Cameras & Photo category?", "/", [
-        GoldStep("click", "link", "Electronics", url=r"/category/electronics$", example="/category/electronics"),
-        GoldStep("click", "link", "Cameras & Photo 21 items", url=r"/category/electronics\?cat=11$",
-                 example="/category/electronics?cat=11"),
-        GoldStep("stop", text="21")], "21"),
-    GoldTask("sort-audio", "Show the Audio products sorted by price", "/", [
-        GoldStep("click", "link", "Electronics", url=r"/category/electronics$", example="/category/electronics"),
-        GoldStep("click", "link", "Audio 21 items", url=r"/category/electronics\?cat=7$",
-                 example="/category/electronics?cat=7"),
-        GoldStep("select", "combobox", "Sort By", "Price", url=r"/category/electronics\?cat=7&.*product_list_order=price",
-                 example="/category/electronics?cat=7&product_list_order=price"),
-        GoldStep("stop", text="done")], "done"),
-    GoldTask("price-deal", "What is the price of the Ostara Wireless Bluetooth Speaker S?", "/", [
-        GoldStep("click", "link", "Ostara Wireless Bluetooth Speaker S",
-                 url=r"/product/ostara-wireless-bluetooth-speaker-s$",
-                 example="/product/ostara-wireless-bluetooth-speaker-s"),
-        GoldStep("stop", text="$158.24")], "$158.24"),
-]
 
 
 async def suite_tasks(session: BrowserSession, base: str) -> tuple[list[GoldTask], dict[str, object]]:
@@ -119,24 +110,6 @@ async def suite_tasks(session: BrowserSession, base: str) -> tuple[list[GoldTask
         out.append(GoldTask(t.task_id, b.intent, start, steps, answer))
         specs[t.task_id] = b
     return out, specs
-
-
-async def suite_ok(spec, answer: str | None, final_url: str) -> bool:
-    from webagent.tasks.evaluators import evaluate_string, evaluate_url
-    checks = []
-    if "string_match" in spec.eval_types:
-        checks += await evaluate_string(spec.eval, answer, spec.intent)
-    if "url_match" in spec.eval_types:
-        checks.append(evaluate_url(spec.eval, final_url))
-    return bool(checks) and all(c.score == 1 for c in checks)
-
-
-def gold_action(step: GoldStep, obs, press_enter: bool | None = None) -> Action:
-    if step.verb == "stop":
-        return Action("stop", text=step.text)
-    enter = step.verb == "type" if press_enter is None else press_enter
-    a = Action(step.verb, 0, step.text or None, enter)
-    return bind(a, obs, Target(step.role, step.name))
 
 
 async def check_gold(session: BrowserSession, base: str) -> None:
@@ -188,7 +161,6 @@ async def bench_restore(session: BrowserSession, base: str, reps: int) -> list[d
         rows.append({"depth": d, "restore_ms": round(r), "replay_ms": round(p), "ratio": round(r / p, 2),
                      "restore_verified": f"{r_ok}/{reps}", "replay_verified": f"{p_ok}/{reps}"})
     return rows
-
 
 # ------------------------------------------------------------------------------------------------ tab pool
 async def bench_tabs(session: BrowserSession, base: str, reps: int) -> list[dict]:
@@ -242,51 +214,40 @@ async def bench_tabs(session: BrowserSession, base: str, reps: int) -> list[dict
     return rows
 
 
-# ------------------------------------------------------------------------------------------------ episodes
-def planner_at(name: str, budget: int, seed: int):
-    if budget == 0 or name == "reactive":
-        return ReactivePlanner(samples=6)
-    if name == "best-first":
-        return BestFirstPlanner(branching=3, depth=3, budget=Budget(nodes=budget), samples=6, seed=seed)
-    if name == "hybrid":
-        return HybridPlanner(branching=5, depth=2, top_k=2, budget=Budget(nodes=budget), samples=6, seed=seed)
-    if name == "world-model":  # c node evaluations: min(c, 5) candidates x c // 5 imagined outcomes each
-        return WorldModelPlanner(branching=min(budget, 5), samples=6, sim_samples=max(1, budget // 5))
-    raise ValueError(name)
+@dataclass
+class Bench:
+    """What every part shares: the browser session, the shop, the command line."""
+
+    session: BrowserSession
+    shop: SiteServer
+    args: argparse.Namespace
 
 
-SPECS: dict[str, object] = {}  # task id -> suite Task, when the tasks come from the suite
+PARTS: dict[str, Callable[[Bench], Awaitable[object]]] = {}
 
 
-async def episode(session: BrowserSession, base: str, task: GoldTask, planner, double, max_steps: int) -> dict:
-    await session.new_context()
-    with tempfile.TemporaryDirectory() as d:
-        agent = Agent(double, planner, AgentConfig(max_steps=max_steps, observe=OPTS))
-        t0 = time.perf_counter()
-        r = await agent.run(task.intent, base + task.start, session, Path(d) / "run")
-        secs = time.perf_counter() - t0
-        steps = [json.loads(x) for x in (Path(d) / "run" / "trajectory.jsonl").read_text().splitlines()
-                 if json.loads(x)["type"] == "step"]
-    if task.id in SPECS:  # the suite's own evaluators (string / URL match)
-        ok = r.status == "answered" and await suite_ok(SPECS[task.id], r.answer, r.final_url)
-    else:
-        ok = r.status == "answered" and task.correct(r.answer) and task.progress(r.final_url) >= len(task.steps) - 1
-    calls: dict[str, int] = {}
-    for s in steps:
-        for c in s["llm_calls"]:
-            calls[c["purpose"]] = calls.get(c["purpose"], 0) + 1
-    return {"ok": ok, "steps": len(steps), "tokens": r.usage.total_tokens, "calls": calls, "seconds": secs}
+def part(name: str) -> Callable:
+    def deco(fn: Callable[[Bench], Awaitable[object]]) -> Callable[[Bench], Awaitable[object]]:
+        PARTS[name] = fn
+        return fn
+    return deco
+
+
+@part("restore")
+async def part_restore(b: Bench) -> object:
+    rows = await bench_restore(b.session, b.shop.url, b.args.reps)
+    print(f"\n## Backtracking: snapshot restore vs prefix replay (ms, median of {b.args.reps})\n")
+    print(table(rows), flush=True)
+    return rows
 
 
 async def bench_cost(session: BrowserSession, base: str) -> list[dict]:
     rows = []
     for name in ("reactive", "best-first", "world-model", "hybrid"):
-        planner = make_planner(name)
         per = []
         for seed in range(2):
             double = NoisyShopDouble(TASKS, p=0.5, sigma=0.25, seed=seed)
-            per.append(await episode(session, base, TASKS[0], planner if seed == 0 else make_planner(name),
-                                     double, 6))
+            per.append(await episode(session, base, TASKS[0], make_planner(name), double, 6))
         steps = sum(e["steps"] for e in per)
         purposes = sorted({k for e in per for k in e["calls"]})
         calls = {k: round(sum(e["calls"].get(k, 0) for e in per) / steps, 1) for k in purposes}
@@ -297,110 +258,105 @@ async def bench_cost(session: BrowserSession, base: str) -> list[dict]:
     return rows
 
 
-async def bench_experiment(session: BrowserSession, shop: SiteServer, seeds: int, budgets: list[int], p: float,
-                           sigma: float, max_steps: int, tasks: list[GoldTask],
-                           planners: tuple[str, ...] = ("best-first", "world-model", "hybrid")) -> tuple[list[dict], dict]:
-    results: dict[tuple[str, int], list[bool]] = {}
-    extra: dict[tuple[str, int], list[dict]] = {}
-    reactive_runs = []
-    for task in tasks:
-        for seed in range(seeds):
-            e = await episode(session, shop.url, task, ReactivePlanner(samples=6),
-                              NoisyShopDouble(tasks, p=p, sigma=sigma, seed=seed), max_steps)
-            reactive_runs.append(e)
-            print(f"  reactive {task.id} seed={seed}: {'ok' if e['ok'] else 'fail'} ({e['steps']} steps)",
-                  file=sys.stderr, flush=True)
-    for name in ("reactive", *planners):
-        results[(name, 0)] = [e["ok"] for e in reactive_runs]
-        extra[(name, 0)] = reactive_runs
-    for name in planners:
-        for b in budgets:
-            if b == 0:
-                continue
-            runs = []
-            for task in tasks:
-                for seed in range(seeds):
-                    runs.append(await episode(session, shop.url, task, planner_at(name, b, seed),
-                                              NoisyShopDouble(tasks, p=p, sigma=sigma, seed=seed), max_steps))
-                    print(f"  {name} c={b} {task.id} seed={seed}: {'ok' if runs[-1]['ok'] else 'fail'} "
-                          f"({runs[-1]['steps']} steps, {runs[-1]['seconds']:.1f} s)", file=sys.stderr, flush=True)
-            results[(name, b)] = [e["ok"] for e in runs]
-            extra[(name, b)] = runs
-    for b in budgets:
-        if b != 0:
-            results[("reactive", b)] = results[("reactive", 0)]
-            extra[("reactive", b)] = extra[("reactive", 0)]
-    rows = []
-    for name in ("reactive", *planners):
-        row = {"planner": name}
-        for b in budgets:
-            oks = results[(name, b)]
-            runs = extra[(name, b)]
-            row[f"c={b}"] = f"{sum(oks)}/{len(oks)}"
-            row[f"tok c={b}"] = round(sum(e["tokens"] for e in runs) / len(runs))
-        rows.append(row)
-    return rows, {f"{k[0]}@{k[1]}": v for k, v in results.items()}
+@part("tabs")
+async def part_tabs(b: Bench) -> object:
+    rows = await bench_tabs(b.session, b.shop.url, b.args.reps)
+    print(f"\n## Backtracking to a kept tab vs restore vs replay (ms, median of {b.args.reps})\n")
+    print(table(rows), flush=True)
+    return rows
 
 
-def table(rows: list[dict]) -> str:
-    if not rows:
-        return ""
-    cols = list(rows[0])
-    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    out += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
-    return "\n".join(out)
+@part("cost")
+async def part_cost(b: Bench) -> object:
+    rows = await bench_cost(b.session, b.shop.url)
+    print("\n## LLM calls and tokens per step at defaults (task price-search, noisy doubles p=0.5)\n")
+    print(table(rows), flush=True)
+    return rows
 
 
-async def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--part", default="all", choices=["restore", "tabs", "cost", "experiment", "all"])
+@part("experiment")
+async def part_experiment(b: Bench) -> object:
+    a = b.args
+    tasks = TASKS
+    if a.tasks == "suite":
+        tasks, specs = await suite_tasks(b.session, b.shop.url)
+        tasks = tasks[: a.task_limit] if a.task_limit else tasks
+        SPECS.update(specs)
+    print(f"tasks: {', '.join(t.id for t in tasks)}", flush=True)
+    doubles = Doubles(a.p, a.sigma, a.judge_fp)
+    budgets = [int(x) for x in a.budgets.split(",")]
+    errors = [float(x) for x in a.wm_errors.split(",")]
+    points = await bench_experiment(b.session, b.shop.url, tasks, a.seeds, budgets, errors, doubles, a.max_steps,
+                                    tuple(a.planners.split(",")), lambda m: print(m, file=sys.stderr, flush=True))
+    report(points, f"\n## Success vs compute ({len(tasks)} tasks x {a.seeds} seeds per point; doubles: policy "
+           f"p={a.p}, judge noise sigma={a.sigma}, judge false positives {a.judge_fp}; 95% Wilson intervals)", a.svg)
+    return {"points": [pt.to_dict() for pt in points], "doubles": vars(doubles), "seeds": a.seeds,
+            "tasks": [t.id for t in tasks], "budgets": budgets, "wm_errors": errors}
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description="search benchmarks on the local shop (see the module doc)")
+    ap.add_argument("--part", default="all", choices=[*PARTS, "all"])
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--seeds", type=int, default=3)
-    ap.add_argument("--budgets", default="0,5,10,20")
-    ap.add_argument("--p", type=float, default=0.4)
-    ap.add_argument("--sigma", type=float, default=0.25)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--budgets", default="5,15", help="node budgets of the search planners (reactive is budget 0)")
+    ap.add_argument("--wm-errors", default="0.1,0.4", help="world-model error rates")
+    ap.add_argument("--p", type=float, default=0.4, help="probability a policy sample is the gold action")
+    ap.add_argument("--sigma", type=float, default=0.25, help="the judge's Gaussian noise on progress")
+    ap.add_argument("--judge-fp", type=float, default=0.1, help="the judge's false-positive rate")
     ap.add_argument("--max-steps", type=int, default=6)
     ap.add_argument("--tasks", default="suite", choices=["suite", "own"],
                     help="suite: the bundled suite's read-only shop tasks (default); own: the four defined here")
-    ap.add_argument("--planners", default="best-first,world-model,hybrid")
+    ap.add_argument("--task-limit", type=int, default=0, help="only the first N suite tasks (0: all)")
+    ap.add_argument("--planners", default="reactive,best-first,world-model,hybrid")
     ap.add_argument("--json", help="also write the results here")
-    args = ap.parse_args()
+    ap.add_argument("--svg", help="write one success-vs-tokens chart per error rate here ({e}: the error rate)")
+    ap.add_argument("--merge", help="no runs: print the experiment table (and --svg) of these --json files, "
+                                    "comma-separated (e.g. planners run in separate processes)")
+    return ap
+
+
+def report(points: list[Point], header: str, svg: str | None) -> None:
+    print(header + "\n")
+    print(table([pt.row() for pt in points]), flush=True)
+    if svg:
+        for err in sorted({pt.wm_error for pt in points if pt.wm_error is not None}):
+            path = Path(svg.replace("{e}", f"{err:g}"))
+            path.write_text(curves_svg(points, err))
+            print(f"figure: {path}")
+
+
+def merge(files: list[str], svg: str | None) -> dict:
+    """The experiment parts of several --json files as one table."""
+    points, meta = [], {}
+    for f in files:
+        exp = json.loads(Path(f).read_text())["experiment"]
+        meta = {k: v for k, v in exp.items() if k != "points"}
+        for d in exp["points"]:
+            points.append(Point(d["planner"], d["budget"], d["wm_error"], d["oks"], d["tokens"], d["steps"]))
+    dbl = meta.get("doubles", {})
+    report(points, f"## Success vs compute ({len(meta.get('tasks', []))} tasks x {meta.get('seeds')} seeds per point; "
+           f"doubles: policy p={dbl.get('p')}, judge noise sigma={dbl.get('sigma')}, judge false positives "
+           f"{dbl.get('judge_fp')}; 95% Wilson intervals)", svg)
+    return {"points": [pt.to_dict() for pt in points], **meta}
+
+
+async def main(argv: list[str] | None = None) -> dict:
+    args = parser().parse_args(argv)
+    if args.merge:
+        return merge(args.merge.split(","), args.svg)
     out: dict = {}
     with SiteServer("shop") as shop:
         async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1"])) as session:
             await check_gold(session, shop.url)
             print("gold sequences: all reach their states on the real shop", flush=True)
-            if args.part in ("restore", "all"):
-                rows = await bench_restore(session, shop.url, args.reps)
-                out["restore"] = rows
-                print(f"\n## Backtracking: snapshot restore vs prefix replay (ms, median of {args.reps})\n")
-                print(table(rows), flush=True)
-            if args.part in ("tabs", "all"):
-                rows = await bench_tabs(session, shop.url, args.reps)
-                out["tabs"] = rows
-                print(f"\n## Backtracking to a kept tab vs restore vs replay (ms, median of {args.reps})\n")
-                print(table(rows), flush=True)
-            if args.part in ("cost", "all"):
-                rows = await bench_cost(session, shop.url)
-                out["cost"] = rows
-                print("\n## LLM calls and tokens per step at defaults (task price-search, noisy doubles p=0.5)\n")
-                print(table(rows), flush=True)
-            if args.part in ("experiment", "all"):
-                budgets = [int(x) for x in args.budgets.split(",")]
-                tasks = TASKS
-                if args.tasks == "suite":
-                    tasks, specs = await suite_tasks(session, shop.url)
-                    SPECS.update(specs)
-                    print(f"suite tasks: {', '.join(t.id for t in tasks)}", flush=True)
-                rows, raw = await bench_experiment(session, shop, args.seeds, budgets, args.p, args.sigma,
-                                                   args.max_steps, tasks, tuple(args.planners.split(",")))
-                out["experiment"] = {"rows": rows, "raw": raw, "p": args.p, "sigma": args.sigma,
-                                     "seeds": args.seeds, "tasks": [t.id for t in tasks]}
-                print(f"\n## Success vs compute ({len(tasks)} tasks x {args.seeds} seeds, policy p={args.p}, "
-                      f"value noise sigma={args.sigma}; tok = mean tokens per episode)\n")
-                print(table(rows), flush=True)
+            bench = Bench(session, shop, args)
+            for name, fn in PARTS.items():
+                if args.part in (name, "all"):
+                    out[name] = await fn(bench)
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))
+    return out
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import heapq
 import itertools
 import random
@@ -29,7 +28,7 @@ from playwright.async_api import Error as PlaywrightError
 from webagent.observers import Observation, ObserveOptions
 from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from webagent.search.cache import Caches, digest
-from webagent.search.candidates import Branch, policy_for, propose
+from webagent.search.candidates import Branch, filter_candidates, policy_for, propose
 from webagent.search.params import BestFirstParams
 from webagent.search.snapshot import (
     PathStep,
@@ -75,6 +74,7 @@ class SearchNode:
     error: str | None = None
     children: list[int] = field(default_factory=list)
     pruned: list[dict[str, Any]] = field(default_factory=list)
+    filtered: dict[str, Any] | None = None
     ms: float = 0.0
     step: PathStep | None = None
     server: str | None = None  # token of the servers' state here (server snapshots on)
@@ -87,7 +87,7 @@ class SearchNode:
             d.update({"action": str(self.cand.action), "canonical": self.cand.key, "votes": self.cand.votes,
                       "prior": round(self.cand.prior, 3), "risk": self.cand.risk,
                       "target": self.cand.target.to_dict() if self.cand.target else None})
-        for k in ("verdicts", "merged_into", "restore", "imagined", "error", "pruned"):
+        for k in ("verdicts", "merged_into", "restore", "imagined", "error", "pruned", "filtered"):
             v = getattr(self, k)
             if v:
                 d[k] = v
@@ -152,13 +152,12 @@ class BestFirstSearch:
     def __init__(self, planner: BestFirstPlanner, ctx: PlanContext) -> None:
         self.planner = planner
         self.name = planner.name
-        self.vf, self.wm = planner.vf, planner.wm
+        # copies for this step, with their own parse counts: another episode may run with other settings
+        self.vf, self.wm = planner.vf.fork(), planner.wm.fork() if planner.wm is not None else None
         vision = getattr(ctx.policy, "vision", None)
-        if vision is not None and vision.sends_images:  # the run's images setting reaches the judges, on copies:
-            self.vf = copy.copy(planner.vf)               # another episode may run with other settings
+        if vision is not None and vision.sends_images:  # the run's images setting reaches the judges
             self.vf.vision = vision
-            if planner.wm is not None:
-                self.wm = copy.copy(planner.wm)
+            if self.wm is not None:
                 self.wm.vision = vision
         # states explored are observed as the agent observes (set-of-marks, dense crop per mode); the plain
         # screenshot only when the judge is sent it
@@ -234,6 +233,7 @@ class BestFirstSearch:
             if self._server is not None:
                 await self._release_server(tree)
         tree.update({"nodes": [n.to_dict() for n in self._nodes], "budget": meter.to_dict(),
+                     "parse": self.vf.stats.to_dict(),
                      "caches": self.planner.caches.stats(), "restores": self._restore_stats(),
                      "ms": round((time.perf_counter() - t0) * 1000, 1)})
         plan.tree = tree
@@ -278,6 +278,9 @@ class BestFirstSearch:
     async def _push_children(self, node: SearchNode, cands: list[Branch]) -> None:
         bases: dict[str, float | None] = {}
         if self.wm is not None and self.planner.prune_k is not None and node.obs is not None:
+            if getattr(self.planner, "filter", False) and len(cands) > 1:  # the hybrid's self-refine step
+                cands, node.filtered = await filter_candidates(self._model, self._ctx.intent, node.obs,
+                                                               self._path_text(node), cands, self.vf.stats)
             # on the root page (where the browser is when the root's children are pushed) the targets are cropped
             crops = await candidate_crops(self._ctx, cands) if node.id == 0 and self.vf.images == "crops" else {}
             ims = await imagine_all(self.wm, self.vf, self._model, self.planner.caches, self._ctx.intent,

@@ -2,7 +2,8 @@
 
 Tokens: before each call the wrapper estimates its worst case (prompt characters / 4, rounded up, plus `n *
 max_tokens`) and refuses it (BudgetExhausted) when used + estimate would pass the limit, so the tokens a search spends
-never exceed its budget for a backend that counts about 4 characters a token or more. Seconds: the planner runs the
+never exceed its budget for a backend that counts about 4 characters a token or more; calls in flight hold their
+estimate, so concurrent calls (the world model's) cannot all pass the same check. Seconds: the planner runs the
 search under `asyncio.timeout`, so work in flight at the deadline is abandoned and the best node so far is used.
 Nodes: every evaluated child (executed for real, simulated or merged) is one node.
 """
@@ -52,6 +53,7 @@ class Meter:
         self.tokens0 = model.usage.total_tokens
         self.calls0 = model.n_calls
         self.nodes = 0
+        self.reserved = 0  # the estimates of calls in flight: concurrent calls cannot all pass the same check
         self.stop_reason: str | None = None
         self.frozen: float | None = None  # the search's seconds, fixed when it ends (committing comes after)
 
@@ -77,7 +79,7 @@ class Meter:
         return self.budget.nodes is None or self.nodes < self.budget.nodes
 
     def check_call(self, estimate: int) -> None:
-        if self.budget.tokens is not None and self.tokens + estimate > self.budget.tokens:
+        if self.budget.tokens is not None and self.tokens + self.reserved + estimate > self.budget.tokens:
             raise BudgetExhausted("tokens")
         if self.budget.seconds is not None and self.seconds >= self.budget.seconds:
             raise BudgetExhausted("seconds")
@@ -102,7 +104,14 @@ class BudgetedChat:
     async def complete(self, messages: list[Message], *, n: int = 1, temperature: float = 0.0,
                        max_tokens: int = 256, grammar: str | None = None, json_schema: dict[str, Any] | None = None,
                        purpose: str = "policy") -> Completion:
-        if self.meter is not None:
-            self.meter.check_call(estimate_tokens(messages, n, max_tokens))
-        return await self.inner.complete(messages, n=n, temperature=temperature, max_tokens=max_tokens,
-                                         grammar=grammar, json_schema=json_schema, purpose=purpose)
+        meter = self.meter
+        est = estimate_tokens(messages, n, max_tokens)
+        if meter is not None:
+            meter.check_call(est)
+            meter.reserved += est
+        try:
+            return await self.inner.complete(messages, n=n, temperature=temperature, max_tokens=max_tokens,
+                                             grammar=grammar, json_schema=json_schema, purpose=purpose)
+        finally:
+            if meter is not None:
+                meter.reserved -= est

@@ -50,6 +50,10 @@ class WorldModelParams:
     budget: int | None = opt(None, minimum=0, help="nodes evaluated per step (0 = no search)")
     budget_tokens: int | None = opt(None, minimum=0, help="LLM tokens per step, a hard cap")
     budget_seconds: float | None = opt(None, minimum=0, help="seconds of search per step")
+    sim_depth: int = opt(1, minimum=1, help="imagined steps per candidate: the policy acts inside the predicted "
+                                            "state and the world model predicts again (WebDreamer multi-step)")
+    filter_candidates: bool = opt(False, help="one LLM call drops implausible candidates before simulation "
+                                              "(WebDreamer self-refine)")
 
 
 @dataclass
@@ -61,3 +65,7 @@ class HybridParams(BestFirstParams):
     budget: int | None = opt(6, minimum=0, help="nodes evaluated per step (0 = no search)")
     sim_samples: int = opt(1, minimum=1, help="world-model predictions per candidate")
     top_k: int = opt(2, minimum=1, help="candidates the world model keeps for real exploration (hybrid)")
+    sim_depth: int = opt(1, minimum=1, help="imagined steps per candidate: the policy acts inside the predicted "
+                                            "state and the world model predicts again (WebDreamer multi-step)")
+    filter_candidates: bool = opt(False, help="one LLM call drops implausible candidates before simulation "
+                                              "(WebDreamer self-refine)")

@@ -113,13 +113,34 @@ async def take_snapshot(session: BrowserSession, obs: Observation, path: list[Pa
                     (time.perf_counter() - t0) * 1000)
 
 
+_PUT_STORAGE_JS = """(items) => {
+  const want = JSON.stringify(items.map(i => [i.name, i.value]).sort());
+  const have = JSON.stringify(Object.keys(localStorage).map(k => [k, localStorage.getItem(k)]).sort());
+  if (want === have) return false;
+  localStorage.clear();
+  for (const {name, value} of items) localStorage.setItem(name, value);
+  return true;
+}"""
+
+
+def _origin(url: str) -> str | None:
+    m = re.match(r"^[a-z]+://[^/]+", url or "")
+    return m.group(0) if m else None
+
+
+async def _put_storage(page, snap: Snapshot) -> bool:
+    """`snap`'s localStorage for its origin (none kept: empty) on `page`, which is at that origin; True when that
+    changed anything."""
+    origin = _origin(snap.url)
+    if origin is None or _origin(page.url) != origin:
+        return False
+    items = next((o.get("localStorage") or [] for o in snap.storage.get("origins", []) if o.get("origin") == origin),
+                 [])
+    return bool(await page.evaluate(_PUT_STORAGE_JS, items))
+
+
 async def _refill(page, snap: Snapshot) -> None:
-    """localStorage, form values, focus and scroll of `snap` on the page just opened at its URL."""
-    origin = re.match(r"^[a-z]+://[^/]+", snap.url)
-    for o in snap.storage.get("origins", []):
-        if origin and o.get("origin") == origin.group(0) and o.get("localStorage"):
-            await page.evaluate("(items) => { localStorage.clear(); for (const {name, value} of items) "
-                                "localStorage.setItem(name, value); }", o["localStorage"])
+    """Form values, focus and scroll of `snap` on the page just opened at its URL."""
     if snap.forms:
         await page.evaluate(_FILL_JS, snap.forms)
     if snap.focus is not None:
@@ -137,11 +158,15 @@ async def _apply(session: BrowserSession, snap: Snapshot) -> None:
     await ctx.clear_cookies()
     if snap.storage.get("cookies"):
         await ctx.add_cookies(snap.storage["cookies"])
+    with contextlib.suppress(PlaywrightError):  # localStorage before the load, so the page's scripts read it
+        await _put_storage(page, snap)
     try:  # a URL the session already visited: no domain check, and a short settle (restore is on the hot path)
         await page.goto(snap.url, wait_until="domcontentloaded")
     except PlaywrightError:
         await session.goto(snap.url)  # raises NavigationError with a clear message
     try:  # a late navigation (a script of the previous page) can destroy the context: the key check decides
+        if await _put_storage(page, snap):  # came from another origin: its storage is set now, load again
+            await page.reload(wait_until="domcontentloaded")
         await _refill(page, snap)
     except PlaywrightError:
         await settle(page, quiet_ms=50, max_ms=1000)

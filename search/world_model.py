@@ -16,10 +16,11 @@ from typing import Any
 from webagent.observers import Observation
 from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from webagent.search.cache import Caches, digest
-from webagent.search.candidates import Branch, policy_for, propose
+from webagent.search.candidates import Branch, filter_candidates, policy_for, propose
 from webagent.search.params import WorldModelParams
+from webagent.search.rollout import Chain, rollout
 from webagent.search.snapshot import state_key
-from webagent.search.value import ValueFunction
+from webagent.search.value import ParseStats, ValueFunction, format_outcome
 
 from webagent.fence import DEFAULT as DEFAULT_FENCE
 from webagent.llm.metered import MeteredChat
@@ -72,30 +73,48 @@ class Imagined:
     value: float | None = None
     cached: bool = False
     error: str | None = None
+    rollouts: list[list[dict[str, Any]]] = field(default_factory=list)  # sim_depth > 1: one per first outcome
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.cand.to_dict(), "imagined": self.outcomes, "imagined_values": self.values,
-                "value": None if self.value is None else round(self.value, 3), "cached": self.cached,
-                "error": self.error}
+        d = {**self.cand.to_dict(), "imagined": self.outcomes, "imagined_values": self.values,
+             "value": None if self.value is None else round(self.value, 3), "cached": self.cached,
+             "error": self.error}
+        if self.rollouts:
+            d["rollouts"] = self.rollouts
+        return d
 
 
 class WorldModel:
-    """Predicts an action's effect. With `vision` (planners set the run's), the prediction is conditioned on the
-    current page's pictures in that mode and on the crop of the action's target (`extra`)."""
+    """Predicts an action's effect, given the actions so far. With `vision` (planners set the run's), the prediction
+    is conditioned on the current page's pictures in that mode and on the crop of the action's target (`extra`).
+    `sim_depth` > 1: each prediction is rolled out that many steps deep (search/rollout.py)."""
 
     def __init__(self, sim_samples: int = 1, temperature: float = 0.7, max_tokens: int = 300,
-                 page_chars: int = 6000, vision: Vision | None = None) -> None:
+                 page_chars: int = 6000, vision: Vision | None = None, sim_depth: int = 1) -> None:
         self.vision = vision
         self.sim_samples = sim_samples
+        self.sim_depth = sim_depth
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.page_chars = page_chars
 
-    def messages(self, intent: str, obs: Observation, cand: Branch, extra: list[Picture] | None = None
+    def fork(self) -> WorldModel:
+        """A copy for one search step (the run's vision is set on it; planners are shared by episodes)."""
+        return copy.copy(self)
+
+    def messages(self, intent: str, obs: Observation, action: str, extra: list[Picture] | None = None,
+                 path: list[str] | None = None, steps: list[tuple[str, dict[str, Any]]] | None = None
                  ) -> list[dict[str, Any]]:
+        """The prompt: the task, the actions so far (`path`) and the page, all fenced; with `steps` (multi-step
+        imagination) the imagined actions and outcomes since that page; then `action` (a label)."""
         text = obs.text if len(obs.text) <= self.page_chars else obs.text[: self.page_chars] + "\n... (cut)"
-        user = "\n".join([f"TASK: {intent}", DEFAULT_FENCE.rule(), DEFAULT_FENCE.block(f"URL: {obs.url}\nPAGE:\n{text}"),
-                          f"ACTION: {DEFAULT_FENCE.escape(cand.label())}", "Predicted change (JSON):"])
+        inner = [f"URL: {obs.url}", "PREVIOUS ACTIONS:", *([f"{i}. {a}" for i, a in enumerate(path or [], 1)]
+                                                         or ["(none)"]), f"PAGE:\n{text}"]
+        if steps:
+            inner.append("IMAGINED STEPS SINCE THIS PAGE (predicted, not executed):")
+            inner += [f"{i}. {a} => {format_outcome(o)}" for i, (a, o) in enumerate(steps, 1)]
+        user = "\n".join([f"TASK: {intent}", DEFAULT_FENCE.rule(), DEFAULT_FENCE.block("\n".join(inner)),
+                          f"ACTION: {DEFAULT_FENCE.escape(action)}", "Predicted change (JSON):"])
         vision = self.vision
         if vision is None or not vision.sends_images:
             return [{"role": "system", "content": WM_SYSTEM}, {"role": "user", "content": user}]
@@ -103,40 +122,66 @@ class WorldModel:
         return [{"role": "system", "content": WM_SYSTEM + "\n" + IMAGES_NOTE},
                 {"role": "user", "content": user_content(vision, user, pictures)}]
 
-    async def predict(self, model: Any, intent: str, obs: Observation, cand: Branch,
-                      extra: list[Picture] | None = None) -> list[dict[str, Any]]:
-        out = await model.complete(self.messages(intent, obs, cand, extra), n=self.sim_samples,
-                                   temperature=self.temperature if self.sim_samples > 1 else 0.0,
+    async def predict(self, model: Any, intent: str, obs: Observation, action: str,
+                      extra: list[Picture] | None = None, path: list[str] | None = None,
+                      steps: list[tuple[str, dict[str, Any]]] | None = None, n: int | None = None,
+                      stats: ParseStats | None = None) -> list[dict[str, Any]]:
+        """`n` (default sim_samples) predicted outcomes of `action`; replies that do not parse are dropped and
+        counted in `stats`."""
+        n = n or self.sim_samples
+        out = await model.complete(self.messages(intent, obs, action, extra, path, steps), n=n,
+                                   temperature=self.temperature if n > 1 else 0.0,
                                    max_tokens=self.max_tokens, json_schema=OUTCOME_SCHEMA, purpose="world_model")
-        return [o for o in (parse_outcome(t) for t in out.texts) if o is not None]
+        got = [o for o in (parse_outcome(t) for t in out.texts) if o is not None]
+        if stats is not None:
+            stats.add("world_model", len(got), len(out.texts) - len(got))
+        return got
 
 
 async def imagine(wm: WorldModel, vf: ValueFunction, model: Any, caches: Caches, intent: str, path: list[str],
                   obs: Observation, cand: Branch, extra: list[Picture] | None = None) -> Imagined:
     """Predict and judge one candidate (cached by task, state and canonical action). A stop is judged directly.
     `extra`: pictures of this candidate (its target's crop) for the world model and the judge."""
-    key = digest(intent, state_key(obs), cand.key)
+    pkey = digest(intent, state_key(obs), cand.key)  # the first step's predictions
+    key = pkey if wm.sim_depth <= 1 else digest(pkey, "depth", wm.sim_depth)
     got = caches.get("imagined", key)
     if got is not None:
-        return Imagined(cand, caches.predictions.get(key, []), [], got, cached=True)
+        return Imagined(cand, caches.predictions.get(pkey, []), [], got, cached=True)
     im = Imagined(cand)
     if cand.action.verb == "stop":
         v = await vf.score(model, intent, path, obs, answer=cand.action.text or "")
         im.values, im.value = [v.value], v.value
+        if v.value is None:
+            im.error = f"no judge reply parsed ({v.unparsed} replies)"
     else:
-        outcomes = caches.get("predictions", key)
+        outcomes = caches.get("predictions", pkey)
         if outcomes is None:
-            outcomes = await wm.predict(model, intent, obs, cand, extra)
-            caches.put("predictions", key, outcomes)
+            outcomes = await wm.predict(model, intent, obs, cand.label(), extra, path, stats=vf.stats)
+            if outcomes:
+                caches.put("predictions", pkey, outcomes)
         im.outcomes = outcomes
         if not outcomes:
             im.error = "no prediction parsed"
             return im
-        verdicts = await asyncio.gather(*[vf.score(model, intent, path, obs, proposed=cand.label(), imagined=o,
-                                                   purpose="value", extra=extra) for o in outcomes])
+        chains: list[Chain] = [[(cand.label(), o)] for o in outcomes]
+        if wm.sim_depth > 1:
+            rolled = await asyncio.gather(*[rollout(wm, model, intent, obs, path, ch, wm.sim_depth, vf.stats)
+                                            for ch in chains])
+            chains = [ch for ch, _ in rolled]
+            im.rollouts = [[{"action": a, "outcome": o} for a, o in ch] for ch in chains]
+            cut = [why for _, why in rolled if why]
+            if cut:
+                im.error = "; ".join(cut)
+        verdicts = await asyncio.gather(*[vf.score(model, intent, path, obs, proposed=cand.label(), imagined=ch[-1][1],
+                                                   purpose="value", extra=extra, steps=ch) for ch in chains])
         im.values = [v.value for v in verdicts]
         vals = [v for v in im.values if v is not None]
         im.value = sum(vals) / len(vals) if vals else None
+        unparsed = sum(v.unparsed for v in verdicts)
+        if unparsed:
+            parsed = sum(len(v.samples) for v in verdicts)
+            note = f"{unparsed} of {parsed + unparsed} judge replies did not parse"
+            im.error = f"{im.error}; {note}" if im.error else note
         if outcomes and any(o["irreversible"] for o in outcomes) and cand.risk != "irreversible":
             cand.risk, cand.risk_reason = "irreversible", "the world model predicts an irreversible change"
     if im.value is not None:
@@ -182,10 +227,12 @@ class WorldModelPlanner:
 
     def __init__(self, branching: int = WorldModelParams.branching, samples: int | None = None,
                  sim_samples: int = WorldModelParams.sim_samples, value_samples: int = WorldModelParams.value_samples,
-                 budget: Budget | None = None) -> None:
+                 budget: Budget | None = None, sim_depth: int = WorldModelParams.sim_depth,
+                 filter_candidates: bool = WorldModelParams.filter_candidates) -> None:
         self.branching = branching
         self.samples = samples or max(2 * branching, 1)
-        self.wm = WorldModel(sim_samples)
+        self.filter = filter_candidates
+        self.wm = WorldModel(sim_samples, sim_depth=sim_depth)
         self.vf = ValueFunction(value_samples)
         self.budget = budget or Budget(nodes=None)
         self.caches = Caches()
@@ -195,13 +242,15 @@ class WorldModelPlanner:
         return asdict(WorldModelParams(branching=self.branching, samples=self.samples,
                                        sim_samples=self.wm.sim_samples, value_samples=self.vf.samples,
                                        budget=self.budget.nodes, budget_tokens=self.budget.tokens,
-                                       budget_seconds=self.budget.seconds))
+                                       budget_seconds=self.budget.seconds, sim_depth=self.wm.sim_depth,
+                                       filter_candidates=self.filter))
 
     @classmethod
     def from_params(cls, p: WorldModelParams) -> WorldModelPlanner:
         return cls(branching=p.branching, samples=p.samples if p.samples and p.samples > 1 else None,
                    sim_samples=p.sim_samples, value_samples=p.value_samples,
-                   budget=Budget(nodes=p.budget, tokens=p.budget_tokens, seconds=p.budget_seconds))
+                   budget=Budget(nodes=p.budget, tokens=p.budget_tokens, seconds=p.budget_seconds),
+                   sim_depth=p.sim_depth, filter_candidates=p.filter_candidates)
 
     async def choose(self, ctx: PlanContext) -> Plan:
         t0 = time.perf_counter()
@@ -217,13 +266,15 @@ class WorldModelPlanner:
             tree["candidates"] = [c.to_dict() for c in cands]
             tree["note"] = "a single candidate: nothing to simulate" if len(cands) == 1 else "budget 0: reactive"
             return Plan([cands[0].action], tree=tree, candidates=[c.to_dict() for c in cands])
+        model.meter = meter
+        vision = getattr(ctx.policy, "vision", None)  # the run's images setting, for this step's judge and model
+        wm, vf = self.wm.fork(), self.vf.fork()  # and their own parse counts
+        wm.vision = vf.vision = vision
+        if self.filter:
+            cands, tree["filter"] = await filter_candidates(model, ctx.intent, ctx.obs, path, cands, vf.stats)
         if self.budget.nodes is not None:
             cands = cands[: self.budget.nodes]
-        model.meter = meter
         crops = await candidate_crops(ctx, cands)
-        vision = getattr(ctx.policy, "vision", None)  # the run's images setting, for this step's judge and model
-        wm, vf = copy.copy(self.wm), copy.copy(self.vf)
-        wm.vision = vf.vision = vision
         try:
             coro = imagine_all(wm, vf, model, self.caches, ctx.intent, path, ctx.obs, cands, crops)
             secs = meter.remaining_seconds()
@@ -237,6 +288,6 @@ class WorldModelPlanner:
         meter.freeze()
         best = best_of(ims)
         tree.update({"candidates": [im.to_dict() for im in ims], "chosen": str(best.cand.action),
-                     "budget": meter.to_dict(), "caches": self.caches.stats(),
+                     "budget": meter.to_dict(), "caches": self.caches.stats(), "parse": vf.stats.to_dict(),
                      "ms": round((time.perf_counter() - t0) * 1000, 1)})
         return Plan([best.cand.action], tree=tree, candidates=[c.to_dict() for c in cands])

@@ -1,14 +1,24 @@
 """LLM doubles for the search tests and bench/search.py, at the ChatModel seam.
 
-`SearchDouble` routes each request by its system prompt (policy / value judge / comparative judge / world model)
-to a handler `(prompt, n, rng) -> list[str]`, reports usage as ceil(characters / 4) prompt tokens (the planners'
-budget estimate, so token budgets can be checked exactly) and records every call with its start and end time and
-how many calls were in flight when it started (to prove concurrency).
+`SearchDouble` routes each request by its system prompt (policy / value judge / comparative judge / world model /
+candidate filter / imagined policy) to a handler `(prompt, n, rng) -> list[str]`, reports usage as ceil(characters /
+4) prompt tokens (the planners' budget estimate, so token budgets can be checked exactly) and records every call with
+its start and end time and how many calls were in flight when it started (to prove concurrency).
 
-`NoisyShopDouble` is the controlled-experiment double: a policy that proposes the gold action with probability p
-among a fixed set of plausible distractors, a value judge that reports the true progress along the gold sequence
-plus Gaussian noise, and a world model that predicts the gold URL for the gold action (wrong with probability
-`wm_error`)."""
+Reproducible: each call's `rng` is seeded by the double's seed and the request itself (its prompt with the site's
+address and the run's fence token taken out: so by the task, the state, and the step's history) and by how many
+identical requests came before. Replies therefore depend neither on the site's random port nor on the order in which
+concurrent calls arrive, and the same seed gives the same episode.
+
+`NoisyShopDouble` is the controlled-experiment double. Its policy proposes the gold action with probability p among a
+fixed set of plausible distractors; its judge reports the true progress along the gold sequence plus Gaussian noise
+and says yes where it should say no with probability `judge_fp` (false positives: an off-track state on track, a
+wrong answer a success); its world model is right with probability 1 - `wm_error` and otherwise predicts a plausible
+but wrong outcome (the gold action leads nowhere or to a sibling page; a wrong action leads to the page the task
+needs, or to another page). It knows the answers: a test with it proves plumbing; the experiment uses it to show how
+the planners respond to model error, not how a real model performs. Its token counts take every element id as
+"[#]": ids come from a session-wide counter whose offset depends on how often pages were observed (timing), and
+the experiment's figures should not."""
 
 from __future__ import annotations
 
@@ -27,7 +37,19 @@ from webagent.llm.base import Completion, Usage
 Handler = Callable[[str, int, random.Random], list[str]]
 
 KINDS = (("You are a web agent", "policy"), ("You judge the progress", "value"),
-         ("You compare the options", "compare"), ("You are a world model", "world_model"))
+         ("You compare the options", "compare"), ("You are a world model", "world_model"),
+         ("You review the candidate actions", "filter"), ("You plan the next action", "sim_policy"))
+
+_SITE = re.compile(r"https?://(?:127\.0\.0\.1|localhost):\d+")
+_TOKEN = re.compile(r"\b[0-9a-f]{16}\b")
+_ID = re.compile(r"\[\d+\]")
+
+
+def request_seed(seed: int, kind: str, prompt: str, occurrence: int) -> str:
+    """The seed of one call's rng: the double's seed, the prompt without the site's address, the fence token and the
+    element ids (session-wide counters), and how many identical requests came before."""
+    norm = _ID.sub("[#]", _TOKEN.sub("TOKEN", _SITE.sub("SITE", prompt)))
+    return hashlib.sha256(f"{seed}\x1f{kind}\x1f{occurrence}\x1f{norm}".encode()).hexdigest()
 
 
 def kind_of(messages: list[dict[str, Any]]) -> str:
@@ -45,8 +67,10 @@ class SearchDouble:
                  world_model: Handler | None = None, compare: Handler | None = None, delay: float = 0.0,
                  seed: int = 0) -> None:
         self.handlers = {"policy": policy, "value": value, "world_model": world_model, "compare": compare}
+        self.count_ids = True  # False: usage counts every element id as "[#]" (reproducible token figures)
         self.delay = delay
-        self.rng = random.Random(seed)
+        self.seed = seed
+        self.seen: dict[str, int] = {}
         self.calls: list[dict[str, Any]] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -67,16 +91,22 @@ class SearchDouble:
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         rec = {"kind": kind, "n": n, "prompt": prompt, "t0": time.perf_counter(), "in_flight": self.in_flight,
-               "images": images}
+               "images": images, "json_schema": json_schema, "grammar": grammar}
         self.calls.append(rec)
+        base = request_seed(self.seed, kind, prompt, 0)
+        occurrence = self.seen.get(base, 0)
+        self.seen[base] = occurrence + 1
+        rng = random.Random(request_seed(self.seed, kind, prompt, occurrence))
         try:
             if self.delay:
                 await asyncio.sleep(self.delay)
-            texts = handler(prompt, n, self.rng)
+            texts = handler(prompt, n, rng)
         finally:
             self.in_flight -= 1
             rec["t1"] = time.perf_counter()
         chars = sum(len(m["content"]) if isinstance(m["content"], str) else len(str(m["content"])) for m in messages)
+        if not self.count_ids:  # ids at a fixed width: the id counter's offset (how often pages were observed)
+            chars -= sum(len(x) - 3 for m in messages for x in _ID.findall(str(m["content"])))
         usage = Usage(math.ceil(chars / 4), sum(min(max_tokens, math.ceil(len(t) / 4)) for t in texts))
         return Completion(texts, usage, model=self.name)
 
@@ -118,8 +148,10 @@ def spread(n: int, weighted: list[tuple[float, str]]) -> list[str]:
 
 
 def verdict(success: bool, on_track: bool) -> str:
-    return (f"Thoughts: scripted.\nStatus: {'success' if success else 'failure'}\n"
-            f"On the right track: {'yes' if on_track else 'no'}")
+    """A judge reply in the JSON the judge's schema asks for."""
+    import json
+    return json.dumps({"thoughts": "scripted.", "status": "success" if success else "failure",
+                       "on_the_right_track": "yes" if on_track else "no"})
 
 
 def outcome_json(url: str = "", summary: str = "", irreversible: bool = False, form: bool = False) -> str:
@@ -180,17 +212,29 @@ class GoldTask:
         return answer is not None and self.answer.lower() in answer.lower()
 
 
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def imagined_url(prompt: str) -> str | None:
+    """The last URL a multi-step imagination reached (the `url -> X` of its last imagined step), if any."""
+    part = prompt.split("IMAGINED STEPS", 1)
+    urls = re.findall(r"url -> (\S+)", part[1]) if len(part) > 1 else []
+    return urls[-1] if urls else None
+
+
 class NoisyShopDouble(SearchDouble):
-    """p: probability a policy sample is the gold action; sigma: noise of the value judge; wm_error: probability
-    the world model predicts the wrong page."""
+    """p: probability a policy sample is the gold action; sigma: noise of the value judge; judge_fp: probability
+    the judge says yes where it should say no; wm_error: probability a prediction is plausible but wrong."""
 
     def __init__(self, tasks: list[GoldTask], p: float = 0.4, sigma: float = 0.25, wm_error: float = 0.2,
-                 distractors: int = 3, seed: int = 0) -> None:
+                 distractors: int = 3, seed: int = 0, judge_fp: float = 0.0) -> None:
         super().__init__(seed=seed)
+        self.count_ids = False
         self.tasks = {t.intent: t for t in tasks}
-        self.p, self.sigma, self.wm_error, self.k = p, sigma, wm_error, distractors
+        self.p, self.sigma, self.wm_error, self.k, self.judge_fp = p, sigma, wm_error, distractors, judge_fp
         self.handlers = {"policy": self._policy, "value": self._value, "world_model": self._wm,
-                         "compare": self._compare}
+                         "compare": self._compare, "sim_policy": self._sim_policy}
 
     def _task(self, prompt: str) -> GoldTask:
         return self.tasks[task_of(prompt)]
@@ -202,7 +246,8 @@ class NoisyShopDouble(SearchDouble):
         gold = t.steps[k].render(prompt) if t.on_path(url) and k < len(t.steps) else "go_back"
         gid = re.search(r"\[(\d+)\]", gold or "")
         pool = [f"click [{i}]" for i, _, _ in elements(prompt) if not (gid and str(i) == gid.group(1))]
-        srng = random.Random(hashlib.sha256(url.encode()).hexdigest())  # the same distractors at the same state
+        path = re.sub(r"^https?://[^/]+", "", url)  # the same distractors at the same state, whatever the port
+        srng = random.Random(hashlib.sha256(f"{self.seed}\x1f{t.id}\x1f{path}".encode()).hexdigest())
         distract = srng.sample(pool, min(self.k, len(pool))) if pool else ["scroll [down]"]
         if k == len(t.steps) - 1 or not t.on_path(url):
             distract = distract[:-1] + ["stop [N/A]"]
@@ -212,12 +257,17 @@ class NoisyShopDouble(SearchDouble):
         gold, distract = self._gold_and_distractors(prompt)
         return [gold if gold and rng.random() < self.p else rng.choice(distract) for _ in range(n)]
 
-    def _score(self, t: GoldTask, k: int, answer: str | None, rng: random.Random) -> str:
+    def _verdict(self, t: GoldTask, k: int, answer: str | None, rng: random.Random) -> tuple[bool, bool]:
+        """(success, on track) for a state `k` gold steps in, with the judge's noise and false positives."""
+        fp = rng.random() < self.judge_fp
         done = k >= len(t.steps) - 1 and answer is not None and t.correct(answer)
-        if answer is not None and not done:
-            return verdict(False, False)
+        if answer is not None:
+            return (done or fp), False
         frac = k / max(1, len(t.steps) - 1)
-        return verdict(done, frac + rng.gauss(0, self.sigma) > 0.25)
+        return False, (frac + rng.gauss(0, self.sigma) > 0.25) or fp
+
+    def _score(self, t: GoldTask, k: int, answer: str | None, rng: random.Random) -> str:
+        return verdict(*self._verdict(t, k, answer, rng))
 
     def _value(self, prompt: str, n: int, rng: random.Random) -> list[str]:
         t = self._task(prompt)
@@ -226,7 +276,7 @@ class NoisyShopDouble(SearchDouble):
         imagined = field_of(prompt, "IMAGINED OUTCOME")
         if imagined is not None:
             m = re.search(r"url -> (\S+)", imagined)
-            url = m.group(1) if m else url
+            url = m.group(1) if m else imagined_url(prompt) or url
             ans = re.search(r"answers: '([^']*)'", imagined)
             answer = ans.group(1) if ans else answer
         k = t.progress(url) if t.on_path(url) else 0
@@ -234,18 +284,46 @@ class NoisyShopDouble(SearchDouble):
 
     def _wm(self, prompt: str, n: int, rng: random.Random) -> list[str]:
         t = self._task(prompt)
-        url = url_of(prompt)
+        url = imagined_url(prompt) or url_of(prompt)
         action = field_of(prompt, "ACTION") or ""
         k = t.progress(url)
         gold = t.steps[k] if t.on_path(url) and k < len(t.steps) else None
         is_gold = gold is not None and gold.verb != "stop" and f"{gold.role} '{gold.name}'" in action
+        m = re.search(r"\w+ '([^']*)'", action)
+        target = m.group(1) if m else action
+        siblings = [nm for _, _, nm in elements(prompt) if nm and nm != target] or ["Home"]
         out = []
         for _ in range(n):
-            right = rng.random() >= self.wm_error
-            if is_gold == right and gold is not None:
+            if rng.random() >= self.wm_error:  # a faithful prediction
+                if is_gold:
+                    out.append(outcome_json(gold.example, f"the page for {gold.name} opens"))
+                elif action.startswith("go_back"):
+                    out.append(outcome_json("", "the previous page opens"))
+                else:
+                    out.append(outcome_json(f"/{slug(target)}", f"a page about {target} opens"))
+                continue
+            wrong = rng.random() < 0.5  # plausible but wrong, two ways each
+            if is_gold:
+                out.append(outcome_json("", "nothing visible changes") if wrong else
+                           outcome_json(f"/{slug(rng.choice(siblings))}", "a related page opens"))
+            elif gold is not None and gold.verb != "stop" and wrong:  # the wrong action "leads where the task needs"
                 out.append(outcome_json(gold.example, f"the page for {gold.name} opens"))
             else:
-                out.append(outcome_json(f"/elsewhere/{abs(hash(action)) % 1000}", "an unrelated page opens"))
+                other = rng.choice(siblings)
+                out.append(outcome_json(f"/{slug(other)}", f"a page about {other} opens"))
+        return out
+
+    def _sim_policy(self, prompt: str, n: int, rng: random.Random) -> list[str]:
+        """Inside an imagined state: the gold step with probability p, else a stop without the answer."""
+        import json
+        t = self._task(prompt)
+        url = imagined_url(prompt) or url_of(prompt)
+        k = t.progress(url) if t.on_path(url) else len(t.steps)
+        out = []
+        for _ in range(n):
+            g = t.steps[k] if k < len(t.steps) and rng.random() < self.p else GoldStep("stop", text="N/A")
+            out.append(json.dumps({"verb": g.verb, "target": f"{g.role} '{g.name}'" if g.role else "",
+                                   "text": g.text}))
         return out
 
     def _compare(self, prompt: str, n: int, rng: random.Random) -> list[str]:
@@ -258,8 +336,7 @@ class NoisyShopDouble(SearchDouble):
                 m = re.search(r"RESULTING URL: (\S+)", body)
                 ans = re.search(r"answers: '([^']*)'", body)
                 k = t.progress(m.group(1)) if m and t.on_path(m.group(1)) else 0
-                v = self._score(t, k, ans.group(1) if ans else None, rng)
-                score = 1 if "success" in v.split("\n")[1] else (0.5 if v.endswith("yes") else 0)
-                lines.append(f"OPTION {num}: {score}")
+                success, on_track = self._verdict(t, k, ans.group(1) if ans else None, rng)
+                lines.append(f"OPTION {num}: {1 if success else 0.5 if on_track else 0}")
             out.append("\n".join(lines))
         return out

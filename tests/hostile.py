@@ -25,7 +25,7 @@ class Attacker:
         @app.before_request  # before routing's verdict: a WebSocket handshake (refused below) is a hit too
         def record() -> None:
             self.hits.append({"method": request.method, "path": request.path, "url": request.url,
-                              "body": request.get_data(as_text=True)})
+                              "body": request.get_data(as_text=True), "headers": dict(request.headers)})
 
         @app.route("/<path:p>", methods=["GET", "POST", "PUT"])
         @app.route("/", defaults={"p": ""}, methods=["GET", "POST"])
@@ -40,7 +40,8 @@ class Attacker:
 
     def leaked(self, secret: str = SECRET) -> list[dict[str, Any]]:
         from urllib.parse import unquote_plus
-        return [h for h in self.hits if secret in unquote_plus(h["url"]) or secret in unquote_plus(h["body"])]
+        return [h for h in self.hits if secret in unquote_plus(h["url"]) or secret in unquote_plus(h["body"])
+                or secret in str(h.get("headers", ""))]
 
     def __enter__(self) -> Attacker:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -74,9 +74,8 @@ async def test_bad_grammar_is_an_error_not_a_crash(model):
 @pytest.mark.slow
 async def test_second_instance_reuses_the_loaded_model(model):
     other = EmbeddedLlama()
-    t0 = time.perf_counter()
     assert other.load() is model.load()
-    assert time.perf_counter() - t0 < 0.5
+    assert other.load_seconds == 0.0  # found loaded, not loaded again (a timed bound was flaky on a busy machine)
 
 
 @pytest.mark.slow

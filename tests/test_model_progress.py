@@ -67,3 +67,11 @@ def test_prompt_puts_what_does_not_change_before_what_does() -> None:
     history = [StepSummary(action="click [3]", url="http://127.0.0.1:1/a")]
     text = build_messages("find x", obs, history)[1]["content"]
     assert text.index("PREVIOUS ACTIONS:") < text.index("URL: http://127.0.0.1:1/b") < text.index("PAGE:")
+
+
+def test_a_calls_backend_timings_survive_the_trajectory_record() -> None:
+    from webagent.records import LLMCall
+    d = {"purpose": "policy", "ms": 12.0, "timings": {"prefill_ms": 9.5, "generate_ms": 2.0}}
+    call = LLMCall.from_dict(d)
+    assert call.timings == {"prefill_ms": 9.5, "generate_ms": 2.0} and not call.extra
+    assert LLMCall.from_dict(call.to_dict()).timings == call.timings

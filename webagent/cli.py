@@ -46,7 +46,7 @@ def make_model_from_args(args: argparse.Namespace, settings: Any = None) -> Any:
 
 
 def _print_step(s, file: Any = None) -> None:
-    status = "" if s.ok else f"  ! {s.error}"
+    status = ("" if s.ok else f"  ! {s.error}") + (f"  ? {s.note}" if getattr(s, "note", None) else "")
     print(f"step {s.step:>2}  {s.action:<40.40}  {s.url:<50.50}  {s.ms:>6.0f} ms  {s.tokens:>6} tok{status}",
           flush=True, file=file or sys.stdout)
 

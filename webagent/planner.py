@@ -73,6 +73,19 @@ class Plan:
         return Plan([action], tree={"committed_path": {"index": i, "of": len(self.actions), "state_key": key}})
 
 
+PARSE_LABELS = {"judge": "judge replies", "world_model": "predictions", "filter": "filter replies",
+                "sim_policy": "imagined actions"}
+
+
+def parse_note(tree: dict[str, Any] | None) -> str | None:
+    """A search step's model replies that did not parse (the tree's `parse` counts), e.g. "2 of 9 judge replies
+    unparsed"; None when all parsed, so a small model's failures are never silent."""
+    counts = (tree or {}).get("parse") or {}
+    bad = [f"{c['unparsed']} of {c['parsed'] + c['unparsed']} {PARSE_LABELS.get(k, k)}"
+           for k, c in counts.items() if c.get("unparsed")]
+    return "unparsed: " + ", ".join(bad) if bad else None
+
+
 class Planner(Protocol):
     name: str
 

@@ -156,9 +156,10 @@ class LLMCall:
     images: list[dict[str, Any]] = field(default_factory=list)  # what the call received (label, file, size)
     image_stats: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  # backend phases (the embedded model: prefill, generate)
 
     KEYS = ("purpose", "model", "n", "temperature", "messages", "outputs", "usage", "ms", "constrained", "images",
-            "image_stats")
+            "image_stats", "timings")
 
     @classmethod
     def from_dict(cls, d: Any) -> LLMCall:
@@ -172,7 +173,8 @@ class LLMCall:
                    _num(d.get("ms")), d.get("constrained") if isinstance(d.get("constrained"), str) else None,
                    [i for i in d.get("images") or [] if isinstance(i, dict)] if isinstance(d.get("images"), list)
                    else [], d["image_stats"] if isinstance(d.get("image_stats"), dict) else {},
-                   {k: v for k, v in d.items() if k not in cls.KEYS})
+                   {k: v for k, v in d.items() if k not in cls.KEYS},
+                   {str(k): _num(v) for k, v in d["timings"].items()} if isinstance(d.get("timings"), dict) else {})
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"purpose": self.purpose, "model": self.model, "n": self.n,
@@ -182,6 +184,8 @@ class LLMCall:
             out["image_stats"] = self.image_stats
         if self.images:
             out["images"] = self.images
+        if self.timings:
+            out["timings"] = self.timings
         return {**out, **self.extra}
 
 
