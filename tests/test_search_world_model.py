@@ -4,7 +4,6 @@ of a step runs concurrently, and the hybrid explores for real only what the worl
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 from webagent.search import Budget
@@ -56,10 +55,8 @@ def judge(prompt, n, rng):
 async def test_world_model_executes_the_best_imagined_candidate_with_concurrent_calls(session, shop, tmp_path):
     double = SearchDouble(policy, judge, world_model, delay=0.25)
     planner = WorldModelPlanner(branching=3, sim_samples=2, value_samples=3)
-    t0 = time.perf_counter()
     result = await Agent(double, planner, AgentConfig(max_steps=1)).run(TASK, shop.url + "/", session,
                                                                         tmp_path / "wm")
-    elapsed = time.perf_counter() - t0
     step = [json.loads(x) for x in (tmp_path / "wm" / "trajectory.jsonl").read_text().splitlines()][1]
     assert step["action"].startswith("type [")  # imagined best, although the least voted
     assert "/catalogsearch/result/" in result.final_url  # and executed for real
@@ -69,9 +66,7 @@ async def test_world_model_executes_the_best_imagined_candidate_with_concurrent_
     assert all(c["imagined"] and "url_change" in c["imagined"][0] for c in tree["candidates"])
     # 1 policy call, then 3 predictions (n=2 each) and 6 judgements all in flight together, not one by one
     assert double.count("world_model") == 3 and double.count("value") == 6
-    assert double.max_in_flight >= 6
-    sequential = 0.25 * len(double.calls)
-    assert tree["ms"] < 0.6 * sequential * 1000, (tree["ms"], elapsed)
+    assert double.max_in_flight >= 6  # (the speed-up itself is a figure for bench/, not a timed assertion here)
 
 
 async def test_world_model_respects_its_node_budget(session, shop):
