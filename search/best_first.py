@@ -28,7 +28,7 @@ from playwright.async_api import Error as PlaywrightError
 from webagent.observers import Observation, ObserveOptions
 from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from webagent.search.cache import Caches, digest
-from webagent.search.candidates import Branch, filter_candidates, policy_for, propose
+from webagent.search.candidates import Branch, filter_candidates, policy_for, propose, run_fence
 from webagent.search.params import BestFirstParams
 from webagent.search.snapshot import (
     PathStep,
@@ -154,6 +154,9 @@ class BestFirstSearch:
         self.name = planner.name
         # copies for this step, with their own parse counts: another episode may run with other settings
         self.vf, self.wm = planner.vf.fork(), planner.wm.fork() if planner.wm is not None else None
+        self.vf.fence = run_fence(ctx)  # the run's fence token reaches the judges' and world model's prompts
+        if self.wm is not None:
+            self.wm.fence = self.vf.fence
         vision = getattr(ctx.policy, "vision", None)
         if vision is not None and vision.sends_images:  # the run's images setting reaches the judges
             self.vf.vision = vision
@@ -280,7 +283,8 @@ class BestFirstSearch:
         if self.wm is not None and self.planner.prune_k is not None and node.obs is not None:
             if getattr(self.planner, "filter", False) and len(cands) > 1:  # the hybrid's self-refine step
                 cands, node.filtered = await filter_candidates(self._model, self._ctx.intent, node.obs,
-                                                               self._path_text(node), cands, self.vf.stats)
+                                                               self._path_text(node), cands, self.vf.stats,
+                                                               fence=self.vf.fence)
             # on the root page (where the browser is when the root's children are pushed) the targets are cropped
             crops = await candidate_crops(self._ctx, cands) if node.id == 0 and self.vf.images == "crops" else {}
             ims = await imagine_all(self.wm, self.vf, self._model, self.planner.caches, self._ctx.intent,

@@ -17,6 +17,7 @@ from webagent.search.value import ParseStats
 
 from webagent.actions import Action
 from webagent.fence import DEFAULT as DEFAULT_FENCE
+from webagent.fence import Fence
 from webagent.policy import Policy, StepSummary
 from webagent.resolve import Target
 from webagent.risk import classify
@@ -45,9 +46,16 @@ class Branch:
 
 
 def policy_for(base: Policy, model: Any) -> Policy:
-    """A copy of `base` that calls `model` (a budgeted wrapper) with the same settings."""
-    return Policy(model, temperature=base.temperature, max_tokens=base.max_tokens, constrain=base.constrain,
-                  vision=base.vision)
+    """A copy of `base` that calls `model` (a budgeted wrapper) with the same settings and the same fence."""
+    p = Policy(model, temperature=base.temperature, max_tokens=base.max_tokens, constrain=base.constrain,
+               vision=base.vision)
+    p.fence = getattr(base, "fence", p.fence)
+    return p
+
+
+def run_fence(ctx: Any) -> Fence:
+    """The run's fence (its policy's token) for a planner's prompts; the process default when it has none."""
+    return getattr(getattr(ctx, "policy", None), "fence", None) or DEFAULT_FENCE
 
 
 async def propose(policy: Policy, intent: str, obs: Observation, history: list[StepSummary], n: int,
@@ -86,13 +94,14 @@ def parse_keep(text: str, n: int) -> list[int] | None:
 
 
 async def filter_candidates(model: Any, intent: str, obs: Observation, path: list[str], cands: list[Branch],
-                            stats: ParseStats, page_chars: int = 6000) -> tuple[list[Branch], dict[str, Any]]:
+                            stats: ParseStats, page_chars: int = 6000, fence: Fence = DEFAULT_FENCE
+                            ) -> tuple[list[Branch], dict[str, Any]]:
     """The candidates the model judges plausible, in their order, and a record for the search tree. All are kept
     when the reply does not parse, keeps none, or the budget refuses the call (the record says which)."""
     text = obs.text if len(obs.text) <= page_chars else obs.text[:page_chars] + "\n... (cut)"
     inner = [f"URL: {obs.url}", "PREVIOUS ACTIONS:", *([f"{i}. {a}" for i, a in enumerate(path, 1)] or ["(none)"]),
              f"PAGE:\n{text}", "CANDIDATES:", *[f"{i}. {c.label()}" for i, c in enumerate(cands, 1)]]
-    user = "\n".join([f"TASK: {intent}", DEFAULT_FENCE.rule(), DEFAULT_FENCE.block("\n".join(inner)),
+    user = "\n".join([f"TASK: {intent}", fence.rule(), fence.block("\n".join(inner)),
                       "Candidates to keep (JSON):"])
     msgs = [{"role": "system", "content": FILTER_SYSTEM}, {"role": "user", "content": user}]
     try:

@@ -13,6 +13,7 @@ from webagent.observers import Observation
 from webagent.search.value import ParseStats, format_outcome
 
 from webagent.fence import DEFAULT as DEFAULT_FENCE
+from webagent.fence import Fence
 
 SIM_POLICY_SYSTEM = """You plan the next action of a web agent inside a PREDICTED page: a model imagined what the
 page looks like after the imagined steps shown; that page was never loaded. Choose the one next action that best
@@ -65,19 +66,20 @@ def stop_outcome(chain: Chain, answer: str) -> dict[str, Any]:
 
 
 def sim_policy_messages(intent: str, obs: Observation, path: list[str], chain: Chain,
-                        page_chars: int = 6000) -> list[dict[str, Any]]:
+                        page_chars: int = 6000, fence: Fence = DEFAULT_FENCE) -> list[dict[str, Any]]:
+    """The imagined policy's prompt: everything but the task (the page, the actions, the imagined steps) fenced."""
     text = obs.text if len(obs.text) <= page_chars else obs.text[:page_chars] + "\n... (cut)"
     inner = [f"URL: {obs.url}", "PREVIOUS ACTIONS:", *([f"{i}. {a}" for i, a in enumerate(path, 1)] or ["(none)"]),
              f"PAGE:\n{text}", "IMAGINED STEPS SINCE THIS PAGE (predicted, not executed):",
              *[f"{i}. {a} => {format_outcome(o)}" for i, (a, o) in enumerate(chain, 1)]]
-    user = "\n".join([f"TASK: {intent}", DEFAULT_FENCE.rule(), DEFAULT_FENCE.block("\n".join(inner)),
+    user = "\n".join([f"TASK: {intent}", fence.rule(), fence.block("\n".join(inner)),
                       "Your next action in the last predicted state (JSON):"])
     return [{"role": "system", "content": SIM_POLICY_SYSTEM}, {"role": "user", "content": user}]
 
 
 async def next_action(model: Any, intent: str, obs: Observation, path: list[str], chain: Chain,
-                      stats: ParseStats, max_tokens: int = 80) -> ImaginedAction | None:
-    out = await model.complete(sim_policy_messages(intent, obs, path, chain), n=1, temperature=0.0,
+                      stats: ParseStats, max_tokens: int = 80, fence: Fence = DEFAULT_FENCE) -> ImaginedAction | None:
+    out = await model.complete(sim_policy_messages(intent, obs, path, chain, fence=fence), n=1, temperature=0.0,
                                max_tokens=max_tokens, json_schema=SIM_ACTION_SCHEMA, purpose="sim_policy")
     got = parse_sim_action(out.texts[0]) if out.texts else None
     stats.add("sim_policy", int(got is not None), int(got is None))
@@ -90,7 +92,7 @@ async def rollout(wm: Any, model: Any, intent: str, obs: Observation, path: list
     when it was cut short, why (a reply that did not parse; a stop ends it normally)."""
     chain = list(chain)
     while len(chain) < depth:
-        nxt = await next_action(model, intent, obs, path, chain, stats)
+        nxt = await next_action(model, intent, obs, path, chain, stats, fence=getattr(wm, "fence", DEFAULT_FENCE))
         if nxt is None:
             return chain, f"imagined step {len(chain) + 1}: the next action did not parse"
         if nxt.verb == "stop":

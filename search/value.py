@@ -19,6 +19,7 @@ from typing import Any
 from webagent.observers import Observation
 
 from webagent.fence import DEFAULT as DEFAULT_FENCE
+from webagent.fence import Fence
 from webagent.vision import IMAGES_NOTE, Picture, Vision, page_pictures, user_content
 
 JUDGE_SYSTEM = """You judge the progress of a web agent towards its task. You see the task, the actions taken so far,
@@ -120,8 +121,9 @@ class ParseStats:
 
 
 def _page(obs: Observation, limit: int) -> str:
+    """The page's URL and text (cut at `limit`), for the inside of a fenced block."""
     text = obs.text if len(obs.text) <= limit else obs.text[:limit] + "\n... (cut)"
-    return DEFAULT_FENCE.block(f"URL: {obs.url}\n{text}")
+    return f"URL: {obs.url}\n{text}"
 
 
 @dataclass
@@ -149,6 +151,7 @@ class ValueFunction:
     def __init__(self, samples: int = 3, temperature: float = 0.7, max_tokens: int = 120,
                  page_chars: int = 6000, images: bool | str | Vision | None = None) -> None:
         self.vision = _vision(images)
+        self.fence: Fence = DEFAULT_FENCE  # planners set the run's (the policy's) for each step
         self.stats = ParseStats()
         self.samples = samples
         self.temperature = temperature
@@ -179,23 +182,21 @@ class ValueFunction:
         """The absolute judge's prompt; with images, the judged state's pictures (for an imagined outcome: the page
         before the action) and `extra` ones (e.g. the crop of the proposed action's target) follow the text.
         `steps`: an imagined trajectory (action, outcome), shown in full; `imagined` is then its last outcome."""
-        lines = [f"TASK: {intent}", "ACTIONS SO FAR:"]
-        lines += [f"{i}. {a}" for i, a in enumerate(path, 1)] or ["(none)"]
+        inner = ["ACTIONS SO FAR:", *([f"{i}. {a}" for i, a in enumerate(path, 1)] or ["(none)"])]
         if answer is not None:
-            lines.append(f"FINAL ANSWER: {answer}")
+            inner.append(f"FINAL ANSWER: {answer}")
         if proposed is not None:
-            lines.append(f"PROPOSED ACTION (not executed, it cannot be undone): {proposed}")
+            inner.append(f"PROPOSED ACTION (not executed, it cannot be undone): {proposed}")
         if steps and len(steps) > 1:
-            lines.append("IMAGINED STEPS (predicted by a model, not executed):")
-            lines += [f"  {i}. {DEFAULT_FENCE.escape(a)} => {DEFAULT_FENCE.escape(format_outcome(o))}"
-                      for i, (a, o) in enumerate(steps, 1)]
+            inner.append("IMAGINED STEPS (predicted by a model, not executed):")
+            inner += [f"  {i}. {a} => {format_outcome(o)}" for i, (a, o) in enumerate(steps, 1)]
         if imagined is not None:
-            lines.append("IMAGINED OUTCOME (predicted by a model; it may be wrong, count an implausible one as "
+            inner.append("IMAGINED OUTCOME (predicted by a model; it may be wrong, count an implausible one as "
                          f"failure): {format_outcome(imagined)}")
-        lines.append("PAGE (untrusted content, between the markers):" if imagined is None
-                     else "PAGE BEFORE THE ACTION (untrusted content):")
-        lines.append(_page(obs, self.page_chars))
-        lines.append("Your verdict:")
+        inner.append("PAGE:" if imagined is None else "PAGE BEFORE THE ACTION:")
+        inner.append(_page(obs, self.page_chars))
+        # everything but the task comes from the page or from models that read it: all of it inside the fence
+        lines = [f"TASK: {intent}", self.fence.rule(), self.fence.block("\n".join(inner)), "Your verdict:"]
         pictures = [*(extra or []), *page_pictures(obs, self.images)]
         return [{"role": "system", "content": self._system(JUDGE_SYSTEM)},
                 {"role": "user", "content": user_content(self.vision, "\n".join(lines), pictures)}]
@@ -217,19 +218,20 @@ class ValueFunction:
         "obs" (the Observation it led to): with images, each option's pictures follow, labelled with its number."""
         order = list(range(len(options)))
         rng.shuffle(order)
-        lines = [f"TASK: {intent}", "ACTIONS SO FAR:"]
-        lines += [f"{i}. {a}" for i, a in enumerate(path, 1)] or ["(none)"]
-        lines.append("CURRENT PAGE:")
-        lines.append(_page(obs, self.page_chars // 2))
+        # the options' numbers are ours, outside; each option's action, URL, page or predicted outcome is fenced
+        inner = ["ACTIONS SO FAR:", *([f"{i}. {a}" for i, a in enumerate(path, 1)] or ["(none)"]),
+                 "CURRENT PAGE:", _page(obs, self.page_chars // 2)]
+        lines = [f"TASK: {intent}", self.fence.rule(), self.fence.block("\n".join(inner))]
         for shown, idx in enumerate(order, 1):
             o = options[idx]
-            lines.append(f"OPTION {shown}: ACTION {o['action']}")
+            body = [f"ACTION {o['action']}"]
             if o.get("imagined") is not None:
-                lines.append(f"  PREDICTED OUTCOME: {format_outcome(o['imagined'])}")
+                body.append(f"  PREDICTED OUTCOME: {format_outcome(o['imagined'])}")
             else:
-                lines.append(f"  RESULTING URL: {DEFAULT_FENCE.escape(o.get('url', ''))}")
+                body.append(f"  RESULTING URL: {o.get('url', '')}")
                 page = (o.get("page") or "")[: self.page_chars // max(2, len(options))]
-                lines.append("  RESULTING PAGE: " + DEFAULT_FENCE.block(page))
+                body.append(f"  RESULTING PAGE: {page}")
+            lines += [f"OPTION {shown}:", self.fence.block("\n".join(body))]
         lines.append("Scores:")
         pictures: list[Picture] = []
         for shown, idx in enumerate(order, 1):

@@ -16,13 +16,14 @@ from typing import Any
 from webagent.observers import Observation
 from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from webagent.search.cache import Caches, digest
-from webagent.search.candidates import Branch, filter_candidates, policy_for, propose
+from webagent.search.candidates import Branch, filter_candidates, policy_for, propose, run_fence
 from webagent.search.params import WorldModelParams
 from webagent.search.rollout import Chain, rollout
 from webagent.search.snapshot import state_key
 from webagent.search.value import ParseStats, ValueFunction, format_outcome
 
 from webagent.fence import DEFAULT as DEFAULT_FENCE
+from webagent.fence import Fence
 from webagent.llm.metered import MeteredChat
 from webagent.planner import Plan, PlanContext
 from webagent.vision import IMAGES_NOTE, Picture, Vision, page_pictures, user_content
@@ -92,6 +93,7 @@ class WorldModel:
     def __init__(self, sim_samples: int = 1, temperature: float = 0.7, max_tokens: int = 300,
                  page_chars: int = 6000, vision: Vision | None = None, sim_depth: int = 1) -> None:
         self.vision = vision
+        self.fence: Fence = DEFAULT_FENCE  # planners set the run's (the policy's) for each step
         self.sim_samples = sim_samples
         self.sim_depth = sim_depth
         self.temperature = temperature
@@ -106,15 +108,17 @@ class WorldModel:
                  path: list[str] | None = None, steps: list[tuple[str, dict[str, Any]]] | None = None
                  ) -> list[dict[str, Any]]:
         """The prompt: the task, the actions so far (`path`) and the page, all fenced; with `steps` (multi-step
-        imagination) the imagined actions and outcomes since that page; then `action` (a label)."""
+        imagination) the imagined actions and outcomes since that page; then `action` (a label naming the page's
+        element), the last line inside the fence."""
         text = obs.text if len(obs.text) <= self.page_chars else obs.text[: self.page_chars] + "\n... (cut)"
         inner = [f"URL: {obs.url}", "PREVIOUS ACTIONS:", *([f"{i}. {a}" for i, a in enumerate(path or [], 1)]
                                                          or ["(none)"]), f"PAGE:\n{text}"]
         if steps:
             inner.append("IMAGINED STEPS SINCE THIS PAGE (predicted, not executed):")
             inner += [f"{i}. {a} => {format_outcome(o)}" for i, (a, o) in enumerate(steps, 1)]
-        user = "\n".join([f"TASK: {intent}", DEFAULT_FENCE.rule(), DEFAULT_FENCE.block("\n".join(inner)),
-                          f"ACTION: {DEFAULT_FENCE.escape(action)}", "Predicted change (JSON):"])
+        inner.append(f"ACTION: {action}")  # its label names the page's element: fenced too
+        user = "\n".join([f"TASK: {intent}", self.fence.rule(), self.fence.block("\n".join(inner)),
+                          "Predicted change (JSON):"])
         vision = self.vision
         if vision is None or not vision.sends_images:
             return [{"role": "system", "content": WM_SYSTEM}, {"role": "user", "content": user}]
@@ -270,8 +274,10 @@ class WorldModelPlanner:
         vision = getattr(ctx.policy, "vision", None)  # the run's images setting, for this step's judge and model
         wm, vf = self.wm.fork(), self.vf.fork()  # and their own parse counts
         wm.vision = vf.vision = vision
+        wm.fence = vf.fence = run_fence(ctx)
         if self.filter:
-            cands, tree["filter"] = await filter_candidates(model, ctx.intent, ctx.obs, path, cands, vf.stats)
+            cands, tree["filter"] = await filter_candidates(model, ctx.intent, ctx.obs, path, cands, vf.stats,
+                                                            fence=vf.fence)
         if self.budget.nodes is not None:
             cands = cands[: self.budget.nodes]
         crops = await candidate_crops(ctx, cands)

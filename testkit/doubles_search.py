@@ -328,7 +328,7 @@ class NoisyShopDouble(SearchDouble):
 
     def _compare(self, prompt: str, n: int, rng: random.Random) -> list[str]:
         t = self._task(prompt)
-        blocks = re.split(r"^OPTION (\d+): ", prompt, flags=re.M)[1:]
+        blocks = re.split(r"^OPTION (\d+):\n", prompt, flags=re.M)[1:]
         out = []
         for _ in range(n):
             lines = []

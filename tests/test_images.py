@@ -182,7 +182,7 @@ def test_comparative_judge_sees_the_crops_of_the_states_compared():
     text = text_of({"messages": captured["messages"]})
     for label, part in parts:  # option k's picture is the page option k led to
         k = label.split(":")[0].split()[1]
-        action = re.search(rf"^OPTION {k}: ACTION click \[(\d+)\]", text, re.M).group(1)
+        action = re.search(rf"^OPTION {k}:\n<<<PAGE \S+\nACTION click \[(\d+)\]", text, re.M).group(1)
         _, img = decode(part)
         assert img.getpixel((5, 5)) == ((255, 0, 0) if action == "1" else (0, 0, 255))
 

@@ -303,7 +303,7 @@ async def test_comparative_mode_scores_all_children_in_one_shuffled_call(session
     orders: list[list[str]] = []
 
     def compare(prompt, n, rng):
-        blocks = re.findall(r"^OPTION (\d+): ACTION (.*)\n  RESULTING URL: (\S*)", prompt, re.M)
+        blocks = re.findall(r"^OPTION (\d+):\n<<<PAGE \S+\nACTION (.*)\n  RESULTING URL: (\S*)", prompt, re.M)
         orders.append([a for _, a, _ in blocks])
         return ["\n".join(f"OPTION {k}: {0.5 if 'catalogsearch' in u else 0}" for k, _, u in blocks)] * n
 
@@ -393,7 +393,7 @@ async def test_comparative_shuffle_is_drawn_per_step_not_from_the_shared_planner
     orders: list[list[str]] = []
 
     def compare(prompt, n, rng):
-        blocks = re.findall(r"^OPTION (\d+): ACTION (.*)\n  RESULTING URL: (\S*)", prompt, re.M)
+        blocks = re.findall(r"^OPTION (\d+):\n<<<PAGE \S+\nACTION (.*)\n  RESULTING URL: (\S*)", prompt, re.M)
         orders.append([re.sub(r"\[\d+\]", "[]", a) for _, a, _ in blocks])  # ids differ between browsers
         return ["\n".join(f"OPTION {k}: 0.5" for k, _, _ in blocks)] * n
 

@@ -356,7 +356,7 @@ class BrowserSession:
             top_level = navigation and req.frame.parent_frame is None
         except PlaywrightError:  # a service-worker request has no frame
             navigation = top_level = False
-        body = await _body_and_headers(req) if self.secrets.values else ""  # where a secret can ride besides the URL
+        body = _body_and_headers(req) if self.secrets.values else ""  # where a secret can ride besides the URL
         why = self._block_reason(req.url, body, top_level)
         if why:
             self._blocked(req.method, req.url, why, navigation)
@@ -592,17 +592,14 @@ class BrowserSession:
             await self.goto(url)
 
 
-async def _body_and_headers(req: Any) -> str:
+def _body_and_headers(req: Any) -> str:
     """A request's body and headers as text, for the secrets check: a page script can put a value in a header
     (`Accept-Language` needs no CORS preflight) or send it as the Referer (`referrerPolicy: 'unsafe-url'`)."""
     try:
         body = (req.post_data_buffer or b"").decode("utf-8", "replace")
     except PlaywrightError:
         body = ""
-    try:
-        headers = await req.all_headers()
-    except PlaywrightError:
-        headers = req.headers
+    headers = req.headers  # without cookies (a page cannot set them for another host), and no driver round trip
     return body + "\n" + "\n".join(f"{k}: {v}" for k, v in headers.items())
 
 
