@@ -11,6 +11,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 REDIRECT_MARK = "webagent-redirect"  # the stub page by which the network guard passes on a checked redirect hop
+_STUB_JS = f"() => !!document.querySelector('meta[name={REDIRECT_MARK}]')"
 SHORT_TIMER_MS = 500  # timers up to this delay are UI reacting to the action; longer ones are background work
 CHAIN_DEPTH = 3  # a timer set by a tracked timer's callback is tracked, up to this depth (not endless polling)
 
@@ -18,15 +19,10 @@ CHAIN_DEPTH = 3  # a timer set by a tracked timer's callback is tracked, up to t
 # the wall-clock time it was created, so settle can wait for those created after the action began.
 TRACKER_JS = """(() => {
   if (window.__waSettle) return;
-  const st = {timers: new Map(), reqs: new Map(), depth: 0, next: 1, lastMut: 0,
+  const st = {timers: new Map(), reqs: new Map(), depth: 0, next: 1,
               setTimeout: window.setTimeout.bind(window), clearTimeout: window.clearTimeout.bind(window)};
   Object.defineProperty(window, '__waSettle', {value: st, enumerable: false});
   const now = () => performance.timeOrigin + performance.now();
-  st.lastMut = now();
-  try {  // when the DOM last changed: settle need not wait out a quiet period that has already passed
-    new MutationObserver(() => { st.lastMut = now(); }).observe(document,
-      {subtree: true, childList: true, attributes: true, characterData: true});
-  } catch (e) { st.lastMut = Infinity; }
   window.setTimeout = function (fn, delay, ...args) {
     const d = Number(delay) || 0;
     if (typeof fn !== 'function' || d > SHORT || st.depth >= DEPTH) return st.setTimeout(fn, delay, ...args);
@@ -59,19 +55,13 @@ TRACKER_JS = """(() => {
   };
 })();""".replace("SHORT", str(SHORT_TIMER_MS)).replace("DEPTH", str(CHAIN_DEPTH))
 
-# Resolve once nothing the action started is pending and the DOM has been quiet for `quiet` ms, or at `cap` ms;
-# 'stub' at once on a redirect stub page. The quiet period counts from the action's start or the DOM's last change,
-# whichever is later (the tracker records changes), so a page that is already quiet is not waited on for nothing.
+# Resolve once nothing the action started is pending and the DOM has been quiet for `quiet` ms, or at `cap` ms.
 # Runs on the tracker's saved setTimeout so its own polling is not tracked.
 _SETTLE_JS = """([quiet, cap, since]) => new Promise((resolve) => {
-  if (document.querySelector('meta[name=REDIRECT]')) { resolve('stub'); return; }
   const st = window.__waSettle;
   const tick = st ? st.setTimeout : setTimeout;
   const t0 = performance.now();
   let last = t0;
-  if (st && since !== null && Number.isFinite(st.lastMut)) {
-    last = Math.min(t0, Math.max(st.lastMut, since) - performance.timeOrigin);
-  }
   const obs = new MutationObserver(() => { last = performance.now(); });
   obs.observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   const pending = () => {
@@ -91,11 +81,10 @@ _SETTLE_JS = """([quiet, cap, since]) => new Promise((resolve) => {
   const check = () => {
     const t = performance.now();
     if (t - t0 >= cap || (t - last >= quiet && !pending())) { obs.disconnect(); resolve(); return; }
-    tick(check, Math.max(10, Math.min(20, quiet - (t - last))));
+    tick(check, 20);
   };
-  const first = quiet - (t0 - last);
-  if (first <= 0) check(); else tick(check, first);
-})""".replace("REDIRECT", REDIRECT_MARK)
+  tick(check, quiet);
+})"""
 
 
 def now_ms() -> float:
@@ -134,10 +123,10 @@ async def settle(page: Page, quiet_ms: int = 50, max_ms: int = 1500, since: floa
             except PlaywrightError:
                 pass
             try:
-                if await page.evaluate(_SETTLE_JS, [quiet_ms, max_ms, since]) == "stub":
-                    # a checked redirect hop: the next page is on its way
+                if await page.evaluate(_STUB_JS):  # a checked redirect hop: the next page is on its way
                     await page.wait_for_event("framenavigated", timeout=max_ms * 3)
                     continue
+                await page.evaluate(_SETTLE_JS, [quiet_ms, max_ms, since])
             except PlaywrightError:
                 continue  # navigated mid-wait: settle on the new document
             if len(started) > len(committed):  # a script started a navigation that has not arrived yet
