@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from webagent.search import make_planner  # noqa: E402
 from webagent.search.snapshot import (  # noqa: E402
     PathStep,
+    Snapshot,
     act_and_observe,
     replay_path,
     restore,
@@ -128,7 +129,9 @@ async def check_gold(session: BrowserSession, base: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ restore
-async def bench_restore(session: BrowserSession, base: str, reps: int) -> list[dict]:
+async def shop_states(session: BrowserSession, base: str) -> tuple[Snapshot, list[Snapshot]]:
+    """The shop's home page snapshot and snapshots of four states reached from it (two clicks, a sort, a typed but
+    unsubmitted search): what the restore and tab-pool timings go back to."""
     await session.new_context()
     await session.goto(base + "/")
     obs = await session.observe(OPTS)
@@ -144,6 +147,11 @@ async def bench_restore(session: BrowserSession, base: str, reps: int) -> list[d
         path.append(PathStep(a, target_for(obs, a)))
         _, obs = await act_and_observe(session, obs, a, OPTS)
         snaps.append(await take_snapshot(session, obs, path))
+    return root, snaps
+
+
+async def bench_restore(session: BrowserSession, base: str, reps: int) -> list[dict]:
+    root, snaps = await shop_states(session, base)
     rows = []
     for d, snap in enumerate(snaps, 1):
         r_ms, p_ms, r_ok, p_ok = [], [], 0, 0
@@ -167,21 +175,7 @@ async def bench_tabs(session: BrowserSession, base: str, reps: int) -> list[dict
     """Per depth: the state is kept in a hidden tab (as search.tabpool parks it) while the active tab is elsewhere;
     then timed: switching back to that tab, restoring the snapshot in the active tab, replaying the prefix."""
     from webagent.browser import hide
-    await session.new_context()
-    await session.goto(base + "/")
-    obs = await session.observe(OPTS)
-    root = await take_snapshot(session, obs)
-    plan = [GoldStep("click", "link", "Electronics"), GoldStep("click", "link", "Computers 27 items"),
-            GoldStep("select", "combobox", "Sort By", "Price"),
-            GoldStep("type", "searchbox", "Search", "usb hub")]
-    snaps, path = [], []
-    for s in plan:
-        a = gold_action(s, obs)
-        if s.verb == "type":
-            a = Action("type", a.id, s.text, False)
-        path.append(PathStep(a, target_for(obs, a)))
-        _, obs = await act_and_observe(session, obs, a, OPTS)
-        snaps.append(await take_snapshot(session, obs, path))
+    root, snaps = await shop_states(session, base)
     rows = []
     for d, snap in enumerate(snaps, 1):
         t_ms, r_ms, p_ms, t_ok, r_ok, p_ok = [], [], [], 0, 0, 0

@@ -55,7 +55,8 @@ _TRACK = re.compile(r"right track\W*\s*(yes|no)", re.I)
 _OPTION = re.compile(r"option\s*(\d+)\s*[:=-]\s*([01](?:\.\d+)?|0?\.5)", re.I)
 
 
-def _json_object(text: str) -> dict[str, Any] | None:
+def json_object(text: str) -> dict[str, Any] | None:
+    """The first {...} span of a model's reply parsed as a JSON object, or None (prose around it is ignored)."""
     m = re.search(r"\{.*\}", text, re.S)
     if not m:
         return None
@@ -68,7 +69,7 @@ def _json_object(text: str) -> dict[str, Any] | None:
 
 def parse_verdict(text: str) -> float | None:
     """1 success, 0.5 on the right track, 0 failure; None when the reply says neither (JSON or the text format)."""
-    d = _json_object(text)
+    d = json_object(text)
     if d is not None and ("status" in d or "on_the_right_track" in d):
         status, track = str(d.get("status", "")).lower(), str(d.get("on_the_right_track", "")).lower()
         if status not in ("success", "failure") and track not in ("yes", "no"):
@@ -85,7 +86,7 @@ def parse_verdict(text: str) -> float | None:
 
 def parse_scores(text: str, n: int) -> dict[int, float]:
     """The comparative judge's scores by option number (1-based): the JSON list, or `OPTION k: s` lines."""
-    d = _json_object(text)
+    d = json_object(text)
     if d is not None and isinstance(d.get("scores"), list):
         return {i: max(0.0, min(1.0, float(v))) for i, v in enumerate(d["scores"][:n], 1)
                 if isinstance(v, int | float) and not isinstance(v, bool)}

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -20,7 +18,7 @@ from webagent.search.candidates import Branch, filter_candidates, policy_for, pr
 from webagent.search.params import WorldModelParams
 from webagent.search.rollout import Chain, rollout
 from webagent.search.snapshot import state_key
-from webagent.search.value import ParseStats, ValueFunction, format_outcome
+from webagent.search.value import ParseStats, ValueFunction, format_outcome, json_object
 
 from webagent.fence import DEFAULT as DEFAULT_FENCE
 from webagent.fence import Fence
@@ -52,14 +50,8 @@ OUTCOME_SCHEMA = {
 
 
 def parse_outcome(text: str) -> dict[str, Any] | None:
-    m = re.search(r"\{.*\}", text, re.S)
-    if not m:
-        return None
-    try:
-        d = json.loads(m.group(0))
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(d, dict):
+    d = json_object(text)
+    if d is None:
         return None
     return {"url_change": str(d.get("url_change") or ""), "appears": list(d.get("appears") or [])[:20],
             "vanishes": list(d.get("vanishes") or [])[:20], "form_submitted": bool(d.get("form_submitted")),
