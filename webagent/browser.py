@@ -483,7 +483,10 @@ class BrowserSession:
         except PlaywrightError as e:
             if len(self.blocked_requests) > blocked:
                 raise NavigationError(f"cannot open {url}: {self.notices[-1]}") from None
-            raise NavigationError(explain_navigation_error(url, e)) from None
+            if "interrupted by another navigation" not in str(e):
+                raise NavigationError(explain_navigation_error(url, e)) from None
+            # A redirect hop or the page's own script replaced the load: settle on where it leads; the allowlist
+            # check below still applies to the page it ends on.
         except PageUnresponsive as e:
             raise NavigationError(f"cannot open {url}: {e}") from None
         try:
