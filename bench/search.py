@@ -150,21 +150,30 @@ async def shop_states(session: BrowserSession, base: str) -> tuple[Snapshot, lis
     return root, snaps
 
 
+async def restore_then_replay(session: BrowserSession, base: str, root: Snapshot,
+                              snap: Snapshot) -> tuple[float, bool, float, bool]:
+    """From another page: ms to restore `snap` and whether it was a restore, then ms to replay its path from the
+    root and whether that reached the same state."""
+    await session.goto(base + "/cms/faq")
+    t0 = time.perf_counter()
+    res = await restore(session, snap, root, OPTS, allow_replay=False)
+    r_ms = (time.perf_counter() - t0) * 1000
+    t0 = time.perf_counter()
+    out = await replay_path(session, root, snap.path, OPTS)
+    return r_ms, res.method == "restore", (time.perf_counter() - t0) * 1000, state_key(out) == snap.key
+
+
 async def bench_restore(session: BrowserSession, base: str, reps: int) -> list[dict]:
     root, snaps = await shop_states(session, base)
     rows = []
     for d, snap in enumerate(snaps, 1):
         r_ms, p_ms, r_ok, p_ok = [], [], 0, 0
         for _ in range(reps):
-            await session.goto(base + "/cms/faq")
-            t0 = time.perf_counter()
-            res = await restore(session, snap, root, OPTS, allow_replay=False)
-            r_ms.append((time.perf_counter() - t0) * 1000)
-            r_ok += res.method == "restore"
-            t0 = time.perf_counter()
-            out = await replay_path(session, root, snap.path, OPTS)
-            p_ms.append((time.perf_counter() - t0) * 1000)
-            p_ok += state_key(out) == snap.key
+            r, r_good, p, p_good = await restore_then_replay(session, base, root, snap)
+            r_ms.append(r)
+            p_ms.append(p)
+            r_ok += r_good
+            p_ok += p_good
         r, p = statistics.median(r_ms), statistics.median(p_ms)
         rows.append({"depth": d, "restore_ms": round(r), "replay_ms": round(p), "ratio": round(r / p, 2),
                      "restore_verified": f"{r_ok}/{reps}", "replay_verified": f"{p_ok}/{reps}"})
@@ -192,15 +201,11 @@ async def bench_tabs(session: BrowserSession, base: str, reps: int) -> list[dict
             t_ms.append((time.perf_counter() - t0) * 1000)
             t_ok += res.method == "tab"
             await elsewhere.close()
-            await session.goto(base + "/cms/faq")
-            t0 = time.perf_counter()
-            res = await restore(session, snap, root, OPTS, allow_replay=False)
-            r_ms.append((time.perf_counter() - t0) * 1000)
-            r_ok += res.method == "restore"
-            t0 = time.perf_counter()
-            out = await replay_path(session, root, snap.path, OPTS)
-            p_ms.append((time.perf_counter() - t0) * 1000)
-            p_ok += state_key(out) == snap.key
+            r, r_good, p, p_good = await restore_then_replay(session, base, root, snap)
+            r_ms.append(r)
+            p_ms.append(p)
+            r_ok += r_good
+            p_ok += p_good
         t, r, p = statistics.median(t_ms), statistics.median(r_ms), statistics.median(p_ms)
         rows.append({"depth": d, "tab_ms": round(t), "restore_ms": round(r), "replay_ms": round(p),
                      "tab/restore": round(t / r, 2), "tab/replay": round(t / p, 2),
