@@ -68,10 +68,23 @@ def test_grammar_limits_ids_and_drops_element_verbs_on_empty_pages():
     assert all(v.replace("_", "-") in action_gbnf() for v in VERBS)
 
 
+def test_grammar_admits_only_fields_for_type_and_lists_for_select():
+    roles = {1: "button", 2: "textbox", 3: "combobox", 4: "link", 5: "listbox"}
+    g = action_gbnf(roles, roles=roles)
+    assert 'type ::= "type" " [" type-id "]"' in g and 'type-id ::= "2" | "3"' in g
+    assert 'select-id ::= "3" | "5"' in g
+    assert 'click ::= "click" " [" id "]"' in g and 'id ::= "1" | "2" | "3" | "4" | "5"' in g
+    buttons = {1: "button", 4: "link"}
+    g = action_gbnf(buttons, roles=buttons)  # nothing to type into or choose from: the verbs are not offered
+    root = g.splitlines()[0]
+    assert "click" in root and " type " not in f"{root} " and "select" not in root
+
+
 def test_grammar_compiles_in_llama_cpp():
     llama_cpp = pytest.importorskip("llama_cpp")
     llama_cpp.LlamaGrammar.from_string(action_gbnf([1, 2, 30]), verbose=False)
     llama_cpp.LlamaGrammar.from_string(action_gbnf(), verbose=False)
+    llama_cpp.LlamaGrammar.from_string(action_gbnf([1, 2], roles={1: "button", 2: "textbox"}), verbose=False)
 
 
 def test_json_schema_and_from_json_errors():

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -108,6 +108,7 @@ class VerbSpec:
     scope: str
     risk: str
     hint: str = ""  # said after the usage in the prompt's action list
+    roles: frozenset[str] | None = None  # element roles the verb can act on (None: any); narrows the grammar
 
     def usage(self) -> str:
         return self.name + "".join(f" [{a.shown}]" for a in self.args)
@@ -116,9 +117,11 @@ class VerbSpec:
 VERB_TABLE: dict[str, VerbSpec] = {s.name: s for s in (
     VerbSpec("click", (Arg("id", "id"),), "element", "reversible"),
     VerbSpec("type", (Arg("id", "id"), Arg("text", "text"), Arg("enter", "1", default="1")), "element",
-             "reversible", "the last bracket: 1 presses Enter after typing, 0 does not"),
+             "reversible", "the last bracket: 1 presses Enter after typing, 0 does not",
+             frozenset({"textbox", "searchbox", "combobox", "spinbutton"})),
     VerbSpec("select", (Arg("id", "id"), Arg("options", "option")), "element", "reversible",
-             "several options of a multi-select list: select [id] [option 1|option 2]"),
+             "several options of a multi-select list: select [id] [option 1|option 2]",
+             frozenset({"combobox", "listbox"})),
     VerbSpec("hover", (Arg("id", "id"),), "element", "reversible"),
     VerbSpec("press", (Arg("key", "key combo"),), "page", "reversible", "e.g. press [Enter], press [Control+a]"),
     VerbSpec("scroll", (Arg("direction", "down|up"),), "page", "read"),
@@ -283,24 +286,37 @@ def _gbnf_alt(values: Iterable[str]) -> str:
     return " | ".join(json.dumps(v) for v in values)
 
 
-def _gbnf_rule(spec: VerbSpec) -> str:
-    return json.dumps(spec.name) + "".join(f' " [" {ARG_KINDS[g.kind].gbnf} "]"' for g in spec.args)
+def _gbnf_rule(spec: VerbSpec, id_rule: str = "id") -> str:
+    return json.dumps(spec.name) + "".join(
+        f' " [" {id_rule if g.kind == "id" else ARG_KINDS[g.kind].gbnf} "]"' for g in spec.args)
 
 
-def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] | None = None) -> str:
+def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] | None = None,
+                roles: Mapping[int, str] | None = None) -> str:
     """A GBNF grammar for llama.cpp that admits exactly the action language (every verb of the table, or `verbs`).
 
-    With `ids`, only those element ids are admitted, so a small model cannot name an element
-    that is not on the page."""
+    With `ids`, only those element ids are admitted, so a small model cannot name an element that is not on the
+    page; with `roles` (id -> role) as well, a verb that acts on some roles only (type, select) admits only the ids
+    of those roles, and is left out when the page has none."""
     specs = [verb_spec(v) for v in (VERB_TABLE if verbs is None else verbs)]
+    narrowed: dict[str, list[int]] = {}
     if ids is not None:
         ids = sorted(set(ids))
         if not ids:  # nothing on the page to act on: no element verbs at all
             specs = [s for s in specs if s.scope != "element"]
+        elif roles is not None:
+            for s in specs:
+                if s.roles is not None:
+                    narrowed[s.name] = [i for i in ids if roles.get(i) in s.roles]
+            specs = [s for s in specs if narrowed.get(s.name, True)]
     id_rule = _gbnf_alt(str(i) for i in ids) if ids else "[0-9]{1,6}"
     lines = ["root ::= " + " | ".join(s.name.replace("_", "-") for s in specs)]
     for s in specs:
-        lines.append(f"{s.name.replace('_', '-')} ::= {_gbnf_rule(s)}")
+        rule = s.name.replace("_", "-")
+        own = f"{rule}-id" if s.name in narrowed else "id"
+        lines.append(f"{rule} ::= {_gbnf_rule(s, own)}")
+        if s.name in narrowed:
+            lines.append(f"{own} ::= {_gbnf_alt(str(i) for i in narrowed[s.name])}")
     lines += [
         f"id ::= {id_rule}",
         'text ::= [^\\]\\n]{0,200}',
