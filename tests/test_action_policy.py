@@ -82,3 +82,46 @@ def test_bad_policy_files_are_one_line_errors(tmp_path, text, err):
     with pytest.raises(BadInput) as e:
         _policy(tmp_path, text)
     assert err in str(e.value) and "\n" not in str(e.value)
+
+
+async def test_the_terminal_question_leaves_the_event_loop_running(session, site, monkeypatch):
+    """While `ask_terminal` waits for the user (on a real pseudo-terminal here), other coroutines (the run's
+    watchdog, page deadlines) keep running: the answer comes from a coroutine that sees the question on screen,
+    which a blocked loop would never reach before a fallback timer answers "n"."""
+    import asyncio
+    import io
+    import os
+    import pty
+    import threading
+
+    from webagent.action_policy import ask_terminal
+    from webagent.actions import Action
+    from webagent.errors import PolicyDenied
+
+    await session.goto(site.url + "/form.html")
+    obs = await session.observe()
+    button = next(i for i, e in obs.elements.items() if e.role == "button" and "Place order" in e.name)
+    master, slave = pty.openpty()
+    tty, screen = os.fdopen(slave, "r"), io.StringIO()
+    monkeypatch.setattr("sys.stdin", tty)
+    monkeypatch.setattr("sys.stdout", screen)
+    fallback = threading.Timer(3.0, os.write, (master, b"n\n"))
+    fallback.start()
+    policy = ActionPolicy.load(None, confirm=["irreversible"])
+    assert policy.confirm is ask_terminal
+    ticks = 0
+    try:
+        check = asyncio.ensure_future(policy.check(Action("click", id=button), obs))
+        while "[y/N]" not in screen.getvalue() and ticks < 500:  # the user reads the question...
+            ticks += 1
+            await asyncio.sleep(0.01)
+        seen = "[y/N]" in screen.getvalue() and not check.done()
+        os.write(master, b"y\n")  # ...and answers yes
+        await check
+    except PolicyDenied as e:
+        pytest.fail(f"the event loop was blocked while the question waited: {e}")
+    finally:
+        fallback.cancel()
+        tty.close()
+        os.close(master)
+    assert seen and ticks >= 1 and "Place order" in screen.getvalue()

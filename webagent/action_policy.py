@@ -20,6 +20,7 @@ error the agent reads in its next observation and the trajectory records.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sys
@@ -73,7 +74,7 @@ Confirm = Callable[[str], bool]
 
 
 def ask_terminal(question: str) -> bool:
-    """Ask y/N on the terminal; no terminal means no."""
+    """Ask y/N on the terminal; no terminal means no. Blocking: `check()` calls it off the event loop."""
     if not (sys.stdin and sys.stdin.isatty()):
         return False
     try:
@@ -137,7 +138,9 @@ class ActionPolicy:
         if effect == "confirm":
             if exploring:
                 raise PolicyDenied(f"{what} needs the user's confirmation ({why}); not tried while exploring")
-            if not self.confirm(f"webagent wants to run {what} at {host_url} ({why}). Allow?"):
+            # The question waits in a worker thread: the run's watchdog and page deadlines keep running meanwhile.
+            question = f"webagent wants to run {what} at {host_url} ({why}). Allow?"
+            if not await asyncio.to_thread(self.confirm, question):
                 raise PolicyDenied(f"the user did not confirm {what} ({why}); choose another action or stop")
 
 
