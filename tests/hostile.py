@@ -122,7 +122,20 @@ def victim_app(attacker: str) -> Flask:
 
     @app.route("/redirect307", methods=["GET", "POST"])
     def redirect_307():  # keeps the method and the body on the next hop
-        return redirect(request.args.get("to", "/"), code=307)
+        return redirect(request.args.get("to", "/"), code=int(request.args.get("code", "307")))
+
+    @app.get("/form307")
+    def form307():  # a form whose POST is answered by a 307 (or 308) to /landed, which records what it gets
+        code = request.args.get("code", "307")
+        return (f"<title>Form 307</title><form method=post action='/redirect307?to=/landed&code={code}'>"
+                "<input aria-label='Note' name=note value='keep me'><button>Send</button></form>")
+
+    app.config["landed"] = []
+
+    @app.route("/landed", methods=["GET", "POST"])
+    def landed():
+        app.config["landed"].append((request.method, request.get_data(as_text=True)))
+        return f"<title>Landed {request.method}</title><p>{request.form.get('note', 'no note')}</p>"
 
     @app.get("/sw.js")
     def service_worker():  # sends whatever the page posts to it to the attacker, then says how that went
@@ -148,7 +161,8 @@ class Hostile:
 
     def __init__(self) -> None:
         self.attacker = Attacker()
-        self.server = make_server("127.0.0.1", 0, victim_app(self.attacker.url), threaded=True)
+        self.app = victim_app(self.attacker.url)
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
     def __enter__(self) -> Hostile:

@@ -197,3 +197,17 @@ async def test_a_secret_in_a_request_header_is_refused(guarded, hostile):
     said = await guarded.page.evaluate(HEADER_JS, [hostile.attacker.url, SECRET])
     assert hostile.attacker.leaked() == [], hostile.attacker.hits
     assert said == ["failed", "failed"]
+
+
+@pytest.mark.parametrize("code", [307, 308])
+async def test_a_307_after_a_form_post_resends_the_post(guarded, hostile, code):
+    """A browser re-sends the method and body on a 307/308: the guard, which follows navigation hops itself, must
+    too (not turn it into a GET), and the tab ends at the target's address showing the target's answer."""
+    landed = hostile.app.config["landed"]
+    landed.clear()
+    await guarded.goto(f"{hostile.url}/form307?code={code}")
+    async with guarded.page.expect_navigation(url="**/landed"):
+        await guarded.page.get_by_role("button", name="Send").click()
+    await guarded.page.wait_for_load_state("domcontentloaded")
+    assert landed == [("POST", "note=keep+me")]
+    assert await guarded.page.title() == "Landed POST" and guarded.page.url == hostile.url + "/landed"

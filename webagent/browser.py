@@ -123,6 +123,7 @@ class BrowserSession:
         self.notices: list[str] = []
         self.blocked_requests: list[str] = []
         self._stubs: dict[tuple[str, str], str] = {}  # (method, url) -> redirect stub served, for the HAR
+        self._resent: dict[str, Any] = {}  # url -> the answer a re-sent 307/308 hop got there (served once)
         self._har: Path | None = None  # the current context's HAR
         self.downloads_dir: Path | None = None
         self.block_mutations = False  # inside `exploring()`: abort every request that could change server state
@@ -183,7 +184,7 @@ class BrowserSession:
         self._har = self.config.record_har  # where this context's HAR goes, even if the config changes meanwhile
         if self._har:
             extra = {"record_har_path": str(self._har), "record_har_content": "embed"}
-        self._stubs = {}
+        self._stubs, self._resent = {}, {}
         self.context = await self._browser.new_context(
             viewport={"width": w, "height": h}, device_scale_factor=1, accept_downloads=True,
             storage_state=storage_state or self.config.storage_state, locale=self.config.locale,
@@ -369,7 +370,7 @@ class BrowserSession:
             return
         if (top_level or (navigation and self.config.network == "strict")) \
                 and urlsplit(req.url).scheme in ("http", "https"):
-            await self._follow_redirects(route, top_level)
+            await self._follow_redirects(route, top_level, body)
             return
         carries = bool(self.secrets.carried_in(req.url + "\n" + body))  # its redirect hops are checked too
         if (self.config.network == "strict" or carries) and urlsplit(req.url).scheme in ("http", "https"):
@@ -429,11 +430,21 @@ class BrowserSession:
             except PlaywrightError:
                 pass
 
-    async def _follow_redirects(self, route: Any, top_level: bool) -> None:
+    async def _follow_redirects(self, route: Any, top_level: bool, body: str = "", max_hops: int = 10) -> None:
         """Fetch a navigation ourselves without following redirects, so that every hop is checked: the browser
         does not show redirect hops to routes. An allowed hop is handed to the browser as a stub page that moves
-        on to it (a new navigation, which this guard sees again); a refused hop is never requested."""
+        on to it (a new navigation, which this guard sees again); a refused hop is never requested. A 307/308 hop
+        after a POST (or any method but GET/HEAD) re-sends the method and body to its checked target, as the
+        browser would; the final answer is then shown at its own address through a stub, served from here."""
         req = route.request
+        resent = self._resent.pop(req.url, None) if req.method == "GET" else None
+        if resent is not None:  # the address a re-sent 307/308 hop ended on: its answer, not requested again
+            try:
+                await route.fulfill(response=resent)
+            except PlaywrightError:
+                pass
+            return
+        url, method = req.url, req.method
         try:
             resp = await route.fetch(max_redirects=0, timeout=self.config.navigation_timeout_ms)
         except PlaywrightError:
@@ -442,24 +453,45 @@ class BrowserSession:
             except PlaywrightError:
                 pass
             return
-        location = resp.headers.get("location")
         try:
-            if 300 <= resp.status < 400 and location:
-                target = urljoin(req.url, location)
-                why = self._block_reason(target, "", top_level) or (
+            for _ in range(max_hops):
+                location = resp.headers.get("location")
+                if not (300 <= resp.status < 400 and location):
+                    break
+                target = urljoin(url, location)
+                resend = resp.status in (307, 308) and method not in ("GET", "HEAD")
+                why = self._block_reason(target, body if resend else "", top_level) or (
                     None if urlsplit(target).scheme in ("http", "https") else "not an http(s) URL")
                 if why:
-                    self._blocked("GET", target, f"a redirect hop {why}", True)
+                    self._blocked(method if resend else "GET", target, f"a redirect hop {why}", True)
                     await route.abort("blockedbyclient")
                     return
-                headers = {k: v for k, v in resp.headers.items() if k.lower() == "set-cookie"}
-                stub = _redirect_stub(target)
-                self._stubs[(req.method, req.url)] = stub
-                await route.fulfill(status=200, headers={**headers, "content-type": "text/html"}, body=stub)
+                if resend:
+                    resp = await route.fetch(url=target, method=method, max_redirects=0,
+                                             timeout=self.config.navigation_timeout_ms)
+                    url = target
+                    continue
+                await self._stub(route, target, resp)
+                return
+            if url != req.url:  # a re-sent hop answered: move the tab there, and answer that GET with this
+                self._resent[url] = resp
+                try:
+                    self._stubs[("GET", url)] = await resp.text()  # the HAR records a fulfilled body as empty
+                except (PlaywrightError, UnicodeDecodeError):
+                    pass
+                await self._stub(route, url, resp)
                 return
             await route.fulfill(response=resp)
         except PlaywrightError:  # the navigation was cancelled meanwhile
             pass
+
+    async def _stub(self, route: Any, target: str, resp: Any) -> None:
+        """Answer a navigation with a page that moves on to `target` (keeping the cookies `resp` set)."""
+        req = route.request
+        headers = {k: v for k, v in resp.headers.items() if k.lower() == "set-cookie"}
+        stub = _redirect_stub(target)
+        self._stubs[(req.method, req.url)] = stub
+        await route.fulfill(status=200, headers={**headers, "content-type": "text/html"}, body=stub)
 
     # -- navigation and observation -----------------------------------------------------------------------
     def seed_policy(self, start_url: str) -> None:
