@@ -179,6 +179,45 @@ async def test_navigation_timeout_and_crashed_page(session, site):
     assert any("crashed" in n for n in obs.notices)
 
 
+async def test_a_crashed_page_whose_address_no_longer_loads_is_a_notice(session):
+    """The crashed tab's site went away meanwhile: the agent reads why the page could not be reloaded, on a blank
+    tab, and can go on (the reload's NavigationError used to escape observe() and end the run as crashed)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    gone = threading.Event()
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            if gone.is_set():  # (a socket Chromium opened ahead of time may still be served: answer nothing)
+                return
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<title>Gone soon</title><h1>Here for now</h1>")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/page"
+    try:
+        await session.goto(url)
+    finally:
+        gone.set()
+        server.shutdown()
+        server.server_close()
+    try:
+        await session.page.goto("chrome://crash", timeout=3000)
+    except Exception:  # noqa: BLE001 - the renderer dies mid-navigation
+        pass
+    obs = await session.observe()
+    assert obs.url == "about:blank", (obs.notices, obs.text[:300])
+    said = [n for n in obs.notices if "crashed" in n]
+    assert said and "could not be reloaded" in said[0] and str(server.server_port) in said[0], obs.notices
+
+
 async def test_navigation_started_by_a_page_script_is_waited_for(session, site):
     await session.goto(site.url + "/autosubmit.html")
     obs = await session.observe()

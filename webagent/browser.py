@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import sys
@@ -622,9 +623,17 @@ class BrowserSession:
             await page.close()
         except PlaywrightError:
             pass
-        self.notices.append(f"the page crashed and was reloaded ({url})")
-        if url and not url.startswith(("about:", "chrome")):
+        if not url or url.startswith(("about:", "chrome")):
+            self.notices.append(f"the page crashed; a blank tab replaced it ({url or 'no address'})")
+            return
+        try:
             await self.goto(url)
+        except NavigationError as e:  # its address no longer loads: the agent reads why, the run goes on
+            with contextlib.suppress(PlaywrightError):
+                await self.page.goto("about:blank")
+            self.notices.append(f"the page crashed and could not be reloaded ({e}); the tab is blank now")
+            return
+        self.notices.append(f"the page crashed and was reloaded ({url})")
 
 
 def _body_and_headers(req: Any) -> str:
