@@ -166,6 +166,22 @@ async def test_select_multiple_native_and_aria(session, site):
     assert r.ok and await session.page.input_value("#browser") == "Chromium", r.error
 
 
+async def test_select_finds_each_option_again_and_verifies_a_datalist(session, site):
+    """A multi-select whose list grows after the first click (Apple reveals Apple pie): the second option is found
+    by its text among the options shown then, not by its place in the first list. A datalist choice is checked
+    against the field's value like any other selection."""
+    await session.goto(site.url + "/fidelity/listbox-shifting.html")
+    obs = await session.observe()
+    produce = next(e.id for e in obs.elements.values() if e.role == "listbox" and "Produce" in e.name)
+    r, _ = await do(session, f"select [{produce}] [Apple|Cherry]", obs)
+    assert r.ok, r.error
+    selected = await session.page.eval_on_selector_all("#produce [aria-selected=true]",
+                                                       "os => os.map(o => o.textContent)")
+    assert selected == ["Apple", "Cherry"]
+    r, _ = await do(session, f"select [{find(obs, 'combobox', 'Airport')}] [Oslo]", obs)
+    assert not r.ok and "holds 'osl'" in r.error, r.error
+
+
 async def test_ui_that_opens_late_is_in_the_next_observation(session, site):
     """Settle waits for what the action started: a menu rendered 300 ms after the click (then faded in), a tooltip
     that appears 150 ms after a hover once its request answers."""

@@ -113,7 +113,15 @@ async def select(page: Page, frame: Frame, loc: Locator, label: str, text: str, 
         idx = match_options(split_options(text, texts), texts, label)
         if len(idx) > 1:
             raise ElementNotActionable(f"{label} takes one option, not {len(idx)}; choose one of them")
-        await loc.fill(datalist[idx[0]]["value"], timeout=timeout)
+        value = datalist[idx[0]]["value"]
+        await loc.fill(value, timeout=timeout)
+        try:
+            holds = await loc.input_value(timeout=1000)
+        except PlaywrightError:  # the choice navigated: nothing left to check
+            return [texts[idx[0]]]
+        if holds != value:
+            raise ElementNotActionable(f"{label}: after choosing {texts[idx[0]]!r} it holds {holds!r}, not {value!r} "
+                                       "(a page script changed it)")
         return [texts[idx[0]]]
     aria = await loc.evaluate(_ARIA_JS, timeout=timeout)
     if aria is None:
@@ -158,17 +166,22 @@ async def _aria(page: Page, frame: Frame, loc: Locator, label: str, text: str, i
     idx = match_options(split_options(text, texts), texts, label)
     if len(idx) > 1 and not info["multiple"]:
         raise ElementNotActionable(f"{label} takes one option, not {len(idx)}; choose one of them")
-    want = {texts[i] for i in idx}
+    wanted = [texts[i] for i in idx]
+    want = set(wanted)
     is_box = info["kind"] == "listbox"
-    for n, i in enumerate(idx):
+    for n, w in enumerate(wanted):
+        if n:  # the list may have changed with the last click: find the option by its text among those shown now
+            info = await loc.evaluate(_ARIA_JS, timeout=timeout)
+        now = [o["text"] for o in info["options"]]
+        i = next((k for k, t in enumerate(now) if t == w), None)
+        if i is None:
+            raise ElementNotActionable(f"{label}: option {w!r} is no longer shown after clicking {wanted[:n]}")
         if is_box and info["multiple"] and info["options"][i]["selected"]:
             continue
         opt = frame.locator(f'[data-wa-opt="{i}"]').first
         mods = ("ControlOrMeta",) if info["multiple"] and n > 0 else ()
-        await pointer.press(page, opt, frame, f"option {texts[i]!r} of {label}", timeout, modifiers=mods)
+        await pointer.press(page, opt, frame, f"option {w!r} of {label}", timeout, modifiers=mods)
         await settle()
-        if n + 1 < len(idx):
-            info = await loc.evaluate(_ARIA_JS, timeout=timeout)
     if is_box and info["multiple"]:  # options selected before and not asked for: toggle them off
         after = await loc.evaluate(_ARIA_JS, timeout=timeout)
         for i, o in enumerate(after["options"]):
