@@ -211,3 +211,24 @@ async def test_a_307_after_a_form_post_resends_the_post(guarded, hostile, code):
     await guarded.page.wait_for_load_state("domcontentloaded")
     assert landed == [("POST", "note=keep+me")]
     assert await guarded.page.title() == "Landed POST" and guarded.page.url == hostile.url + "/landed"
+
+
+async def test_the_har_keeps_every_context_of_an_episode(guarded, hostile, tmp_path):
+    """A search restarts the context inside an episode (backtracking): the episode's HAR keeps the traffic of every
+    context, not only the last one's, and no part file is left beside it."""
+    import json
+    har = tmp_path / "network.har"
+    guarded.config.record_har = har
+    try:
+        await guarded.new_context()
+        await guarded.goto(hostile.url + "/?context=one")
+        await guarded.restart_context()
+        await guarded.goto(hostile.url + "/?context=two")
+        await guarded.restart_context()
+        await guarded.goto(hostile.url + "/?context=three")
+    finally:
+        guarded.config.record_har = None
+    await guarded.new_context()
+    urls = [e["request"]["url"] for e in json.loads(har.read_text())["log"]["entries"]]
+    assert [u.split("=")[-1] for u in urls if "context=" in u] == ["one", "two", "three"], urls
+    assert [p.name for p in tmp_path.iterdir()] == ["network.har"]

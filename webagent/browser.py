@@ -126,6 +126,9 @@ class BrowserSession:
         self._stubs: dict[tuple[str, str], str] = {}  # (method, url) -> redirect stub served, for the HAR
         self._resent: dict[str, Any] = {}  # url -> the answer a re-sent 307/308 hop got there (served once)
         self._har: Path | None = None  # the current context's HAR
+        self._har_part: Path | None = None  # the file the current context records to (the HAR, or a part of it)
+        self._har_episode: Path | None = None  # the HAR this episode's contexts record into, and how many did
+        self._har_contexts = 0
         self.downloads_dir: Path | None = None
         self.block_mutations = False  # inside `exploring()`: abort every request that could change server state
         self.writable_origins: set[str] = set()  # ... except to these (their state is snapshotted by the planner)
@@ -172,6 +175,7 @@ class BrowserSession:
         notices and blocked requests emptied and downloads going to `downloads_dir` (default the config's)."""
         self.notices, self.blocked_requests = [], []
         self.downloads_dir = downloads_dir or self.config.downloads_dir
+        self._har_episode = None  # this episode's first context starts the HAR afresh
         return await self.restart_context(storage_state)
 
     async def restart_context(self, storage_state: str | None = None) -> BrowserContext:
@@ -183,8 +187,15 @@ class BrowserSession:
         w, h = self.config.viewport
         extra: dict[str, Any] = {}
         self._har = self.config.record_har  # where this context's HAR goes, even if the config changes meanwhile
+        self._har_part = self._har
         if self._har:
-            extra = {"record_har_path": str(self._har), "record_har_content": "embed"}
+            # the episode's first context writes the HAR; a later one (a search restarting the context) records
+            # to a part file that its close merges into it, so the episode's HAR keeps all its traffic
+            n = self._har_contexts if self._har_episode == self._har else 0
+            self._har_episode, self._har_contexts = self._har, n + 1
+            if n:
+                self._har_part = self._har.with_name(f"{self._har.stem}.part{n}{self._har.suffix}")
+            extra = {"record_har_path": str(self._har_part), "record_har_content": "embed"}
         self._stubs, self._resent = {}, {}
         self.context = await self._browser.new_context(
             viewport={"width": w, "height": h}, device_scale_factor=1, accept_downloads=True,
@@ -226,8 +237,10 @@ class BrowserSession:
             await self.context.close()
         except PlaywrightError:
             pass
-        if self._har and self._stubs:
-            _fill_stub_bodies(Path(self._har), self._stubs)
+        if self._har_part and self._stubs:
+            _fill_stub_bodies(Path(self._har_part), self._stubs)
+        if self._har and self._har_part and self._har_part != self._har:
+            _merge_har(Path(self._har), Path(self._har_part))
 
     async def close(self) -> None:
         await self._close_context()
@@ -661,6 +674,25 @@ def _fill_stub_bodies(har: Path, stubs: dict[tuple[str, str], str]) -> None:
         if stub is not None and not content.get("text"):
             content.update(text=stub, size=len(stub.encode()), mimeType="text/html")
     har.write_text(json.dumps(data))
+
+
+def _merge_har(har: Path, part: Path) -> None:
+    """Append a later context's HAR (its pages and entries) to the episode's HAR, and remove the part file."""
+    import json
+    try:
+        data = json.loads(part.read_text())
+    except (OSError, ValueError):
+        return
+    try:
+        into = json.loads(har.read_text())
+    except (OSError, ValueError):  # the first context wrote nothing: the part is the HAR
+        part.replace(har)
+        return
+    log = into.setdefault("log", {})
+    for key in ("pages", "entries"):
+        log.setdefault(key, []).extend(data.get("log", {}).get(key, []))
+    har.write_text(json.dumps(into))
+    part.unlink(missing_ok=True)
 
 
 def _redirect_stub(target: str) -> str:
