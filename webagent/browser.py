@@ -36,7 +36,13 @@ CHROMIUM_ARGS = [
     # documents the network guard fetched itself have no address space: without this, Local Network Access would
     # treat them as public pages and refuse their frames and requests to loopback and LAN hosts
     "--disable-features=LocalNetworkAccessChecks,PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests",
+    # WebRTC's own sockets bypass every route: no UDP (STUN/TURN, peers) unless through a proxy (TURN over TCP
+    # still connects: with secrets or --network strict, NO_WEBRTC_JS removes the constructor as well)
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
 ]
+# With secrets or --network strict, pages get no RTCPeerConnection (in every frame and popup; workers have none).
+NO_WEBRTC_JS = """(() => { for (const k of ['RTCPeerConnection', 'webkitRTCPeerConnection']) {
+  try { delete window[k]; } catch (e) { /* not there */ } } })()"""
 # Speculation rules (`<script type=speculationrules>`) make the browser process prefetch and prerender URLs itself,
 # where no route sees the requests: such scripts are removed as they are inserted, before the rules are acted on.
 NO_SPECULATION_JS = """(() => {
@@ -138,6 +144,7 @@ class BrowserSession:
         self.context: BrowserContext | None = None
         self._active: Page | None = None
         self._crashed: set[Page] = set()
+        self._sealed = False  # NO_WEBRTC_JS is in the current context
         self.watchdog = Watchdog()
         self._own_pages = 0  # tabs we are opening ourselves: not "a new tab opened" for the agent
         self._tasks: set[asyncio.Future[Any]] = set()  # closing refused sockets (kept until done)
@@ -210,9 +217,22 @@ class BrowserSession:
         await self.context.add_init_script(NO_SPECULATION_JS)
         await self.context.route("**/*", self._guard)
         await self.context.route_web_socket("**/*", self._guard_socket)  # routes above never see WebSockets
-        self._seeded = False
+        self._seeded = self._sealed = False
+        await self._seal()
         self._active = await self._open_tab()
         return self.context
+
+    async def _seal(self) -> None:
+        """With secrets or --network strict: take WebRTC (whose connections no route sees) from the pages, from
+        now on and in the documents already open."""
+        if self._sealed or self.context is None or not (self.secrets.values or self.config.network == "strict"):
+            return
+        self._sealed = True
+        await self.context.add_init_script(NO_WEBRTC_JS)
+        for page in self.context.pages:
+            for frame in page.frames:
+                with contextlib.suppress(PlaywrightError):
+                    await frame.evaluate(NO_WEBRTC_JS)
 
     async def _open_tab(self) -> Page:
         """A tab we open ourselves (the first tab, new_tab, a replacement), with its watchdog attached."""
@@ -454,7 +474,7 @@ class BrowserSession:
         resent = self._resent.pop(req.url, None) if req.method == "GET" else None
         if resent is not None:  # the address a re-sent 307/308 hop ended on: its answer, not requested again
             try:
-                await route.fulfill(response=resent)
+                await _fulfill_document(route, resent)
             except PlaywrightError:
                 pass
             return
@@ -495,7 +515,7 @@ class BrowserSession:
                     pass
                 await self._stub(route, url, resp)
                 return
-            await route.fulfill(response=resp)
+            await _fulfill_document(route, resp)
         except PlaywrightError:  # the navigation was cancelled meanwhile
             pass
 
@@ -518,6 +538,7 @@ class BrowserSession:
         """Open `url` in the active tab. Raises BadInput for a malformed URL, NavigationError when unreachable."""
         url = check_url(url)
         self.seed_policy(url)
+        await self._seal()  # the secrets are set by now
         if not self.policy.allows(url):
             raise NavigationError(f"{url} is outside the allowed domains ({self.policy.describe()})")
         page = self.page
@@ -647,6 +668,16 @@ class BrowserSession:
             self.notices.append(f"the page crashed and could not be reloaded ({e}); the tab is blank now")
             return
         self.notices.append(f"the page crashed and was reloaded ({url})")
+
+
+async def _fulfill_document(route: Any, resp: Any) -> None:
+    """Hand a document the guard fetched to the browser without a `Speculation-Rules` header: the prefetches and
+    prerenders its rules ask for are made by the browser process, where no route sees them."""
+    if not any(k.lower() == "speculation-rules" for k in resp.headers):
+        await route.fulfill(response=resp)
+        return
+    await route.fulfill(response=resp, headers={k: v for k, v in resp.headers.items()
+                                                if k.lower() != "speculation-rules"})
 
 
 def _body_and_headers(req: Any) -> str:
