@@ -40,10 +40,17 @@ async def observe(page: Page, counter: IdCounter | None = None, options: Observe
     options = options or ObserveOptions()
     counter = counter or IdCounter()
     t0 = time.perf_counter()
-    raw, elements, metrics, frames = await extract(
-        page, counter, options.max_text, margin=options.margin if options.scope == "viewport" else None,
-        html=options.mode == "html", far_after=options.far_after_elements if options.max_chars else None,
-        far_cap=max(50, (options.max_chars or 0) // 24), far_margin=options.margin)
+    from webagent.observers import screenshots
+    early = screenshots.early_shot(page, options)
+    try:
+        raw, elements, metrics, frames = await extract(
+            page, counter, options.max_text, margin=options.margin if options.scope == "viewport" else None,
+            html=options.mode == "html", far_after=options.far_after_elements if options.max_chars else None,
+            far_cap=max(50, (options.max_chars or 0) // 24), far_margin=options.margin)
+    except BaseException:
+        if early is not None:
+            early.cancel()
+        raise
     t1 = time.perf_counter()
     viewport = tuple(metrics.get("viewport", (0, 0))) or (1280, 720)
     ctx = PruneContext(viewport=viewport, scope=options.scope, margin=options.margin, detail=options.detail,
@@ -58,14 +65,13 @@ async def observe(page: Page, counter: IdCounter | None = None, options: Observe
     crops: list[Crop] = []
     drawn: list[int] = []
     if options.screenshot or options.crop_ids or options.crop_focused or options.set_of_marks or options.dense_crop:
-        from webagent.observers import screenshots
         want = list(options.crop_ids) + ([focused] if options.crop_focused and focused is not None else [])
         lines = {n.id: node_line(n) for n in pruned.walk() if n.id is not None and n.id in want}
         try:
             shot, marked, crops = await screenshots.capture(
                 page, options, visible_elements, want, lines, raw,
                 scroll=tuple(metrics.get("scroll", (0, 0))), viewport=viewport,
-                page_size=tuple(metrics.get("size", (0, 0))), drawn=drawn)
+                page_size=tuple(metrics.get("size", (0, 0))), drawn=drawn, early=early)
         except PlaywrightError:
             shot = None
     t3 = time.perf_counter()

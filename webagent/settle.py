@@ -11,7 +11,6 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 REDIRECT_MARK = "webagent-redirect"  # the stub page by which the network guard passes on a checked redirect hop
-_STUB_JS = f"() => !!document.querySelector('meta[name={REDIRECT_MARK}]')"
 SHORT_TIMER_MS = 500  # timers up to this delay are UI reacting to the action; longer ones are background work
 CHAIN_DEPTH = 3  # a timer set by a tracked timer's callback is tracked, up to this depth (not endless polling)
 
@@ -55,9 +54,11 @@ TRACKER_JS = """(() => {
   };
 })();""".replace("SHORT", str(SHORT_TIMER_MS)).replace("DEPTH", str(CHAIN_DEPTH))
 
-# Resolve once nothing the action started is pending and the DOM has been quiet for `quiet` ms, or at `cap` ms.
-# Runs on the tracker's saved setTimeout so its own polling is not tracked.
+# Resolve once nothing the action started is pending and the DOM has been quiet for `quiet` ms, or at `cap` ms;
+# at once with "stub" on a redirect stub (the next page is on its way). Runs on the tracker's saved setTimeout so
+# its own polling is not tracked.
 _SETTLE_JS = """([quiet, cap, since]) => new Promise((resolve) => {
+  if (document.querySelector('meta[name=MARK]')) { resolve('stub'); return; }
   const st = window.__waSettle;
   const tick = st ? st.setTimeout : setTimeout;
   const t0 = performance.now();
@@ -84,7 +85,7 @@ _SETTLE_JS = """([quiet, cap, since]) => new Promise((resolve) => {
     tick(check, 20);
   };
   tick(check, quiet);
-})"""
+})""".replace("MARK", REDIRECT_MARK)
 
 
 def now_ms() -> float:
@@ -123,10 +124,9 @@ async def settle(page: Page, quiet_ms: int = 50, max_ms: int = 1500, since: floa
             except PlaywrightError:
                 pass
             try:
-                if await page.evaluate(_STUB_JS):  # a checked redirect hop: the next page is on its way
-                    await page.wait_for_event("framenavigated", timeout=max_ms * 3)
+                if await page.evaluate(_SETTLE_JS, [quiet_ms, max_ms, since]) == "stub":
+                    await page.wait_for_event("framenavigated", timeout=max_ms * 3)  # a checked redirect hop
                     continue
-                await page.evaluate(_SETTLE_JS, [quiet_ms, max_ms, since])
             except PlaywrightError:
                 continue  # navigated mid-wait: settle on the new document
             if len(started) > len(committed):  # a script started a navigation that has not arrived yet
