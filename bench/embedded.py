@@ -9,7 +9,8 @@ step (observe + model + act), and the run's wall time. Configurations:
 
 - page-full: whole-page observation, every prompt evaluated from scratch (no prefix reuse): the old behaviour's cost
 - page: whole-page observation, prefix reuse
-- viewport: viewport observation, prefix reuse (the embedded default of `webagent run`)
+- viewport-720: the viewport and 720 px above and below, prefix reuse
+- viewport: the viewport alone, prefix reuse (the embedded default of `webagent run`, EMBEDDED_OBSERVE)
 - viewport-1t: as viewport with one prefill thread (to show what the thread split buys)
 """
 
