@@ -4,7 +4,7 @@ same gold suite through `webagent bench` executors: where a task's time goes (me
 per minute for the process pool at 1 and 2 workers and for local Ray at 2 (skipped if Ray is not installed).
 Walls include starting the workers (sites and browsers), as a user sees them.
 
-    .venv/bin/python bench/suite.py [--repeat 5] [--tasks N] [--skip-machinery]
+    .venv/bin/python bench/suite.py [--repeat 5] [--tasks N] [--skip-machinery | --skip-executors]
 """
 
 from __future__ import annotations
@@ -112,7 +112,9 @@ if __name__ == "__main__":
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--tasks", type=int, default=None, help="only the first N gold tasks in the executor runs")
     ap.add_argument("--skip-machinery", action="store_true", help="only the executor runs")
+    ap.add_argument("--skip-executors", action="store_true", help="only the machinery and the in-process replay")
     a = ap.parse_args()
     if not a.skip_machinery:
         asyncio.run(main(a.repeat))
-    executors(a.tasks)
+    if not a.skip_executors:
+        executors(a.tasks)
