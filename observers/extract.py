@@ -42,9 +42,28 @@ def _decode(raw: Any, frame_path: str, frame_url: str, out: dict[int, Element], 
     if nid is not None and nid not in out:
         out[nid] = Element(
             id=nid, role=role, name=node.name, bbox=node.bbox, frame=frame_path, frame_url=frame_url,
-            selector=f'[{ID_ATTR}="{nid}"]', value=value, states=node.states,
+            selector=f'[{ID_ATTR}="{nid}"]', value=value, states=node.states, options=_options_of(node),
         )
     return node
+
+
+LIST_ROLES = ("combobox", "listbox")
+
+
+def _options_of(node: Node) -> tuple[str, ...]:
+    """The option texts a list holds in its own subtree (options in a popup elsewhere are not known here)."""
+    if node.role not in LIST_ROLES:
+        return ()
+    out: list[str] = []
+    stack = list(reversed(node.children))
+    while stack:
+        n = stack.pop()
+        if n.role == "option":
+            if n.name:
+                out.append(n.name)
+        else:
+            stack.extend(reversed(n.children))
+    return tuple(out)
 
 
 def _decode_all(items: list, frame_path: str, frame_url: str, out: dict[int, Element]) -> list[Node]:

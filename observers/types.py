@@ -54,12 +54,13 @@ class Element:
     selector: str
     value: str | None = None
     states: dict[str, Any] = field(default_factory=dict)
+    options: tuple[str, ...] = ()  # a list's own option texts, in order (a <select>, a listbox holding its options)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "role": self.role, "name": self.name, "bbox": list(self.bbox) if self.bbox else None,
             "frame": self.frame, "frame_url": self.frame_url, "selector": self.selector,
-            "value": self.value, "states": self.states,
+            "value": self.value, "states": self.states, **({"options": list(self.options)} if self.options else {}),
         }
 
 

@@ -195,3 +195,23 @@ async def test_ui_that_opens_late_is_in_the_next_observation(session, site):
     r, _ = await do(session, f"hover [{find(after, 'generic', 'Help')}]", after)
     assert r.ok, r.error
     assert "Ask us anything" in (await session.observe()).text
+
+
+async def test_the_policy_grammar_offers_each_lists_own_options(session, site):
+    """A list's own options reach the grammar, so a constrained model names a real option (the 270M model used to
+    write the prompt's placeholder, `select [69] [option]`); a combobox whose popup lives elsewhere takes any text."""
+    from tests.scripted import ScriptedChat
+    from webagent.llm.metered import MeteredChat
+    from webagent.policy import Policy
+
+    await session.goto(site.url + "/fidelity/listbox.html")
+    obs = await session.observe()
+    fruit = next(e for e in obs.elements.values() if e.role == "listbox" and "Fruit" in e.name)
+    city = next(e for e in obs.elements.values() if e.role == "combobox" and "City" in e.name)
+    assert fruit.options == ("Apple", "Banana", "Cherry", "Date | Dried") and city.options == ()
+    model = ScriptedChat([f"select [{fruit.id}] [Cherry]"])
+    [cand] = await Policy(MeteredChat(model)).propose("pick cherry", obs, [])
+    grammar = model.calls[0]["grammar"]
+    assert f'select-{fruit.id} ::= "Apple" | "Banana" | "Cherry" | "Date | Dried"' in grammar
+    assert str(city.id) in grammar.split("select-free ::=")[1].splitlines()[0]
+    assert cand.action.text == "Cherry"

@@ -80,11 +80,24 @@ def test_grammar_admits_only_fields_for_type_and_lists_for_select():
     assert "click" in root and " type " not in f"{root} " and "select" not in root
 
 
+def test_grammar_offers_a_lists_own_options_to_select():
+    roles = {3: "combobox", 5: "listbox", 7: "combobox"}
+    g = action_gbnf(roles, roles=roles, choices={3: ["Red", "Green", 'Say "hi"', "Date | Dried"], 5: [],
+                                                 7: ["one", "two\nlines"]})
+    assert 'select-3 ::= "Red" | "Green" | "Say \\"hi\\"" | "Date | Dried"' in g
+    assert '"3] [" select-3 ("|" select-3)*' in g
+    assert 'select-free ::= "5" | "7"' in g and 'select-free "] [" option ("|" option)*' in g
+    only = action_gbnf([3], roles={3: "combobox"}, choices={3: ["Red"]})
+    assert "select-free" not in only
+
+
 def test_grammar_compiles_in_llama_cpp():
     llama_cpp = pytest.importorskip("llama_cpp")
     llama_cpp.LlamaGrammar.from_string(action_gbnf([1, 2, 30]), verbose=False)
     llama_cpp.LlamaGrammar.from_string(action_gbnf(), verbose=False)
     llama_cpp.LlamaGrammar.from_string(action_gbnf([1, 2], roles={1: "button", 2: "textbox"}), verbose=False)
+    llama_cpp.LlamaGrammar.from_string(action_gbnf([1, 2, 3], roles={1: "combobox", 2: "listbox", 3: "link"},
+                                                   choices={1: ["Red", "Grün", 'a "b"']}), verbose=False)
 
 
 def test_json_schema_and_from_json_errors():

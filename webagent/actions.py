@@ -291,13 +291,26 @@ def _gbnf_rule(spec: VerbSpec, id_rule: str = "id") -> str:
         f' " [" {id_rule if g.kind == "id" else ARG_KINDS[g.kind].gbnf} "]"' for g in spec.args)
 
 
+MAX_CHOICES = 100  # a longer list is left to the free `option` rule (a grammar per country list is not worth it)
+
+
+def _choosable(options: Iterable[str]) -> list[str]:
+    """The options as grammar alternatives, or none (any option text allowed) when one of them cannot be written on
+    the action's line (a line break, over 200 chars) or there are more than MAX_CHOICES."""
+    opts = [o for o in dict.fromkeys(options) if o]
+    if len(opts) > MAX_CHOICES or any("\n" in o or len(o) > 200 for o in opts):
+        return []
+    return opts
+
+
 def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] | None = None,
-                roles: Mapping[int, str] | None = None) -> str:
+                roles: Mapping[int, str] | None = None, choices: Mapping[int, Iterable[str]] | None = None) -> str:
     """A GBNF grammar for llama.cpp that admits exactly the action language (every verb of the table, or `verbs`).
 
     With `ids`, only those element ids are admitted, so a small model cannot name an element that is not on the
     page; with `roles` (id -> role) as well, a verb that acts on some roles only (type, select) admits only the ids
-    of those roles, and is left out when the page has none."""
+    of those roles, and is left out when the page has none. `choices` (id -> option texts) makes `select` on those
+    ids name only their own options."""
     specs = [verb_spec(v) for v in (VERB_TABLE if verbs is None else verbs)]
     narrowed: dict[str, list[int]] = {}
     if ids is not None:
@@ -314,6 +327,21 @@ def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] | None = 
     for s in specs:
         rule = s.name.replace("_", "-")
         own = f"{rule}-id" if s.name in narrowed else "id"
+        kinds = [a.kind for a in s.args]
+        listed = {i: _choosable(choices[i]) for i in (narrowed.get(s.name) or ids or []) if choices and i in choices} \
+            if kinds == ["id", "options"] else {}
+        listed = {i: o for i, o in listed.items() if o}
+        if listed:  # `select [id] [a|b]` with each listed id's own options; other ids take any option text
+            alts = []
+            for i, opts in listed.items():
+                lines.append(f"{rule}-{i} ::= {_gbnf_alt(opts)}")
+                alts.append(f'"{i}] [" {rule}-{i} ("|" {rule}-{i})*')
+            free = [i for i in (narrowed.get(s.name) or ids or []) if i not in listed]
+            if free:
+                lines.append(f"{rule}-free ::= {_gbnf_alt(str(i) for i in free)}")
+                alts.append(f'{rule}-free "] [" {ARG_KINDS["options"].gbnf}')
+            lines.append(f'{rule} ::= {json.dumps(s.name + " [")} ({" | ".join(alts)}) "]"')
+            continue
         lines.append(f"{rule} ::= {_gbnf_rule(s, own)}")
         if s.name in narrowed:
             lines.append(f"{own} ::= {_gbnf_alt(str(i) for i in narrowed[s.name])}")

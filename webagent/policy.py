@@ -116,7 +116,9 @@ class Policy:
         pictures = page_pictures(obs, self.vision.mode) if self.vision is not None else []
         messages = build_messages(intent, obs, history, last_error, notes, vision=self.vision, pictures=pictures,
                                   fence=self.fence)
-        grammar = action_gbnf(obs.ids(), roles={i: e.role for i, e in obs.elements.items()}) if self.constrain else None
+        grammar = action_gbnf(obs.ids(), roles={i: e.role for i, e in obs.elements.items()},
+                              choices={i: e.options for i, e in obs.elements.items() if e.options}) \
+            if self.constrain else None
         temperature = self.temperature if n == 1 else max(self.temperature, 0.7)
         errors: list[str] = []
         for _attempt in range(2):
