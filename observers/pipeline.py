@@ -40,8 +40,10 @@ async def observe(page: Page, counter: IdCounter | None = None, options: Observe
     options = options or ObserveOptions()
     counter = counter or IdCounter()
     t0 = time.perf_counter()
-    from webagent.observers import screenshots
-    early = screenshots.early_shot(page, options)
+    early = None  # the plain screenshot, taken while the DOM is read when it needs nothing from it
+    if options.screenshot:
+        from webagent.observers import screenshots
+        early = screenshots.early_shot(page, options)
     try:
         raw, elements, metrics, frames = await extract(
             page, counter, options.max_text, margin=options.margin if options.scope == "viewport" else None,
@@ -65,6 +67,7 @@ async def observe(page: Page, counter: IdCounter | None = None, options: Observe
     crops: list[Crop] = []
     drawn: list[int] = []
     if options.screenshot or options.crop_ids or options.crop_focused or options.set_of_marks or options.dense_crop:
+        from webagent.observers import screenshots
         want = list(options.crop_ids) + ([focused] if options.crop_focused and focused is not None else [])
         lines = {n.id: node_line(n) for n in pruned.walk() if n.id is not None and n.id in want}
         try:
