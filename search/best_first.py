@@ -26,6 +26,7 @@ from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
 from webagent.observers import Observation, ObserveOptions
+from webagent.observers.identity import page_seed
 from webagent.search.budget import Budget, BudgetedChat, BudgetExhausted, Meter
 from webagent.search.cache import Caches, digest
 from webagent.search.candidates import Branch, filter_candidates, policy_for, propose, run_fence
@@ -180,9 +181,9 @@ class BestFirstSearch:
         self._frontier: list[tuple[float, int, int, int, Branch]] = []
         self._seq = itertools.count()
         self._last_restore: tuple[str, float] | None = None
-        # the comparative judge's option shuffle: from the planner's seed and this step's page, so a step draws the
-        # same order whatever other episodes the planner serves at the same time
-        self.rng = random.Random(f"{planner.seed}:{ctx.intent}:{root.key}")
+        # the comparative judge's option shuffle: from the planner's seed and this step's page (not its port), so a
+        # step draws the same order in every run, whatever other episodes the planner serves at the same time
+        self.rng = random.Random(f"{planner.seed}:{ctx.intent}:{page_seed(ctx.obs) if ctx.obs else root.key}")
         # server snapshots: exploration runs every action for real on the covered sites, and the servers go back
         # to a node's state with its browser state; `_cur_server` is the token the servers hold now (None: unknown)
         self._server = ctx.server

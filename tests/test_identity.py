@@ -34,3 +34,14 @@ def test_no_second_id_stripping_regex() -> None:
     found = [str(p.relative_to(ROOT)) for top in ("webagent", "observers", "search", "tasks")
              for p in (ROOT / top).rglob("*.py") if pattern.search(p.read_text())]
     assert found == ["observers/identity.py"], found
+
+
+def test_page_seed_leaves_out_the_origin_but_not_the_page():
+    from types import SimpleNamespace as Seen
+
+    from webagent.observers.identity import page_seed
+    a = Seen(url="http://127.0.0.1:41001/cart?x=1", text="[3] link 'Checkout'")
+    b = Seen(url="http://127.0.0.1:52002/cart?x=1", text="[9] link 'Checkout'")  # another run's port and ids
+    assert page_seed(a) == page_seed(b)
+    assert page_seed(a) != page_seed(Seen(url="http://127.0.0.1:41001/cart?x=2", text=a.text))
+    assert page_seed(a) != page_seed(Seen(url=a.url, text="[3] link 'Pay'"))
