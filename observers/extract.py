@@ -54,16 +54,7 @@ def _options_of(node: Node) -> tuple[str, ...]:
     """The option texts a list holds in its own subtree (options in a popup elsewhere are not known here)."""
     if node.role not in LIST_ROLES:
         return ()
-    out: list[str] = []
-    stack = list(reversed(node.children))
-    while stack:
-        n = stack.pop()
-        if n.role == "option":
-            if n.name:
-                out.append(n.name)
-        else:
-            stack.extend(reversed(n.children))
-    return tuple(out)
+    return tuple(n.name for n in node.walk() if n.role == "option" and n.name)
 
 
 def _decode_all(items: list, frame_path: str, frame_url: str, out: dict[int, Element]) -> list[Node]:

@@ -327,16 +327,16 @@ def action_gbnf(ids: Iterable[int] | None = None, verbs: Iterable[str] | None = 
     for s in specs:
         rule = s.name.replace("_", "-")
         own = f"{rule}-id" if s.name in narrowed else "id"
-        kinds = [a.kind for a in s.args]
-        listed = {i: _choosable(choices[i]) for i in (narrowed.get(s.name) or ids or []) if choices and i in choices} \
-            if kinds == ["id", "options"] else {}
-        listed = {i: o for i, o in listed.items() if o}
+        targets = narrowed.get(s.name) or ids or []
+        listed: dict[int, list[str]] = {}
+        if choices and [a.kind for a in s.args] == ["id", "options"]:
+            listed = {i: opts for i in targets if i in choices and (opts := _choosable(choices[i]))}
         if listed:  # `select [id] [a|b]` with each listed id's own options; other ids take any option text
             alts = []
             for i, opts in listed.items():
                 lines.append(f"{rule}-{i} ::= {_gbnf_alt(opts)}")
                 alts.append(f'"{i}] [" {rule}-{i} ("|" {rule}-{i})*')
-            free = [i for i in (narrowed.get(s.name) or ids or []) if i not in listed]
+            free = [i for i in targets if i not in listed]
             if free:
                 lines.append(f"{rule}-free ::= {_gbnf_alt(str(i) for i in free)}")
                 alts.append(f'{rule}-free "] [" {ARG_KINDS["options"].gbnf}')
