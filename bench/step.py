@@ -5,7 +5,8 @@
 Prints median and p95 in ms of observe, act and their sum, and the same-run baseline of Playwright's own
 `aria_snapshot()` of the page (a bare accessibility snapshot with no ids, frames or screenshot), as a ratio.
 Then a delayed-menu page (its menu renders 300 ms after the click and fades in): how often the observation taken
-right after `click` shows the menu open, and what that click step costs."""
+right after `click` shows the menu open, and what that click step costs; and the shop's `Sort By` list, whose change
+reloads the page: the select step against loading the URL it leads to with `goto` (the same navigation and settle)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,23 @@ async def delayed_menu(session: BrowserSession, url: str, n: int) -> tuple[int, 
     return seen, act
 
 
+async def reloading_select(session: BrowserSession, url: str, n: int) -> tuple[list[float], list[float]]:
+    """Sort a shop category by a <select> that reloads the page, alternating options; then load the URL it led to."""
+    act, load = [], []
+    await session.goto(url)
+    for i in range(n):
+        obs = await session.observe()
+        sort = next(e.id for e in obs.elements.values() if e.role == "combobox" and e.name == "Sort By")
+        t0 = time.perf_counter()
+        res = await execute(session, obs, parse_action(f"select [{sort}] [{'Price' if i % 2 == 0 else 'Position'}]"))
+        act.append((time.perf_counter() - t0) * 1000)
+        assert res.ok, res.error
+        t0 = time.perf_counter()
+        await session.goto(session.page.url)
+        load.append((time.perf_counter() - t0) * 1000)
+    return act, load
+
+
 async def main(n: int) -> None:
     with FixtureServer() as site, SiteServer("shop") as shop:
         async with BrowserSession(BrowserConfig(allowed_domains=["127.0.0.1", "localhost"])) as s:
@@ -88,6 +106,9 @@ async def main(n: int) -> None:
             seen, act = await delayed_menu(s, site.url + "/fidelity/delayed-menu.html", max(5, n // 2))
             print(f"delayed menu (opens 300 ms after the click): open in the next observation {seen}/{len(act)}, "
                   f"click step p50 {statistics.median(act):.0f} ms")
+            act, load = await reloading_select(s, shop.url + "/category/electronics", max(5, n // 2))
+            print(f"select that reloads the page: step p50 {statistics.median(act):.0f} ms, goto of the same URL p50 "
+                  f"{statistics.median(load):.0f} ms, ratio {statistics.median(act) / statistics.median(load):.2f}")
 
 
 if __name__ == "__main__":

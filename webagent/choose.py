@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Frame, Locator, Page
+from playwright.async_api import ElementHandle, Frame, Locator, Page
 
 from webagent import pointer
 from webagent.errors import ElementNotActionable
+from webagent.recheck import forget, pin, reread
 
 SEPARATOR = "|"
 
@@ -104,9 +104,18 @@ def match_options(wanted: list[str], available: list[str], label: str) -> list[i
 async def select(page: Page, frame: Frame, loc: Locator, label: str, text: str, timeout: int,
                  settle: Callable[[], Awaitable[None]]) -> list[str]:
     """Select the options `text` names in the element at `loc`; returns the selected option texts."""
+    node = await pin(loc, timeout)
+    try:
+        return await _choose(page, frame, loc, node, label, text, timeout, settle)
+    finally:
+        await forget(node)
+
+
+async def _choose(page: Page, frame: Frame, loc: Locator, node: ElementHandle, label: str, text: str, timeout: int,
+                  settle: Callable[[], Awaitable[None]]) -> list[str]:
     native = await loc.evaluate(_NATIVE_JS, timeout=timeout)
     if native is not None:
-        return await _native(loc, label, text, native, timeout)
+        return await _native(loc, node, label, text, native, timeout)
     datalist = await loc.evaluate(_DATALIST_JS, timeout=timeout)
     if datalist is not None:
         texts = [o["text"] for o in datalist]
@@ -115,9 +124,8 @@ async def select(page: Page, frame: Frame, loc: Locator, label: str, text: str, 
             raise ElementNotActionable(f"{label} takes one option, not {len(idx)}; choose one of them")
         value = datalist[idx[0]]["value"]
         await loc.fill(value, timeout=timeout)
-        try:
-            holds = await loc.input_value(timeout=1000)
-        except PlaywrightError:  # the choice navigated: nothing left to check
+        there, holds = await reread(node, "e => e.value")
+        if not there:  # the choice navigated or replaced the field: nothing left to check
             return [texts[idx[0]]]
         if holds != value:
             raise ElementNotActionable(f"{label}: after choosing {texts[idx[0]]!r} it holds {holds!r}, not {value!r} "
@@ -135,10 +143,11 @@ async def select(page: Page, frame: Frame, loc: Locator, label: str, text: str, 
             await loc.fill(text.split(SEPARATOR)[0].strip(), timeout=timeout)
             await settle()
             aria = await loc.evaluate(_ARIA_JS, timeout=timeout)
-    return await _aria(page, frame, loc, label, text, aria, timeout, settle)
+    return await _aria(page, frame, loc, node, label, text, aria, timeout, settle)
 
 
-async def _native(loc: Locator, label: str, text: str, info: dict, timeout: int) -> list[str]:
+async def _native(loc: Locator, node: ElementHandle, label: str, text: str, info: dict, timeout: int
+                  ) -> list[str]:
     texts = [o["text"] for o in info["options"]]
     idx = match_options(split_options(text, texts), texts, label)
     if len(idx) > 1 and not info["multiple"]:
@@ -147,9 +156,8 @@ async def _native(loc: Locator, label: str, text: str, info: dict, timeout: int)
     if disabled:
         raise ElementNotActionable(f"{label}: option {disabled[0]!r} is disabled")
     await loc.select_option(index=idx, timeout=timeout)
-    try:
-        after = await loc.evaluate(_NATIVE_JS, timeout=1000)
-    except PlaywrightError:  # the choice navigated (a form that submits on change): nothing left to check
+    there, after = await reread(node, _NATIVE_JS)
+    if not there:  # the choice navigated (a form that submits on change): nothing left to check
         return [texts[i] for i in idx]
     chosen = [o["text"] for o in after["options"] if o["selected"]]
     if sorted(chosen) != sorted(texts[i] for i in idx):
@@ -158,8 +166,8 @@ async def _native(loc: Locator, label: str, text: str, info: dict, timeout: int)
     return chosen
 
 
-async def _aria(page: Page, frame: Frame, loc: Locator, label: str, text: str, info: dict, timeout: int,
-                settle: Callable[[], Awaitable[None]]) -> list[str]:
+async def _aria(page: Page, frame: Frame, loc: Locator, node: ElementHandle, label: str, text: str, info: dict,
+                timeout: int, settle: Callable[[], Awaitable[None]]) -> list[str]:
     texts = [o["text"] for o in info["options"]]
     if not texts:
         raise ElementNotActionable(f"{label} shows no options; click it to open the list, or type to search")
@@ -189,13 +197,13 @@ async def _aria(page: Page, frame: Frame, loc: Locator, label: str, text: str, i
                 await pointer.press(page, frame.locator(f'[data-wa-opt="{i}"]').first, frame,
                                     f"option {o['text']!r} of {label}", timeout, modifiers=("ControlOrMeta",))
         await settle()
-    return await _verify_aria(loc, label, want, is_box, timeout)
+    return await _verify_aria(loc, node, label, want, is_box, timeout)
 
 
-async def _verify_aria(loc: Locator, label: str, want: set[str], is_box: bool, timeout: int) -> list[str]:
-    try:
-        after = await loc.evaluate(_ARIA_JS, timeout=1000)
-    except PlaywrightError:  # the choice navigated or replaced the widget
+async def _verify_aria(loc: Locator, node: ElementHandle, label: str, want: set[str], is_box: bool, timeout: int
+                       ) -> list[str]:
+    there, after = await reread(node, _ARIA_JS)
+    if not there:  # the choice navigated or replaced the widget
         return sorted(want)
     chosen = [o["text"] for o in after["options"] if o["selected"]] if after else []
     if want <= set(chosen):

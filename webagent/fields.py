@@ -11,6 +11,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 
 from webagent.errors import TypingMismatch
+from webagent.recheck import forget, pin, reread
 
 # What each typed input needs, in the words of the error the agent reads.
 NEEDS = {
@@ -163,16 +164,18 @@ async def type_verified(loc: Locator, label: str, text: str, timeout: int, redac
         value = to_input_value(kind, text)
     except ValueError as e:
         raise TypingMismatch(f"{label} is a {kind} field and needs {NEEDS[kind]}; {redact(str(e))}") from None
+    node = await pin(loc, timeout)
     try:
         await loc.fill(value, timeout=timeout)
+        there, info = await reread(node, _FIELD_JS)
     except PlaywrightError as e:
         if kind in NEEDS and ("Malformed" in str(e) or "Cannot type" in str(e)):
             raise TypingMismatch(f"{label} is a {kind} field and needs {NEEDS[kind]}; "
                                  f"it refused {redact(text)!r}") from None
         raise
-    try:
-        info = await field_state(loc, 1000)
-    except PlaywrightError:  # typing navigated or replaced the field (a search-as-you-type page)
+    finally:
+        await forget(node)
+    if not there:  # typing navigated or replaced the field (a search-as-you-type page)
         return value
     if holds(kind, value, info["value"]):
         return info["value"]
