@@ -12,6 +12,11 @@ step (observe + model + act), and the run's wall time. Configurations:
 - viewport-720: the viewport and 720 px above and below, prefix reuse
 - viewport: the viewport alone, prefix reuse (the embedded default of `webagent run`, EMBEDDED_OBSERVE)
 - viewport-1t: as viewport with one prefill thread (to show what the thread split buys)
+- viewport-library: as viewport, decoded by llama-cpp-python's sampler chain (grammar over the whole vocabulary
+  per token) instead of webagent/llm/greedy.py
+
+It also prints the quartiles of the step time, a 95% interval for its median (runs resampled) and which vector instructions the installed llama.cpp was built for
+(scripts/setup.sh builds it for this CPU's).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import statistics
 import sys
 import tempfile
@@ -43,6 +49,7 @@ CONFIGS = {
     "viewport-720": {"scope": "viewport", "margin": 720, "reuse": True, "batch_threads": None},
     "viewport": {**EMBEDDED_OBSERVE, "reuse": True, "batch_threads": None},
     "viewport-1t": {**EMBEDDED_OBSERVE, "reuse": True, "batch_threads": 1},
+    "viewport-library": {**EMBEDDED_OBSERVE, "reuse": True, "batch_threads": None, "greedy_first": False},
 }
 
 
@@ -63,7 +70,9 @@ def steps_of(run_dir: Path) -> list[dict[str, float]]:
 
 async def one_run(url: str, name: str, steps: int, out: Path) -> dict:
     c = CONFIGS[name]
-    model = EmbeddedLlama(reuse_prefix=c["reuse"], n_threads_batch=c["batch_threads"])
+    options = {"greedy_first": c["greedy_first"]} if "greedy_first" in c else {}
+    model = EmbeddedLlama(reuse_prefix=c["reuse"], n_threads_batch=c["batch_threads"], **options)
+    model.load().reset()  # an empty KV cache: each run takes the same path whatever ran before it
     base = AgentConfig(max_steps=steps)
     config = replace(base, observe=replace(ObserveOptions(), scope=c["scope"], margin=c.get("margin", 720)))
     t0 = time.perf_counter()
@@ -72,12 +81,26 @@ async def one_run(url: str, name: str, steps: int, out: Path) -> dict:
     return {"config": name, "wall_s": wall, "status": res.status, "steps": steps_of(out)}
 
 
+def median_interval(runs: list[list[float]], draws: int = 2000) -> tuple[float, float]:
+    """A 95% interval for the median step: runs drawn with replacement (a run's steps depend on each other: the
+    prompt's random fence code steers the small model), their steps pooled, the median of each draw."""
+    rng = random.Random(0)
+    medians = sorted(statistics.median([x for r in rng.choices(runs, k=len(runs)) for x in r] or [0.0])
+                     for _ in range(draws))
+    return medians[int(0.025 * draws)], medians[int(0.975 * draws) - 1]
+
+
 def summarise(runs: list[dict]) -> dict[str, dict[str, float]]:
     table: dict[str, dict[str, float]] = {}
     for name in dict.fromkeys(r["config"] for r in runs):
         steps = [s for r in runs if r["config"] == name for s in r["steps"]]
         walls = [r["wall_s"] for r in runs if r["config"] == name]
         row = {k: statistics.median(s[k] for s in steps) for k in steps[0]} if steps else {}
+        if len(steps) > 1:
+            q = statistics.quantiles([s["step_ms"] for s in steps], n=4)
+            row["step_p25_ms"], row["step_p75_ms"] = q[0], q[2]
+            row["median_lo_ms"], row["median_hi_ms"] = median_interval([[s["step_ms"] for s in r["steps"]]
+                                                                         for r in runs if r["config"] == name])
         row["steps"] = len(steps)
         row["run_wall_s"] = statistics.median(walls)
         table[name] = row
@@ -92,6 +115,10 @@ def main() -> int:
     ap.add_argument("--json", metavar="OUT", help="also write the per-run figures here")
     args = ap.parse_args()
     names = args.config or list(CONFIGS)
+    import llama_cpp
+    features = [f.split("=")[0].strip() for f in llama_cpp.llama_print_system_info().decode().split("|")
+                if f.strip().endswith("= 1")]
+    print(f"llama.cpp {llama_cpp.__version__} built for: {' '.join(features)}", file=sys.stderr)
     EmbeddedLlama().load()  # load once, outside the timings
     runs = []
     with SiteServer("shop").start() as site, tempfile.TemporaryDirectory() as tmp:
@@ -101,10 +128,10 @@ def main() -> int:
                 print(f"  {name} round {r + 1}: {runs[-1]['wall_s']:.1f} s, {runs[-1]['status']}", file=sys.stderr)
     table = summarise(runs)
     cols = ["steps", "prompt_tokens", "evaluated_tokens", "prefill_ms", "generate_ms", "model_ms", "step_ms",
-            "run_wall_s"]
-    print(f"{'config':<12}" + "".join(f"{c:>17}" for c in cols))
+            "step_p25_ms", "step_p75_ms", "median_lo_ms", "median_hi_ms", "run_wall_s"]
+    print(f"{'config':<18}" + "".join(f"{c:>17}" for c in cols))
     for name, row in table.items():
-        print(f"{name:<12}" + "".join(f"{row.get(c, 0):>17.1f}" for c in cols))
+        print(f"{name:<18}" + "".join(f"{row.get(c, 0):>17.1f}" for c in cols))
     if args.json:
         Path(args.json).write_text(json.dumps({"runs": runs, "median": table}, indent=1))
     return 0

