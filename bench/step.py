@@ -54,17 +54,22 @@ async def measure(session: BrowserSession, url: str, n: int) -> dict[str, list[f
     return out
 
 
+async def act_on(session: BrowserSession, role: str, name: str, action: str) -> float:
+    """Observe, run `action` ({id} stands for the element with that role and name); the action's ms."""
+    obs = await session.observe()
+    target = next(e.id for e in obs.elements.values() if e.role == role and e.name == name)
+    t0 = time.perf_counter()
+    res = await execute(session, obs, parse_action(action.format(id=target)))
+    assert res.ok, res.error
+    return (time.perf_counter() - t0) * 1000
+
+
 async def delayed_menu(session: BrowserSession, url: str, n: int) -> tuple[int, list[float]]:
     """Click the menu button n times on a fresh load; count observations that show the menu, time the clicks."""
     seen, act = 0, []
     for _ in range(n):
         await session.goto(url)
-        obs = await session.observe()
-        button = next(e.id for e in obs.elements.values() if e.role == "button" and e.name == "Menu")
-        t0 = time.perf_counter()
-        res = await execute(session, obs, parse_action(f"click [{button}]"))
-        act.append((time.perf_counter() - t0) * 1000)
-        assert res.ok, res.error
+        act.append(await act_on(session, "button", "Menu", "click [{id}]"))
         after = await session.observe()
         seen += "menuitem 'Settings'" in after.text
     return seen, act
@@ -75,12 +80,7 @@ async def reloading_select(session: BrowserSession, url: str, n: int) -> tuple[l
     act, load = [], []
     await session.goto(url)
     for i in range(n):
-        obs = await session.observe()
-        sort = next(e.id for e in obs.elements.values() if e.role == "combobox" and e.name == "Sort By")
-        t0 = time.perf_counter()
-        res = await execute(session, obs, parse_action(f"select [{sort}] [{'Price' if i % 2 == 0 else 'Position'}]"))
-        act.append((time.perf_counter() - t0) * 1000)
-        assert res.ok, res.error
+        act.append(await act_on(session, "combobox", "Sort By", f"select [{{id}}] [{'Price' if i % 2 == 0 else 'Position'}]"))
         t0 = time.perf_counter()
         await session.goto(session.page.url)
         load.append((time.perf_counter() - t0) * 1000)

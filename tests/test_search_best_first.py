@@ -283,7 +283,8 @@ async def test_identical_states_reached_by_different_paths_are_merged(session, s
     double = SearchDouble(policy, lukewarm)
     plan, _ = await _plan_once(session, shop, planner, double)
     a, b = plan.tree["nodes"][1:]
-    assert a["status"] == "executed" and b["status"] == "merged" and b["merged_into"] == a["id"]
+    # Seen failing once in a loaded full-suite run (b executed, not merged); the nodes say where each path led.
+    assert a["status"] == "executed" and b["status"] == "merged" and b["merged_into"] == a["id"], (a, b)
     assert b["key"] == a["key"] and b["value"] == a["value"]
     assert double.count("value") == 1  # the merged state was not judged again
 
